@@ -1,0 +1,309 @@
+//! Wire encoding of MLS structures (RFC 9420 §2.1).
+//!
+//! MLS uses the TLS presentation language with two additions: optional
+//! values (§2.1.1) and vectors with variable-size length headers (§2.1.2).
+//! [`Encode`] writes a value; [`Decode`] reads one from a [`Reader`].
+//!
+//! Untrusted bytes enter through [`decode_exact`], which rejects trailing
+//! bytes. Decoding never panics and never allocates ahead of the input: a
+//! vector's declared length is checked against the bytes that are actually
+//! there before anything is read, and elements are pushed as they decode.
+//!
+//! The crate has its own codec rather than `tls_codec`'s decoders so that
+//! every failure is a typed [`DecodeError`] with its facts, and so that no
+//! debug assertion can fire on hostile input.
+
+mod reader;
+mod varint;
+
+pub use reader::Reader;
+pub use varint::{MAX_VARINT, write_varint};
+
+/// Why bytes could not be decoded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum DecodeError {
+    /// The input ended before the structure did.
+    #[error("input truncated: needed {need} more bytes, {have} left")]
+    Truncated {
+        /// Bytes the decoder needed.
+        need: usize,
+        /// Bytes that were left.
+        have: usize,
+    },
+    /// A vector's length header announces more bytes than the input holds
+    /// (RFC 9420 §2.1.2).
+    #[error("vector length {declared} exceeds the {available} bytes available")]
+    LengthExceedsInput {
+        /// The length the header declared.
+        declared: usize,
+        /// The bytes actually left in the enclosing input.
+        available: usize,
+    },
+    /// A variable-length integer was not minimally encoded (RFC 9420 §2.1.2).
+    #[error("variable-length integer {value} not minimally encoded")]
+    NonMinimalVarint {
+        /// The decoded value.
+        value: u64,
+    },
+    /// A variable-length integer started with the reserved prefix `0b11`
+    /// (RFC 9420 §2.1.2).
+    #[error("variable-length integer with reserved prefix 0b11")]
+    InvalidVarintPrefix,
+    /// An `optional<T>` presence octet was neither 0 nor 1 (RFC 9420 §2.1.1).
+    #[error("optional presence octet {0} is neither 0 nor 1")]
+    InvalidOptional(u8),
+    /// Bytes were left over after a complete structure.
+    #[error("{0} trailing bytes after the structure")]
+    TrailingBytes(usize),
+    /// A `select` discriminant (content type, sender type, wire format, ...)
+    /// names no case this structure knows.
+    #[error("unknown {field} value {value}")]
+    UnknownValue {
+        /// The field that holds the discriminant.
+        field: &'static str,
+        /// The value that was read.
+        value: u64,
+    },
+    /// A value decoded but breaks a structural rule of its type (for
+    /// example a fixed-size field of the wrong length).
+    #[error("invalid {0}")]
+    Invalid(&'static str),
+    /// A vector element consumed no bytes, which would loop forever.
+    #[error("vector element of zero size")]
+    ZeroSizedElement,
+}
+
+/// Why a value could not be encoded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum EncodeError {
+    /// A vector is longer than the 2^30 - 1 bytes a variable-size length
+    /// header can express (RFC 9420 §2.1.2).
+    #[error("vector of {0} bytes is longer than 2^30 - 1")]
+    VectorTooLong(usize),
+}
+
+/// A value with an MLS wire encoding.
+pub trait Encode {
+    /// Appends the encoding of `self` to `out`.
+    fn encode(&self, out: &mut Vec<u8>) -> Result<(), EncodeError>;
+
+    /// Returns the encoding of `self` as a new vector.
+    fn to_bytes(&self) -> Result<Vec<u8>, EncodeError> {
+        let mut out = Vec::new();
+        self.encode(&mut out)?;
+        Ok(out)
+    }
+
+    /// Appends the elements of a vector `T<V>`, without its length header.
+    ///
+    /// The default encodes each element in turn; `u8` overrides it with a
+    /// single copy.
+    #[doc(hidden)]
+    fn encode_elements(items: &[Self], out: &mut Vec<u8>) -> Result<(), EncodeError>
+    where
+        Self: Sized,
+    {
+        items.iter().try_for_each(|item| item.encode(out))
+    }
+}
+
+/// A value that can be read from its MLS wire encoding.
+pub trait Decode: Sized {
+    /// Reads one value from the front of `r`.
+    fn decode(r: &mut Reader<'_>) -> Result<Self, DecodeError>;
+
+    /// Reads every element of a vector body (the length header already
+    /// consumed) until `r` is empty.
+    ///
+    /// The default decodes elements one by one and rejects elements that
+    /// consume no bytes; `u8` overrides it with a single copy.
+    #[doc(hidden)]
+    fn decode_elements(r: &mut Reader<'_>) -> Result<Vec<Self>, DecodeError> {
+        let mut items = Vec::new();
+        while !r.is_empty() {
+            let before = r.remaining();
+            items.push(Self::decode(r)?);
+            if r.remaining() == before {
+                return Err(DecodeError::ZeroSizedElement);
+            }
+        }
+        Ok(items)
+    }
+}
+
+/// Decodes a whole `T` from `bytes`, rejecting trailing bytes.
+///
+/// This is the entry point for untrusted input.
+pub fn decode_exact<T: Decode>(bytes: &[u8]) -> Result<T, DecodeError> {
+    let mut r = Reader::new(bytes);
+    let value = T::decode(&mut r)?;
+    r.finish()?;
+    Ok(value)
+}
+
+/// Writes `body` as a variable-size vector: a minimal length header
+/// followed by the bytes that `body` appends (RFC 9420 §2.1.2).
+///
+/// The body is written in place first and the header inserted in front of
+/// it afterwards, so no length needs to be computed in advance.
+pub fn encode_vector(
+    out: &mut Vec<u8>,
+    body: impl FnOnce(&mut Vec<u8>) -> Result<(), EncodeError>,
+) -> Result<(), EncodeError> {
+    let start = out.len();
+    body(out)?;
+    let len = out.len().saturating_sub(start);
+    let mut header = [0u8; 4];
+    let header = varint::encode_varint(len, &mut header)?;
+    out.splice(start..start, header.iter().copied());
+    Ok(())
+}
+
+/// Writes `bytes` as `opaque data<V>`.
+pub fn encode_opaque(bytes: &[u8], out: &mut Vec<u8>) -> Result<(), EncodeError> {
+    write_varint(bytes.len(), out)?;
+    out.extend_from_slice(bytes);
+    Ok(())
+}
+
+macro_rules! impl_uint {
+    ($($t:ty => $read:ident),*) => {$(
+        impl Encode for $t {
+            fn encode(&self, out: &mut Vec<u8>) -> Result<(), EncodeError> {
+                out.extend_from_slice(&self.to_be_bytes());
+                Ok(())
+            }
+        }
+        impl Decode for $t {
+            fn decode(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
+                r.$read()
+            }
+        }
+    )*};
+}
+impl_uint!(u16 => read_u16, u32 => read_u32, u64 => read_u64);
+
+impl Encode for u8 {
+    fn encode(&self, out: &mut Vec<u8>) -> Result<(), EncodeError> {
+        out.push(*self);
+        Ok(())
+    }
+
+    fn encode_elements(items: &[Self], out: &mut Vec<u8>) -> Result<(), EncodeError> {
+        out.extend_from_slice(items);
+        Ok(())
+    }
+}
+
+impl Decode for u8 {
+    fn decode(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
+        r.read_u8()
+    }
+
+    fn decode_elements(r: &mut Reader<'_>) -> Result<Vec<Self>, DecodeError> {
+        Ok(r.take(r.remaining())?.to_vec())
+    }
+}
+
+impl<const N: usize> Encode for [u8; N] {
+    fn encode(&self, out: &mut Vec<u8>) -> Result<(), EncodeError> {
+        out.extend_from_slice(self);
+        Ok(())
+    }
+}
+
+impl<const N: usize> Decode for [u8; N] {
+    fn decode(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
+        let mut a = [0u8; N];
+        a.copy_from_slice(r.take(N)?);
+        Ok(a)
+    }
+}
+
+/// `T v<V>`: a vector with a variable-size length header (RFC 9420 §2.1.2).
+impl<T: Encode> Encode for Vec<T> {
+    fn encode(&self, out: &mut Vec<u8>) -> Result<(), EncodeError> {
+        encode_vector(out, |out| T::encode_elements(self, out))
+    }
+}
+
+impl<T: Decode> Decode for Vec<T> {
+    fn decode(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
+        let mut body = r.read_vector()?;
+        T::decode_elements(&mut body)
+    }
+}
+
+/// `optional<T>` (RFC 9420 §2.1.1).
+impl<T: Encode> Encode for Option<T> {
+    fn encode(&self, out: &mut Vec<u8>) -> Result<(), EncodeError> {
+        match self {
+            None => {
+                out.push(0);
+                Ok(())
+            }
+            Some(v) => {
+                out.push(1);
+                v.encode(out)
+            }
+        }
+    }
+}
+
+impl<T: Decode> Decode for Option<T> {
+    fn decode(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
+        match r.read_u8()? {
+            0 => Ok(None),
+            1 => Ok(Some(T::decode(r)?)),
+            other => Err(DecodeError::InvalidOptional(other)),
+        }
+    }
+}
+
+/// Implements [`Encode`] and [`Decode`] for a struct whose wire form is its
+/// fields in order.
+///
+/// ```text
+/// codec_struct!(SignContent { label, content });
+/// ```
+#[macro_export]
+#[doc(hidden)]
+macro_rules! codec_struct {
+    ($name:ident { $($field:ident),* $(,)? }) => {
+        impl $crate::codec::Encode for $name {
+            fn encode(&self, out: &mut Vec<u8>) -> Result<(), $crate::codec::EncodeError> {
+                $( $crate::codec::Encode::encode(&self.$field, out)?; )*
+                Ok(())
+            }
+        }
+        impl $crate::codec::Decode for $name {
+            fn decode(r: &mut $crate::codec::Reader<'_>) -> Result<Self, $crate::codec::DecodeError> {
+                Ok(Self { $( $field: $crate::codec::Decode::decode(r)?, )* })
+            }
+        }
+    };
+}
+
+/// Implements [`Encode`] and [`Decode`] for a newtype over one field
+/// (`struct X(Inner)`), encoded as the inner value.
+#[macro_export]
+#[doc(hidden)]
+macro_rules! codec_newtype {
+    ($($name:ident),* $(,)?) => {$(
+        impl $crate::codec::Encode for $name {
+            fn encode(&self, out: &mut Vec<u8>) -> Result<(), $crate::codec::EncodeError> {
+                $crate::codec::Encode::encode(&self.0, out)
+            }
+        }
+        impl $crate::codec::Decode for $name {
+            fn decode(r: &mut $crate::codec::Reader<'_>) -> Result<Self, $crate::codec::DecodeError> {
+                Ok(Self($crate::codec::Decode::decode(r)?))
+            }
+        }
+    )*};
+}
+
+#[cfg(test)]
+mod tests;

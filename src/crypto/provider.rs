@@ -1,0 +1,156 @@
+//! The interface between the protocol and the cryptographic primitives.
+
+use rand_core::CryptoRng;
+
+use super::{
+    CipherSuite, CryptoError, HpkeCiphertext, HpkePrivateKey, HpkePublicKey, Secret,
+    SignaturePrivateKey, SignaturePublicKey,
+};
+
+/// The primitives a cipher suite names (RFC 9420 §5.1), for every suite the
+/// provider supports.
+///
+/// Every method takes the suite it works for. All methods are deterministic
+/// except [`CryptoProvider::signature_key_pair`], which draws from the RNG it
+/// is given: randomness for HPKE encryption comes in as the ephemeral seed
+/// `ikm_e`, drawn by the caller, so the protocol code decides where
+/// randomness comes from and a run can be replayed.
+///
+/// [`RustCryptoProvider`](super::RustCryptoProvider) implements it in pure
+/// Rust for all seven suites.
+pub trait CryptoProvider: Send + Sync {
+    /// Whether this provider implements `suite`.
+    fn supports(&self, suite: CipherSuite) -> bool;
+
+    /// `Hash(data)` with the suite's hash function.
+    fn hash(&self, suite: CipherSuite, data: &[u8]) -> Result<Vec<u8>, CryptoError>;
+
+    /// `MAC(key, data)`: HMAC with the suite's hash (RFC 9420 §5.1).
+    fn mac(&self, suite: CipherSuite, key: &[u8], data: &[u8]) -> Result<Vec<u8>, CryptoError>;
+
+    /// `KDF.Extract(salt, ikm)` (RFC 5869 §2.2).
+    fn kdf_extract(
+        &self,
+        suite: CipherSuite,
+        salt: &[u8],
+        ikm: &[u8],
+    ) -> Result<Secret, CryptoError>;
+
+    /// `KDF.Expand(prk, info, len)` (RFC 5869 §2.3).
+    fn kdf_expand(
+        &self,
+        suite: CipherSuite,
+        prk: &[u8],
+        info: &[u8],
+        len: usize,
+    ) -> Result<Secret, CryptoError>;
+
+    /// AEAD encryption; the result is the ciphertext followed by the tag.
+    fn aead_seal(
+        &self,
+        suite: CipherSuite,
+        key: &[u8],
+        nonce: &[u8],
+        aad: &[u8],
+        plaintext: &[u8],
+    ) -> Result<Vec<u8>, CryptoError>;
+
+    /// AEAD decryption of ciphertext-with-tag.
+    fn aead_open(
+        &self,
+        suite: CipherSuite,
+        key: &[u8],
+        nonce: &[u8],
+        aad: &[u8],
+        ciphertext: &[u8],
+    ) -> Result<Vec<u8>, CryptoError>;
+
+    /// `DeriveKeyPair(ikm)` for the suite's KEM (RFC 9180 §7.1.3).
+    fn kem_derive_key_pair(
+        &self,
+        suite: CipherSuite,
+        ikm: &[u8],
+    ) -> Result<(HpkePrivateKey, HpkePublicKey), CryptoError>;
+
+    /// The public key of an HPKE private key.
+    fn kem_public_key(
+        &self,
+        suite: CipherSuite,
+        private_key: &HpkePrivateKey,
+    ) -> Result<HpkePublicKey, CryptoError>;
+
+    /// Checks and normalizes an HPKE private key given in its serialized
+    /// form. Providers accept P-521 keys of 65 bytes (leading zero dropped)
+    /// and return them as 66 bytes.
+    fn import_hpke_private_key(
+        &self,
+        suite: CipherSuite,
+        bytes: &[u8],
+    ) -> Result<HpkePrivateKey, CryptoError>;
+
+    /// HPKE `SealBase(pk_r, info, aad, plaintext)` (RFC 9180 §6.1), with
+    /// the ephemeral key pair derived as `DeriveKeyPair(ikm_e)`. `ikm_e` must
+    /// be fresh randomness of the KEM's `Nsk` bytes.
+    fn hpke_seal(
+        &self,
+        suite: CipherSuite,
+        public_key: &HpkePublicKey,
+        info: &[u8],
+        aad: &[u8],
+        plaintext: &[u8],
+        ikm_e: &[u8],
+    ) -> Result<HpkeCiphertext, CryptoError>;
+
+    /// HPKE `OpenBase(enc, sk_r, info, aad, ciphertext)` (RFC 9180 §6.1).
+    fn hpke_open(
+        &self,
+        suite: CipherSuite,
+        private_key: &HpkePrivateKey,
+        kem_output: &[u8],
+        info: &[u8],
+        aad: &[u8],
+        ciphertext: &[u8],
+    ) -> Result<Secret, CryptoError>;
+
+    /// Generates a fresh signature key pair from `rng`.
+    fn signature_key_pair(
+        &self,
+        suite: CipherSuite,
+        rng: &mut dyn CryptoRng,
+    ) -> Result<(SignaturePrivateKey, SignaturePublicKey), CryptoError>;
+
+    /// The public key of a signature private key.
+    fn signature_public_key(
+        &self,
+        suite: CipherSuite,
+        private_key: &SignaturePrivateKey,
+    ) -> Result<SignaturePublicKey, CryptoError>;
+
+    /// Checks and normalizes a signature private key given in the formats
+    /// of the MLS test vectors (RFC 8032 seed, or big-endian ECDSA scalar;
+    /// P-521 scalars of 65 bytes are left-padded to 66).
+    fn import_signature_private_key(
+        &self,
+        suite: CipherSuite,
+        bytes: &[u8],
+    ) -> Result<SignaturePrivateKey, CryptoError>;
+
+    /// `Signature.Sign(key, message)`: Ed25519/Ed448 as RFC 8032, ECDSA
+    /// deterministic (RFC 6979) and DER-encoded.
+    fn sign(
+        &self,
+        suite: CipherSuite,
+        private_key: &SignaturePrivateKey,
+        message: &[u8],
+    ) -> Result<Vec<u8>, CryptoError>;
+
+    /// `Signature.Verify(key, message, signature)`; `Ok(())` only for a
+    /// valid signature.
+    fn verify(
+        &self,
+        suite: CipherSuite,
+        public_key: &SignaturePublicKey,
+        message: &[u8],
+        signature: &[u8],
+    ) -> Result<(), CryptoError>;
+}

@@ -1,0 +1,100 @@
+//! Secret byte strings: zeroized on drop, redacted in `Debug`, compared in
+//! constant time.
+
+use subtle::ConstantTimeEq;
+use zeroize::Zeroizing;
+
+use crate::codec::{Decode, DecodeError, Encode, EncodeError, Reader, encode_opaque};
+
+/// Secret key material.
+///
+/// The bytes are wiped when the value is dropped, `Debug` prints only the
+/// length, and equality is constant-time.
+#[derive(Clone, Default)]
+pub struct Secret(Zeroizing<Vec<u8>>);
+
+impl Secret {
+    /// Takes ownership of `bytes` as a secret.
+    pub fn new(bytes: Vec<u8>) -> Self {
+        Self(Zeroizing::new(bytes))
+    }
+
+    /// Copies `bytes` into a new secret, allocated once at its exact size.
+    pub fn from_slice(bytes: &[u8]) -> Self {
+        Self(Zeroizing::new(bytes.to_vec()))
+    }
+
+    /// A secret of `len` zero bytes (RFC 9420 §8 uses these as defaults).
+    pub fn zero(len: usize) -> Self {
+        Self(Zeroizing::new(vec![0u8; len]))
+    }
+
+    /// The secret bytes.
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.0
+    }
+
+    /// The length in bytes.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// Whether the secret is empty.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl core::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        write!(f, "Secret({} bytes, redacted)", self.0.len())
+    }
+}
+
+impl PartialEq for Secret {
+    fn eq(&self, other: &Self) -> bool {
+        self.0.as_slice().ct_eq(other.0.as_slice()).into()
+    }
+}
+
+impl Eq for Secret {}
+
+impl AsRef<[u8]> for Secret {
+    fn as_ref(&self) -> &[u8] {
+        &self.0
+    }
+}
+
+/// Encoded as `opaque<V>`, for structures that carry secrets on the wire
+/// inside encryption (GroupSecrets, RFC 9420 §12.4.3.1) and for state export.
+impl Encode for Secret {
+    fn encode(&self, out: &mut Vec<u8>) -> Result<(), EncodeError> {
+        encode_opaque(&self.0, out)
+    }
+}
+
+impl Decode for Secret {
+    fn decode(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
+        Ok(Self::from_slice(r.read_opaque()?))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_never_shows_the_bytes() {
+        let s = Secret::from_slice(&[0xAB; 4]);
+        let shown = format!("{s:?}");
+        assert_eq!(shown, "Secret(4 bytes, redacted)");
+        assert!(!shown.to_lowercase().contains("ab"));
+    }
+
+    #[test]
+    fn equality_compares_contents() {
+        assert_eq!(Secret::from_slice(b"abc"), Secret::from_slice(b"abc"));
+        assert_ne!(Secret::from_slice(b"abc"), Secret::from_slice(b"abd"));
+        assert_ne!(Secret::from_slice(b"abc"), Secret::from_slice(b"ab"));
+    }
+}

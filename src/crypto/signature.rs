@@ -1,0 +1,51 @@
+//! Labeled signatures (RFC 9420 §5.1.2).
+
+use super::kdf::labeled_content;
+use super::{CryptoError, SignaturePrivateKey, SignaturePublicKey, SuiteCrypto};
+
+impl SuiteCrypto<'_> {
+    /// `SignWithLabel(key, label, content)` (RFC 9420 §5.1.2): signs
+    ///
+    /// ```text
+    /// struct {
+    ///     opaque label<V>;   // "MLS 1.0 " + Label
+    ///     opaque content<V>;
+    /// } SignContent;
+    /// ```
+    pub fn sign_with_label(
+        &self,
+        key: &SignaturePrivateKey,
+        label: &str,
+        content: &[u8],
+    ) -> Result<Vec<u8>, CryptoError> {
+        let message = sign_content(label, content)?;
+        self.provider.sign(self.suite, key, &message)
+    }
+
+    /// `VerifyWithLabel(key, label, content, signature)` (RFC 9420 §5.1.2).
+    pub fn verify_with_label(
+        &self,
+        key: &SignaturePublicKey,
+        label: &str,
+        content: &[u8],
+        signature: &[u8],
+    ) -> Result<(), CryptoError> {
+        let message = sign_content(label, content)?;
+        self.provider.verify(self.suite, key, &message, signature)
+    }
+
+    /// Generates nothing: checks that `private` and `public` form a key pair.
+    pub fn signature_keys_match(
+        &self,
+        private: &SignaturePrivateKey,
+        public: &SignaturePublicKey,
+    ) -> Result<bool, CryptoError> {
+        Ok(self.provider.signature_public_key(self.suite, private)? == *public)
+    }
+}
+
+fn sign_content(label: &str, content: &[u8]) -> Result<Vec<u8>, CryptoError> {
+    let mut message = Vec::with_capacity(label.len() + content.len() + 16);
+    labeled_content(label.as_bytes(), content, &mut message)?;
+    Ok(message)
+}

@@ -1,0 +1,43 @@
+//! The crate's one public error type.
+//!
+//! Every fallible operation returns [`Error`]. Each variant wraps the error
+//! enum of the module that detected the problem; those enums carry the facts
+//! (indices, lengths, epochs) rather than strings.
+
+use crate::codec::{DecodeError, EncodeError};
+use crate::crypto::CryptoError;
+use crate::framing::FramingError;
+use crate::key_schedule::KeyScheduleError;
+use crate::secret_tree::SecretTreeError;
+
+/// Every error this crate returns.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// Input bytes are not a valid encoding of the expected structure
+    /// (RFC 9420 §2.1).
+    #[error("malformed input: {0}")]
+    Decode(#[from] DecodeError),
+    /// A value could not be encoded (a vector longer than the encoding allows).
+    #[error("cannot encode: {0}")]
+    Encode(#[from] EncodeError),
+    /// A cryptographic operation failed or its inputs were unusable (RFC 9420 §5).
+    #[error("crypto: {0}")]
+    Crypto(#[from] CryptoError),
+    /// A key schedule input was unusable (RFC 9420 §8).
+    #[error("key schedule: {0}")]
+    KeySchedule(#[from] KeyScheduleError),
+    /// The secret tree could not produce the requested key (RFC 9420 §9).
+    #[error("secret tree: {0}")]
+    SecretTree(#[from] SecretTreeError),
+    /// A message failed protection or unprotection (RFC 9420 §6).
+    #[error("message framing: {0}")]
+    Framing(#[from] FramingError),
+    /// An internal invariant did not hold. This is a bug in the crate, never
+    /// the caller's fault; it is returned instead of panicking.
+    #[error("internal error: {0}")]
+    Internal(&'static str),
+}
+
+/// Shorthand for results carrying [`Error`].
+pub type Result<T, E = Error> = core::result::Result<T, E>;

@@ -1,0 +1,16 @@
+//! One test per official vector file; each loops over every suite in the
+//! file and fails on any failed or skipped vector, or a missing file.
+//! The files are read from `$MLS_TEST_VECTORS` (default `test-vectors/`).
+
+mod runner;
+
+macro_rules! vector_files {
+    ($($test:ident => $file:literal),* $(,)?) => {$(
+        #[test]
+        fn $test() {
+            runner::assert_all_pass($file);
+        }
+    )*};
+}
+
+vector_files! {}
