@@ -13,4 +13,6 @@ macro_rules! vector_files {
     )*};
 }
 
-vector_files! {}
+vector_files! {
+    tree_math => "tree-math",
+}
