@@ -72,6 +72,13 @@ pub enum DecodeError {
     /// A vector element consumed no bytes, which would loop forever.
     #[error("vector element of zero size")]
     ZeroSizedElement,
+    /// The padding of a PrivateMessageContent holds a non-zero byte
+    /// (RFC 9420 §6.3.1).
+    #[error("non-zero padding byte at padding offset {offset}")]
+    NonZeroPadding {
+        /// The offset of the first non-zero byte within the padding.
+        offset: usize,
+    },
 }
 
 /// Why a value could not be encoded.
@@ -82,6 +89,15 @@ pub enum EncodeError {
     /// header can express (RFC 9420 §2.1.2).
     #[error("vector of {0} bytes is longer than 2^30 - 1")]
     VectorTooLong(usize),
+    /// A field that the wire format makes present or absent depending on
+    /// another field (a `select`) disagrees with it: for example a commit's
+    /// authentication data without a confirmation tag (RFC 9420 §6.1), or a
+    /// member's PublicMessage without a membership tag (§6.2).
+    #[error("{field} is inconsistent with the structure's type fields")]
+    Inconsistent {
+        /// The field that is wrongly present or absent.
+        field: &'static str,
+    },
 }
 
 /// A value with an MLS wire encoding.
@@ -303,6 +319,51 @@ macro_rules! codec_newtype {
             }
         }
     )*};
+}
+
+/// Implements [`Encode`] and [`Decode`] for a fieldless enum whose variants
+/// have explicit discriminants: the closed `select` discriminants of the
+/// RFC (content type, sender type, ...). Decoding a value that names no
+/// variant fails with [`DecodeError::UnknownValue`].
+///
+/// ```text
+/// codec_enum!(ContentType: u8, "content_type" { Application, Proposal, Commit });
+/// ```
+#[macro_export]
+#[doc(hidden)]
+macro_rules! codec_enum {
+    ($name:ident : $repr:ty, $field:literal { $($variant:ident),+ $(,)? }) => {
+        impl $name {
+            /// The value on the wire.
+            pub const fn to_wire(self) -> $repr {
+                self as $repr
+            }
+
+            /// The variant with wire value `value`, if there is one.
+            pub const fn from_wire(value: $repr) -> Option<Self> {
+                $(
+                    if value == Self::$variant as $repr {
+                        return Some(Self::$variant);
+                    }
+                )+
+                None
+            }
+        }
+        impl $crate::codec::Encode for $name {
+            fn encode(&self, out: &mut Vec<u8>) -> Result<(), $crate::codec::EncodeError> {
+                $crate::codec::Encode::encode(&self.to_wire(), out)
+            }
+        }
+        impl $crate::codec::Decode for $name {
+            fn decode(r: &mut $crate::codec::Reader<'_>) -> Result<Self, $crate::codec::DecodeError> {
+                let value = <$repr as $crate::codec::Decode>::decode(r)?;
+                Self::from_wire(value).ok_or($crate::codec::DecodeError::UnknownValue {
+                    field: $field,
+                    value: u64::from(value),
+                })
+            }
+        }
+    };
 }
 
 #[cfg(test)]

@@ -1,6 +1,9 @@
 //! The key schedule (RFC 9420 §8): group context, epoch secrets, transcript
 //! hashes, pre-shared keys, exporters and epoch authenticators.
 
+pub mod group_context;
+pub use group_context::GroupContext;
+
 /// Why the key schedule could not proceed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]

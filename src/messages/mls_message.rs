@@ -1,0 +1,142 @@
+//! The MLSMessage envelope and the wire format registry (RFC 9420 §6).
+
+use crate::codec::{Decode, DecodeError, Encode, EncodeError, Reader};
+use crate::framing::{PrivateMessage, PublicMessage};
+use crate::messages::{GroupInfo, KeyPackage, ProtocolVersion, Welcome};
+
+/// A wire format code point (RFC 9420 §6, §17.2).
+///
+/// ```text
+/// // See the "MLS Wire Formats" IANA registry for values
+/// uint16 WireFormat;
+/// ```
+///
+/// Any value round-trips where a wire format is a plain field
+/// (AuthenticatedContent); an [`MlsMessage`] of an unknown wire format
+/// cannot be parsed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct WireFormat(pub u16);
+
+impl WireFormat {
+    /// `mls_public_message(1)`.
+    pub const PUBLIC_MESSAGE: Self = Self(0x0001);
+    /// `mls_private_message(2)`.
+    pub const PRIVATE_MESSAGE: Self = Self(0x0002);
+    /// `mls_welcome(3)`.
+    pub const WELCOME: Self = Self(0x0003);
+    /// `mls_group_info(4)`.
+    pub const GROUP_INFO: Self = Self(0x0004);
+    /// `mls_key_package(5)`.
+    pub const KEY_PACKAGE: Self = Self(0x0005);
+}
+
+crate::codec_newtype!(WireFormat);
+
+/// The message inside an [`MlsMessage`]: the `select` on `wire_format`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MlsMessageBody {
+    /// `mls_public_message`.
+    PublicMessage(PublicMessage),
+    /// `mls_private_message`.
+    PrivateMessage(PrivateMessage),
+    /// `mls_welcome`.
+    Welcome(Welcome),
+    /// `mls_group_info`.
+    GroupInfo(GroupInfo),
+    /// `mls_key_package`.
+    KeyPackage(KeyPackage),
+}
+
+impl MlsMessageBody {
+    /// The wire format of this body.
+    pub const fn wire_format(&self) -> WireFormat {
+        match self {
+            Self::PublicMessage(_) => WireFormat::PUBLIC_MESSAGE,
+            Self::PrivateMessage(_) => WireFormat::PRIVATE_MESSAGE,
+            Self::Welcome(_) => WireFormat::WELCOME,
+            Self::GroupInfo(_) => WireFormat::GROUP_INFO,
+            Self::KeyPackage(_) => WireFormat::KEY_PACKAGE,
+        }
+    }
+}
+
+/// The envelope of every MLS message (RFC 9420 §6).
+///
+/// ```text
+/// struct {
+///     ProtocolVersion version = mls10;
+///     WireFormat wire_format;
+///     select (MLSMessage.wire_format) {
+///         case mls_public_message:
+///             PublicMessage public_message;
+///         case mls_private_message:
+///             PrivateMessage private_message;
+///         case mls_welcome:
+///             Welcome welcome;
+///         case mls_group_info:
+///             GroupInfo group_info;
+///         case mls_key_package:
+///             KeyPackage key_package;
+///     };
+/// } MLSMessage;
+/// ```
+///
+/// Decoding keeps whatever version the bytes carry; checking that it is
+/// `mls10` is for the receiver. An unknown wire format fails with
+/// [`DecodeError::UnknownValue`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MlsMessage {
+    /// The protocol version, `mls10`.
+    pub version: ProtocolVersion,
+    /// The message.
+    pub body: MlsMessageBody,
+}
+
+impl MlsMessage {
+    /// An `mls10` message carrying `body`.
+    pub const fn new(body: MlsMessageBody) -> Self {
+        Self {
+            version: ProtocolVersion::MLS10,
+            body,
+        }
+    }
+
+    /// The message's wire format.
+    pub const fn wire_format(&self) -> WireFormat {
+        self.body.wire_format()
+    }
+}
+
+impl Encode for MlsMessage {
+    fn encode(&self, out: &mut Vec<u8>) -> Result<(), EncodeError> {
+        self.version.encode(out)?;
+        self.wire_format().encode(out)?;
+        match &self.body {
+            MlsMessageBody::PublicMessage(m) => m.encode(out),
+            MlsMessageBody::PrivateMessage(m) => m.encode(out),
+            MlsMessageBody::Welcome(m) => m.encode(out),
+            MlsMessageBody::GroupInfo(m) => m.encode(out),
+            MlsMessageBody::KeyPackage(m) => m.encode(out),
+        }
+    }
+}
+
+impl Decode for MlsMessage {
+    fn decode(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
+        let version = ProtocolVersion::decode(r)?;
+        let body = match WireFormat::decode(r)? {
+            WireFormat::PUBLIC_MESSAGE => MlsMessageBody::PublicMessage(Decode::decode(r)?),
+            WireFormat::PRIVATE_MESSAGE => MlsMessageBody::PrivateMessage(Decode::decode(r)?),
+            WireFormat::WELCOME => MlsMessageBody::Welcome(Decode::decode(r)?),
+            WireFormat::GROUP_INFO => MlsMessageBody::GroupInfo(Decode::decode(r)?),
+            WireFormat::KEY_PACKAGE => MlsMessageBody::KeyPackage(Decode::decode(r)?),
+            WireFormat(other) => {
+                return Err(DecodeError::UnknownValue {
+                    field: "wire_format",
+                    value: u64::from(other),
+                });
+            }
+        };
+        Ok(Self { version, body })
+    }
+}

@@ -1,0 +1,305 @@
+//! Leaf nodes of the ratchet tree (RFC 9420 §7.2).
+
+use crate::codec::{Decode, DecodeError, Encode, EncodeError, Reader};
+use crate::crypto::{CipherSuite, HpkePublicKey, SignaturePublicKey};
+use crate::messages::ProtocolVersion;
+use crate::messages::{Credential, CredentialType, ExtensionType, Extensions, ProposalType};
+use crate::tree::LeafIndex;
+
+/// What a client supports (RFC 9420 §7.2).
+///
+/// ```text
+/// struct {
+///     ProtocolVersion versions<V>;
+///     CipherSuite cipher_suites<V>;
+///     ExtensionType extensions<V>;
+///     ProposalType proposals<V>;
+///     CredentialType credentials<V>;
+/// } Capabilities;
+/// ```
+///
+/// Unknown values, GREASE included, are kept as received (§13.5).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
+pub struct Capabilities {
+    /// Supported protocol versions.
+    pub versions: Vec<ProtocolVersion>,
+    /// Supported cipher suites.
+    pub cipher_suites: Vec<CipherSuite>,
+    /// Supported non-default extension types.
+    pub extensions: Vec<ExtensionType>,
+    /// Supported non-default proposal types.
+    pub proposals: Vec<ProposalType>,
+    /// Supported credential types.
+    pub credentials: Vec<CredentialType>,
+}
+
+crate::codec_struct!(Capabilities {
+    versions,
+    cipher_suites,
+    extensions,
+    proposals,
+    credentials
+});
+
+/// The validity period of a KeyPackage's leaf, in seconds since the Unix
+/// epoch (RFC 9420 §7.2).
+///
+/// ```text
+/// struct {
+///     uint64 not_before;
+///     uint64 not_after;
+/// } Lifetime;
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct Lifetime {
+    /// The first second of validity.
+    pub not_before: u64,
+    /// The last second of validity.
+    pub not_after: u64,
+}
+
+crate::codec_struct!(Lifetime {
+    not_before,
+    not_after
+});
+
+/// The `leaf_node_source` discriminant of a LeafNode (RFC 9420 §7.2).
+///
+/// ```text
+/// enum {
+///     reserved(0),
+///     key_package(1),
+///     update(2),
+///     commit(3),
+///     (255)
+/// } LeafNodeSource;
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[repr(u8)]
+pub enum LeafNodeSourceType {
+    /// `key_package(1)`: the leaf came in a KeyPackage.
+    KeyPackage = 1,
+    /// `update(2)`: the leaf came in an Update proposal.
+    Update = 2,
+    /// `commit(3)`: the leaf came in a Commit's UpdatePath.
+    Commit = 3,
+}
+
+crate::codec_enum!(LeafNodeSourceType: u8, "leaf_node_source" { KeyPackage, Update, Commit });
+
+/// How a leaf came to be in the tree, with the field each source carries:
+/// the `select` on `leaf_node_source` (RFC 9420 §7.2).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum LeafNodeSource {
+    /// `key_package`: with the KeyPackage's lifetime.
+    KeyPackage(Lifetime),
+    /// `update`: no extra field.
+    Update,
+    /// `commit`: with the leaf's `parent_hash` (§7.9).
+    Commit(Vec<u8>),
+}
+
+impl LeafNodeSource {
+    /// The `leaf_node_source` discriminant.
+    pub const fn source_type(&self) -> LeafNodeSourceType {
+        match self {
+            Self::KeyPackage(_) => LeafNodeSourceType::KeyPackage,
+            Self::Update => LeafNodeSourceType::Update,
+            Self::Commit(_) => LeafNodeSourceType::Commit,
+        }
+    }
+}
+
+impl Encode for LeafNodeSource {
+    fn encode(&self, out: &mut Vec<u8>) -> Result<(), EncodeError> {
+        self.source_type().encode(out)?;
+        match self {
+            Self::KeyPackage(lifetime) => lifetime.encode(out),
+            Self::Update => Ok(()),
+            Self::Commit(parent_hash) => parent_hash.encode(out),
+        }
+    }
+}
+
+impl Decode for LeafNodeSource {
+    fn decode(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
+        Ok(match LeafNodeSourceType::decode(r)? {
+            LeafNodeSourceType::KeyPackage => Self::KeyPackage(Decode::decode(r)?),
+            LeafNodeSourceType::Update => Self::Update,
+            LeafNodeSourceType::Commit => Self::Commit(Decode::decode(r)?),
+        })
+    }
+}
+
+/// A member's leaf in the ratchet tree (RFC 9420 §7.2).
+///
+/// ```text
+/// struct {
+///     HPKEPublicKey encryption_key;
+///     SignaturePublicKey signature_key;
+///     Credential credential;
+///     Capabilities capabilities;
+///
+///     LeafNodeSource leaf_node_source;
+///     select (LeafNode.leaf_node_source) {
+///         case key_package:
+///             Lifetime lifetime;
+///
+///         case update:
+///             struct{};
+///
+///         case commit:
+///             opaque parent_hash<V>;
+///     };
+///
+///     Extension extensions<V>;
+///     /* SignWithLabel(., "LeafNodeTBS", LeafNodeTBS) */
+///     opaque signature<V>;
+/// } LeafNode;
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct LeafNode {
+    /// The member's HPKE key for path secrets.
+    pub encryption_key: HpkePublicKey,
+    /// The member's signature key.
+    pub signature_key: SignaturePublicKey,
+    /// The member's credential, binding an identity to `signature_key`.
+    pub credential: Credential,
+    /// What the member's client supports.
+    pub capabilities: Capabilities,
+    /// How the leaf got here, with its lifetime or parent hash.
+    pub leaf_node_source: LeafNodeSource,
+    /// Leaf extensions.
+    pub extensions: Extensions,
+    /// `SignWithLabel(., "LeafNodeTBS", LeafNodeTBS)` by `signature_key`.
+    pub signature: Vec<u8>,
+}
+
+impl LeafNode {
+    /// The fields before the signature, shared by LeafNode and LeafNodeTBS.
+    fn encode_content(&self, out: &mut Vec<u8>) -> Result<(), EncodeError> {
+        self.encryption_key.encode(out)?;
+        self.signature_key.encode(out)?;
+        self.credential.encode(out)?;
+        self.capabilities.encode(out)?;
+        self.leaf_node_source.encode(out)?;
+        self.extensions.encode(out)
+    }
+
+    /// The encoded LeafNodeTBS, the content the signature covers
+    /// (RFC 9420 §7.2): every field but the signature, then, for leaves
+    /// whose source is `update` or `commit`, the group and the leaf's
+    /// position in it. For a `key_package` leaf, `group_id` and
+    /// `leaf_index` are not used.
+    ///
+    /// ```text
+    /// struct {
+    ///     ... the LeafNode fields up to extensions ...
+    ///     select (LeafNodeTBS.leaf_node_source) {
+    ///         case key_package:
+    ///             struct{};
+    ///
+    ///         case update:
+    ///             opaque group_id<V>;
+    ///             uint32 leaf_index;
+    ///
+    ///         case commit:
+    ///             opaque group_id<V>;
+    ///             uint32 leaf_index;
+    ///     };
+    /// } LeafNodeTBS;
+    /// ```
+    pub fn tbs_bytes(
+        &self,
+        group_id: &[u8],
+        leaf_index: LeafIndex,
+    ) -> Result<Vec<u8>, EncodeError> {
+        let mut out = Vec::new();
+        self.encode_content(&mut out)?;
+        match self.leaf_node_source {
+            LeafNodeSource::KeyPackage(_) => {}
+            LeafNodeSource::Update | LeafNodeSource::Commit(_) => {
+                crate::codec::encode_opaque(group_id, &mut out)?;
+                leaf_index.encode(&mut out)?;
+            }
+        }
+        Ok(out)
+    }
+}
+
+impl Encode for LeafNode {
+    fn encode(&self, out: &mut Vec<u8>) -> Result<(), EncodeError> {
+        self.encode_content(out)?;
+        self.signature.encode(out)
+    }
+}
+
+impl Decode for LeafNode {
+    fn decode(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
+        Ok(Self {
+            encryption_key: Decode::decode(r)?,
+            signature_key: Decode::decode(r)?,
+            credential: Decode::decode(r)?,
+            capabilities: Decode::decode(r)?,
+            leaf_node_source: Decode::decode(r)?,
+            extensions: Decode::decode(r)?,
+            signature: Decode::decode(r)?,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::codec::decode_exact;
+
+    fn leaf(source: LeafNodeSource) -> LeafNode {
+        LeafNode {
+            encryption_key: HpkePublicKey(vec![1; 2]),
+            signature_key: SignaturePublicKey(vec![2; 2]),
+            credential: Credential::basic(b"a".to_vec()),
+            capabilities: Capabilities::default(),
+            leaf_node_source: source,
+            extensions: Extensions::new(),
+            signature: vec![3; 2],
+        }
+    }
+
+    #[test]
+    fn tbs_adds_group_context_for_update_and_commit_only() {
+        let kp = leaf(LeafNodeSource::KeyPackage(Lifetime {
+            not_before: 1,
+            not_after: 2,
+        }));
+        let bytes = kp.to_bytes().unwrap();
+        assert_eq!(decode_exact::<LeafNode>(&bytes).as_ref(), Ok(&kp));
+        // KeyPackage source: the TBS is the node without its signature.
+        let tbs = kp.tbs_bytes(b"group", LeafIndex(7)).unwrap();
+        assert_eq!(tbs, bytes[..bytes.len() - 3]);
+
+        for source in [LeafNodeSource::Update, LeafNodeSource::Commit(vec![4; 3])] {
+            let node = leaf(source);
+            let bytes = node.to_bytes().unwrap();
+            assert_eq!(decode_exact::<LeafNode>(&bytes).as_ref(), Ok(&node));
+            let tbs = node.tbs_bytes(b"group", LeafIndex(7)).unwrap();
+            let mut want = bytes[..bytes.len() - 3].to_vec();
+            want.extend_from_slice(b"\x05group\x00\x00\x00\x07");
+            assert_eq!(tbs, want);
+        }
+    }
+
+    #[test]
+    fn unknown_source_is_rejected() {
+        let mut bytes = leaf(LeafNodeSource::Update).to_bytes().unwrap();
+        // 3 + 3 (keys) + 4 (basic credential) + 5 (empty capabilities).
+        assert_eq!(bytes[15], 2);
+        bytes[15] = 0;
+        assert_eq!(
+            decode_exact::<LeafNode>(&bytes),
+            Err(DecodeError::UnknownValue {
+                field: "leaf_node_source",
+                value: 0
+            })
+        );
+    }
+}
