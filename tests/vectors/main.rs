@@ -15,4 +15,6 @@ macro_rules! vector_files {
 
 vector_files! {
     tree_math => "tree-math",
+    messages => "messages",
+    deserialization => "deserialization",
 }

@@ -11,6 +11,10 @@ use std::path::{Path, PathBuf};
 
 #[path = "common.rs"]
 pub mod common;
+#[path = "deserialization.rs"]
+pub mod deserialization;
+#[path = "messages.rs"]
+pub mod messages;
 #[path = "tree_math.rs"]
 pub mod tree_math;
 
@@ -57,11 +61,11 @@ pub fn formats() -> Vec<Format> {
         format("tree-operations", Err(NOT_YET)),
         format("tree-validation", Err(NOT_YET)),
         format("treekem", Err(NOT_YET)),
-        format("messages", Err(NOT_YET)),
+        format("messages", Ok(messages::check)),
         format("passive-client-welcome", Err(NOT_YET)),
         format("passive-client-handling-commit", Err(NOT_YET)),
         format("passive-client-random", Err(NOT_YET)),
-        format("deserialization", Err(NOT_YET)),
+        format("deserialization", Ok(deserialization::check)),
     ]
 }
 
