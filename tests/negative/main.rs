@@ -1,0 +1,49 @@
+//! Negative tests: hostile or malformed input is rejected with the exact
+//! error, never a panic.
+//!
+//! Inputs are built from the official vectors (read from
+//! `$MLS_TEST_VECTORS`, default `test-vectors/`, as the vector runner
+//! does) by changing a few bytes.
+
+mod codec;
+
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+/// The directory of the official vectors.
+fn vector_dir() -> PathBuf {
+    match std::env::var_os("MLS_TEST_VECTORS") {
+        Some(dir) if !dir.is_empty() => PathBuf::from(dir),
+        _ => Path::new(env!("CARGO_MANIFEST_DIR")).join("test-vectors"),
+    }
+}
+
+/// The vectors of `messages.json`.
+fn messages() -> &'static [serde_json::Value] {
+    static VECTORS: OnceLock<Vec<serde_json::Value>> = OnceLock::new();
+    VECTORS.get_or_init(|| {
+        let path = vector_dir().join("messages.json");
+        let text =
+            std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        serde_json::from_str(&text).expect("messages.json is a JSON array")
+    })
+}
+
+/// The bytes of field `name` of vector `index` of `messages.json`.
+fn message_field(index: usize, name: &str) -> Vec<u8> {
+    let hex = messages()[index][name]
+        .as_str()
+        .unwrap_or_else(|| panic!("vector {index} has no field {name}"));
+    hex::decode(hex).expect("field is hex")
+}
+
+/// The fields of `messages.json` that hold a serialized MLSMessage.
+const MLS_MESSAGE_FIELDS: [&str; 7] = [
+    "mls_welcome",
+    "mls_group_info",
+    "mls_key_package",
+    "public_message_application",
+    "public_message_proposal",
+    "public_message_commit",
+    "private_message",
+];
