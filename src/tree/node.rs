@@ -65,15 +65,29 @@ crate::codec_enum!(NodeType: u8, "node_type" { Leaf, Parent });
 ///
 /// Decoding checks only the syntax: whether a leaf sits at an even index
 /// and a parent at an odd one is for the tree to check (§12.4.3.3).
+///
+/// Both variants are boxed so that `Option<Node>` is 16 bytes: a hostile
+/// `ratchet_tree` of blank nodes, one byte each on the wire, then costs at
+/// most 16 bytes of memory per input byte, like the crate's other vectors.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Node {
     /// A leaf.
-    Leaf(LeafNode),
+    Leaf(Box<LeafNode>),
     /// A parent.
-    Parent(ParentNode),
+    Parent(Box<ParentNode>),
 }
 
 impl Node {
+    /// A leaf node.
+    pub fn leaf(leaf: LeafNode) -> Self {
+        Self::Leaf(Box::new(leaf))
+    }
+
+    /// A parent node.
+    pub fn parent(parent: ParentNode) -> Self {
+        Self::Parent(Box::new(parent))
+    }
+
     /// The node's type.
     pub const fn node_type(&self) -> NodeType {
         match self {
@@ -83,7 +97,7 @@ impl Node {
     }
 
     /// The leaf, if this is one.
-    pub const fn as_leaf(&self) -> Option<&LeafNode> {
+    pub fn as_leaf(&self) -> Option<&LeafNode> {
         match self {
             Self::Leaf(leaf) => Some(leaf),
             Self::Parent(_) => None,
@@ -91,7 +105,7 @@ impl Node {
     }
 
     /// The parent, if this is one.
-    pub const fn as_parent(&self) -> Option<&ParentNode> {
+    pub fn as_parent(&self) -> Option<&ParentNode> {
         match self {
             Self::Parent(parent) => Some(parent),
             Self::Leaf(_) => None,
@@ -99,7 +113,7 @@ impl Node {
     }
 
     /// The node's HPKE public key.
-    pub const fn encryption_key(&self) -> &HpkePublicKey {
+    pub fn encryption_key(&self) -> &HpkePublicKey {
         match self {
             Self::Leaf(leaf) => &leaf.encryption_key,
             Self::Parent(parent) => &parent.encryption_key,
@@ -120,8 +134,8 @@ impl Encode for Node {
 impl Decode for Node {
     fn decode(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
         Ok(match NodeType::decode(r)? {
-            NodeType::Leaf => Self::Leaf(Decode::decode(r)?),
-            NodeType::Parent => Self::Parent(Decode::decode(r)?),
+            NodeType::Leaf => Self::leaf(Decode::decode(r)?),
+            NodeType::Parent => Self::parent(Decode::decode(r)?),
         })
     }
 }
@@ -133,7 +147,8 @@ mod tests {
 
     #[test]
     fn parent_round_trip_and_unknown_type() {
-        let node = Node::Parent(ParentNode {
+        assert!(core::mem::size_of::<Option<Node>>() <= 2 * core::mem::size_of::<usize>());
+        let node = Node::parent(ParentNode {
             encryption_key: HpkePublicKey(vec![1]),
             parent_hash: vec![],
             unmerged_leaves: vec![LeafIndex(3), LeafIndex(0x0102_0304)],
