@@ -13,4 +13,6 @@ macro_rules! vector_files {
     )*};
 }
 
-vector_files! {}
+vector_files! {
+    crypto_basics => "crypto-basics",
+}

@@ -11,6 +11,8 @@ use std::path::{Path, PathBuf};
 
 #[path = "common.rs"]
 pub mod common;
+#[path = "crypto_basics.rs"]
+pub mod crypto_basics;
 
 /// What happened to one vector.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -43,7 +45,7 @@ pub fn formats() -> Vec<Format> {
         },
         Format {
             name: "crypto-basics",
-            check: Err("not implemented yet"),
+            check: Ok(crypto_basics::check),
         },
         Format {
             name: "secret-tree",
