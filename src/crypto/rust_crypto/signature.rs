@@ -14,10 +14,16 @@
 //! uncompressed points. ECDSA signing is deterministic (RFC 6979 §3.2).
 //!
 //! What verification accepts:
-//! - Ed25519: RFC 8032 §5.1.7 with `s < L` and, in addition, a public key
-//!   and an `R` that are not of small order (ed25519-dalek's
-//!   `verify_strict`). Honest signers never produce small-order values;
-//!   rejecting them stops a small-order key from "signing" many messages.
+//! - Ed25519: RFC 8032 §5.1.7 with `s < L`, a canonical `R`, and the
+//!   cofactorless equation `[s]B = R + [k]A` (which §5.1.7 allows), and
+//!   the public key must not be of small order
+//!   ([`CryptoError::InvalidPublicKey`]): with such a key anyone could
+//!   forge, by trying a few messages. This rejects what ed25519-dalek's
+//!   `verify_strict` rejects for every key that is not of small order,
+//!   without its second point decompression (a fifth of the verify time):
+//!   with `A` not of small order, a small-order `R` can satisfy the
+//!   equation only if the signer knows the discrete log of `A`'s
+//!   prime-order part, and then it is the signer's own signature.
 //! - Ed448: RFC 8032 §5.2.7 with `s < L`.
 //! - ECDSA: any `ECDSA-Sig-Value` in strict DER (RFC 8446 §4.2.3,
 //!   X.690) with `1 <= r, s < n`, so both the low and the high form of `s`.
@@ -198,9 +204,12 @@ impl SignatureAlg {
                 let pk = <[u8; 32]>::try_from(pk).map_err(|_| CryptoError::InvalidPublicKey)?;
                 let key = ed25519_dalek::VerifyingKey::from_bytes(&pk)
                     .map_err(|_| CryptoError::InvalidPublicKey)?;
+                if key.is_weak() {
+                    return Err(CryptoError::InvalidPublicKey);
+                }
                 let sig =
                     <[u8; 64]>::try_from(signature).map_err(|_| CryptoError::InvalidSignature)?;
-                key.verify_strict(message, &ed25519_dalek::Signature::from_bytes(&sig))
+                key.verify(message, &ed25519_dalek::Signature::from_bytes(&sig))
                     .map_err(|_| CryptoError::InvalidSignature)
             }
             Self::Ed448 => {

@@ -248,17 +248,25 @@ ecdsa_encoding_test!(
 );
 
 #[test]
-fn ed25519_small_order_public_key_is_refused() {
+fn ed25519_small_order_public_keys_are_refused() {
     let suite = CipherSuite::MLS_128_DHKEMX25519_AES128GCM_SHA256_ED25519;
-    // The identity point (y = 1) with R = identity and s = 0 satisfies the
-    // cofactorless equation for every message; strict verification refuses.
+    // With A the identity (y = 1), R the identity and s = 0, the
+    // cofactorless equation holds for every message.
     let mut identity = [0u8; 32];
     identity[0] = 1;
     let mut sig = [0u8; 64];
     sig[0] = 1;
     assert_eq!(
         P.verify(suite, &SignaturePublicKey(identity.to_vec()), b"any", &sig),
-        Err(CryptoError::InvalidSignature)
+        Err(CryptoError::InvalidPublicKey)
+    );
+    // The point of order 2, (0, -1): y = p - 1.
+    let mut order_2 = [0xffu8; 32];
+    order_2[0] = 0xec;
+    order_2[31] = 0x7f;
+    assert_eq!(
+        P.verify(suite, &SignaturePublicKey(order_2.to_vec()), b"any", &sig),
+        Err(CryptoError::InvalidPublicKey)
     );
 }
 
