@@ -26,5 +26,5 @@ pub mod messages;
 pub mod secret_tree;
 pub mod tree;
 
-pub use crate::crypto::{CipherSuite, CryptoProvider};
+pub use crate::crypto::{CipherSuite, CryptoProvider, RustCryptoProvider};
 pub use crate::error::{Error, Result};

@@ -12,7 +12,7 @@ mod hpke;
 mod kdf;
 mod keys;
 mod provider;
-// mod rust_crypto;
+mod rust_crypto;
 mod secret;
 mod signature;
 mod suite;
@@ -23,7 +23,7 @@ pub use keys::{
     HpkeCiphertext, HpkePrivateKey, HpkePublicKey, SignaturePrivateKey, SignaturePublicKey,
 };
 pub use provider::CryptoProvider;
-// pub use rust_crypto::RustCryptoProvider;
+pub use rust_crypto::RustCryptoProvider;
 pub use secret::Secret;
 pub use suite::{AeadId, CipherSuite, KdfId, KemId, SignatureScheme, SuiteParams};
 

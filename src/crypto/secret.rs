@@ -34,6 +34,11 @@ impl Secret {
         &self.0
     }
 
+    /// The secret bytes, for writing a freshly derived value in place.
+    pub(crate) fn as_mut_bytes(&mut self) -> &mut [u8] {
+        &mut self.0
+    }
+
     /// The length in bytes.
     pub fn len(&self) -> usize {
         self.0.len()

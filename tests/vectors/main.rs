@@ -17,4 +17,5 @@ vector_files! {
     tree_math => "tree-math",
     messages => "messages",
     deserialization => "deserialization",
+    crypto_basics => "crypto-basics",
 }

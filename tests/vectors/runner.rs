@@ -11,6 +11,8 @@ use std::path::{Path, PathBuf};
 
 #[path = "common.rs"]
 pub mod common;
+#[path = "crypto_basics.rs"]
+pub mod crypto_basics;
 #[path = "deserialization.rs"]
 pub mod deserialization;
 #[path = "messages.rs"]
@@ -51,7 +53,7 @@ fn format(name: &'static str, check: Result<Checker, &'static str>) -> Format {
 pub fn formats() -> Vec<Format> {
     vec![
         format("tree-math", Ok(tree_math::check)),
-        format("crypto-basics", Err(NOT_YET)),
+        format("crypto-basics", Ok(crypto_basics::check)),
         format("secret-tree", Err(NOT_YET)),
         format("message-protection", Err(NOT_YET)),
         format("key-schedule", Err(NOT_YET)),

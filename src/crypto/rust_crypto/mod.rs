@@ -1,0 +1,238 @@
+//! [`RustCryptoProvider`]: the default provider, in pure Rust, for all seven
+//! cipher suites of RFC 9420 §17.1.
+//!
+//! | file | what | specification |
+//! |---|---|---|
+//! | `hash.rs` | SHA-2, HMAC, HKDF | RFC 9420 §5.1, RFC 5869 |
+//! | `aead.rs` | AES-GCM, ChaCha20Poly1305 | RFC 9180 §7.3 |
+//! | `kem.rs` | DHKEM over X25519, X448, P-256, P-384, P-521 | RFC 9180 §4.1, §7.1 |
+//! | `hpke.rs` | HPKE base mode, single shot | RFC 9180 §5.1, §6.1 |
+//! | `signature.rs` | Ed25519, Ed448, ECDSA | RFC 8032, RFC 6979, RFC 8446 §4.2.3 |
+//!
+//! The primitives come from the RustCrypto and dalek crates; HPKE and DHKEM
+//! are implemented here on top of them. The provider holds no state: each
+//! call parses its keys, works, and wipes what it derived.
+
+mod aead;
+mod hash;
+mod hpke;
+mod kem;
+mod signature;
+
+#[cfg(test)]
+mod tests;
+
+use rand_core::CryptoRng;
+
+use self::aead::Aead;
+use self::hash::Hash;
+use self::hpke::Hpke;
+use self::signature::SignatureAlg;
+use super::{
+    CipherSuite, CryptoError, CryptoProvider, HpkeCiphertext, HpkePrivateKey, HpkePublicKey,
+    Secret, SignaturePrivateKey, SignaturePublicKey,
+};
+
+/// The pure-Rust crypto provider for all seven MLS cipher suites
+/// (RFC 9420 §17.1).
+///
+/// Stateless and free to copy. See the module documentation for the
+/// algorithms and the encodings of keys and signatures.
+///
+/// ```
+/// use rfc9420::crypto::{CipherSuite, CryptoProvider, RustCryptoProvider};
+///
+/// let provider = RustCryptoProvider;
+/// assert!(CipherSuite::ALL.iter().all(|s| provider.supports(*s)));
+/// ```
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct RustCryptoProvider;
+
+/// The algorithms of one suite, as this provider implements them.
+#[derive(Debug, Clone, Copy)]
+struct Algorithms {
+    hash: Hash,
+    aead: Aead,
+    hpke: Hpke,
+    signature: SignatureAlg,
+}
+
+impl Algorithms {
+    /// The algorithms of `suite`, or `None` if one of them is unsupported.
+    const fn of(suite: CipherSuite) -> Option<Self> {
+        let Some(params) = suite.params() else {
+            return None;
+        };
+        let (Some(hash), Some(aead), Some(hpke), Some(signature)) = (
+            Hash::from_kdf(params.kdf),
+            Aead::from_id(params.aead),
+            Hpke::new(&params),
+            SignatureAlg::from_scheme(params.signature),
+        ) else {
+            return None;
+        };
+        Some(Self {
+            hash,
+            aead,
+            hpke,
+            signature,
+        })
+    }
+}
+
+/// The algorithms of `suite`, or [`CryptoError::UnsupportedCipherSuite`].
+fn algorithms(suite: CipherSuite) -> Result<Algorithms, CryptoError> {
+    Algorithms::of(suite).ok_or(CryptoError::UnsupportedCipherSuite(suite.0))
+}
+
+impl CryptoProvider for RustCryptoProvider {
+    fn supports(&self, suite: CipherSuite) -> bool {
+        Algorithms::of(suite).is_some()
+    }
+
+    fn hash(&self, suite: CipherSuite, data: &[u8]) -> Result<Vec<u8>, CryptoError> {
+        Ok(algorithms(suite)?.hash.digest(data))
+    }
+
+    fn mac(&self, suite: CipherSuite, key: &[u8], data: &[u8]) -> Result<Vec<u8>, CryptoError> {
+        algorithms(suite)?.hash.mac(key, data)
+    }
+
+    fn kdf_extract(
+        &self,
+        suite: CipherSuite,
+        salt: &[u8],
+        ikm: &[u8],
+    ) -> Result<Secret, CryptoError> {
+        algorithms(suite)?.hash.extract(salt, ikm)
+    }
+
+    fn kdf_expand(
+        &self,
+        suite: CipherSuite,
+        prk: &[u8],
+        info: &[u8],
+        len: usize,
+    ) -> Result<Secret, CryptoError> {
+        algorithms(suite)?.hash.expand(prk, info, len)
+    }
+
+    fn aead_seal(
+        &self,
+        suite: CipherSuite,
+        key: &[u8],
+        nonce: &[u8],
+        aad: &[u8],
+        plaintext: &[u8],
+    ) -> Result<Vec<u8>, CryptoError> {
+        algorithms(suite)?.aead.seal(key, nonce, aad, plaintext)
+    }
+
+    fn aead_open(
+        &self,
+        suite: CipherSuite,
+        key: &[u8],
+        nonce: &[u8],
+        aad: &[u8],
+        ciphertext: &[u8],
+    ) -> Result<Vec<u8>, CryptoError> {
+        algorithms(suite)?.aead.open(key, nonce, aad, ciphertext)
+    }
+
+    fn kem_derive_key_pair(
+        &self,
+        suite: CipherSuite,
+        ikm: &[u8],
+    ) -> Result<(HpkePrivateKey, HpkePublicKey), CryptoError> {
+        algorithms(suite)?.hpke.kem().derive_key_pair(ikm)
+    }
+
+    fn kem_public_key(
+        &self,
+        suite: CipherSuite,
+        private_key: &HpkePrivateKey,
+    ) -> Result<HpkePublicKey, CryptoError> {
+        algorithms(suite)?.hpke.kem().public_key(private_key)
+    }
+
+    fn import_hpke_private_key(
+        &self,
+        suite: CipherSuite,
+        bytes: &[u8],
+    ) -> Result<HpkePrivateKey, CryptoError> {
+        algorithms(suite)?.hpke.kem().import_private_key(bytes)
+    }
+
+    fn hpke_seal(
+        &self,
+        suite: CipherSuite,
+        public_key: &HpkePublicKey,
+        info: &[u8],
+        aad: &[u8],
+        plaintext: &[u8],
+        ikm_e: &[u8],
+    ) -> Result<HpkeCiphertext, CryptoError> {
+        algorithms(suite)?
+            .hpke
+            .seal(public_key, info, aad, plaintext, ikm_e)
+    }
+
+    fn hpke_open(
+        &self,
+        suite: CipherSuite,
+        private_key: &HpkePrivateKey,
+        kem_output: &[u8],
+        info: &[u8],
+        aad: &[u8],
+        ciphertext: &[u8],
+    ) -> Result<Secret, CryptoError> {
+        algorithms(suite)?
+            .hpke
+            .open(private_key, kem_output, info, aad, ciphertext)
+    }
+
+    fn signature_key_pair(
+        &self,
+        suite: CipherSuite,
+        rng: &mut dyn CryptoRng,
+    ) -> Result<(SignaturePrivateKey, SignaturePublicKey), CryptoError> {
+        algorithms(suite)?.signature.generate(rng)
+    }
+
+    fn signature_public_key(
+        &self,
+        suite: CipherSuite,
+        private_key: &SignaturePrivateKey,
+    ) -> Result<SignaturePublicKey, CryptoError> {
+        algorithms(suite)?.signature.public_key(private_key)
+    }
+
+    fn import_signature_private_key(
+        &self,
+        suite: CipherSuite,
+        bytes: &[u8],
+    ) -> Result<SignaturePrivateKey, CryptoError> {
+        algorithms(suite)?.signature.import_private_key(bytes)
+    }
+
+    fn sign(
+        &self,
+        suite: CipherSuite,
+        private_key: &SignaturePrivateKey,
+        message: &[u8],
+    ) -> Result<Vec<u8>, CryptoError> {
+        algorithms(suite)?.signature.sign(private_key, message)
+    }
+
+    fn verify(
+        &self,
+        suite: CipherSuite,
+        public_key: &SignaturePublicKey,
+        message: &[u8],
+        signature: &[u8],
+    ) -> Result<(), CryptoError> {
+        algorithms(suite)?
+            .signature
+            .verify(public_key, message, signature)
+    }
+}
