@@ -63,7 +63,8 @@ pub enum CryptoError {
     #[error("KDF output of {0} bytes requested, too long")]
     KdfOutputTooLong(usize),
     /// `DeriveKeyPair` found no valid key in its 256 candidates
-    /// (RFC 9180 §7.1.3).
+    /// (RFC 9180 §7.1.3), or key generation drew 256 invalid candidates
+    /// from its RNG (a broken RNG).
     #[error("DeriveKeyPair failed")]
     DeriveKeyPairFailed,
     /// A Diffie-Hellman result was all zero (a low-order public key).

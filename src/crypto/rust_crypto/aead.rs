@@ -11,6 +11,7 @@ use aes_gcm::aead::array::typenum::{U12, U16};
 use aes_gcm::aead::{AeadInOut, KeyInit};
 use aes_gcm::{Aes128Gcm, Aes256Gcm};
 use chacha20poly1305::ChaCha20Poly1305;
+use zeroize::Zeroizing;
 
 use crate::crypto::{AeadId, CryptoError};
 
@@ -128,9 +129,10 @@ where
         .split_at_checked(body_len)
         .ok_or(CryptoError::DecryptionFailed)?;
     let tag = <&Array<u8, U16>>::try_from(tag).map_err(|_| CryptoError::DecryptionFailed)?;
-    let mut out = body.to_vec();
+    // Wiped if authentication fails, whatever the cipher left in it.
+    let mut out = Zeroizing::new(body.to_vec());
     cipher
         .decrypt_inout_detached(&nonce, aad, out.as_mut_slice().into(), tag)
         .map_err(|_| CryptoError::DecryptionFailed)?;
-    Ok(out)
+    Ok(core::mem::take(&mut *out))
 }

@@ -2,13 +2,13 @@
 //! curves P-256, P-384 and P-521 (SEC 1), with `DeriveKeyPair` as RFC 9180
 //! §7.1.3 defines it and the key encodings of §7.1.1 and §7.1.2.
 //!
-//! | KEM | `Nsk` | `Npk` | `Ndh` = `Nsecret` | KDF |
-//! |---|---|---|---|---|
-//! | DHKEM(X25519, HKDF-SHA256) | 32 | 32 | 32 | HKDF-SHA256 |
-//! | DHKEM(X448, HKDF-SHA512) | 56 | 56 | 56 / 64 | HKDF-SHA512 |
-//! | DHKEM(P-256, HKDF-SHA256) | 32 | 65 | 32 | HKDF-SHA256 |
-//! | DHKEM(P-384, HKDF-SHA384) | 48 | 97 | 48 | HKDF-SHA384 |
-//! | DHKEM(P-521, HKDF-SHA512) | 66 | 133 | 66 / 64 | HKDF-SHA512 |
+//! | KEM | `Nsk` | `Npk` | `Ndh` | `Nsecret` | KDF |
+//! |---|---|---|---|---|---|
+//! | DHKEM(X25519, HKDF-SHA256) | 32 | 32 | 32 | 32 | HKDF-SHA256 |
+//! | DHKEM(X448, HKDF-SHA512) | 56 | 56 | 56 | 64 | HKDF-SHA512 |
+//! | DHKEM(P-256, HKDF-SHA256) | 32 | 65 | 32 | 32 | HKDF-SHA256 |
+//! | DHKEM(P-384, HKDF-SHA384) | 48 | 97 | 48 | 48 | HKDF-SHA384 |
+//! | DHKEM(P-521, HKDF-SHA512) | 66 | 133 | 66 | 64 | HKDF-SHA512 |
 //!
 //! Public keys of the NIST curves are uncompressed SEC1 points; anything
 //! else (compressed points, the identity, points off the curve, coordinates
