@@ -18,4 +18,5 @@ vector_files! {
     messages => "messages",
     deserialization => "deserialization",
     crypto_basics => "crypto-basics",
+    secret_tree => "secret-tree",
 }

@@ -17,6 +17,8 @@ pub mod crypto_basics;
 pub mod deserialization;
 #[path = "messages.rs"]
 pub mod messages;
+#[path = "secret_tree.rs"]
+pub mod secret_tree;
 #[path = "tree_math.rs"]
 pub mod tree_math;
 
@@ -54,7 +56,7 @@ pub fn formats() -> Vec<Format> {
     vec![
         format("tree-math", Ok(tree_math::check)),
         format("crypto-basics", Ok(crypto_basics::check)),
-        format("secret-tree", Err(NOT_YET)),
+        format("secret-tree", Ok(secret_tree::check)),
         format("message-protection", Err(NOT_YET)),
         format("key-schedule", Err(NOT_YET)),
         format("psk_secret", Err(NOT_YET)),

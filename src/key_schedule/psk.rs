@@ -1,0 +1,53 @@
+//! The PSK secret (RFC 9420 §8.4).
+//!
+//! ```text
+//! struct {
+//!     PreSharedKeyID id;
+//!     uint16 index;
+//!     uint16 count;
+//! } PSKLabel;
+//!
+//! psk_extracted_[i] = KDF.Extract(0, psk_[i])
+//! psk_input_[i] = ExpandWithLabel(psk_extracted_[i], "derived psk",
+//!                   PSKLabel, KDF.Nh)
+//!
+//! psk_secret_[0] = 0
+//! psk_secret_[i] = KDF.Extract(psk_input_[i-1], psk_secret_[i-1])
+//! psk_secret     = psk_secret_[n]
+//! ```
+
+use super::KeyScheduleError;
+use crate::crypto::{Secret, SuiteCrypto};
+use crate::error::Error;
+
+/// The `psk_secret` when no PSK is injected: `KDF.Nh` zero bytes
+/// (RFC 9420 §8.4).
+pub fn zero_psk_secret(suite: &SuiteCrypto<'_>) -> Secret {
+    Secret::zero(suite.hash_len())
+}
+
+/// The `psk_secret` of a list of PSKs, each given as its encoded
+/// PreSharedKeyID and its secret value, in the order of the Commit's
+/// PreSharedKey proposals or of GroupSecrets.psks (RFC 9420 §8.4). With no
+/// PSKs it is [`zero_psk_secret`]. Fails with
+/// [`KeyScheduleError::TooManyPsks`] for more than 65535 PSKs.
+pub fn psk_secret_from_encoded(
+    suite: &SuiteCrypto<'_>,
+    psks: &[(&[u8], &Secret)],
+) -> Result<Secret, Error> {
+    let count = u16::try_from(psks.len()).map_err(|_| KeyScheduleError::TooManyPsks(psks.len()))?;
+    let nh = suite.hash_len_u16()?;
+    let zero = zero_psk_secret(suite);
+    let mut psk_secret = zero_psk_secret(suite);
+    let mut label = Vec::new();
+    for (index, (id, psk)) in (0..count).zip(psks) {
+        let extracted = suite.extract(zero.as_bytes(), psk.as_bytes())?;
+        label.clear();
+        label.extend_from_slice(id);
+        label.extend_from_slice(&index.to_be_bytes());
+        label.extend_from_slice(&count.to_be_bytes());
+        let input = suite.expand_with_label(extracted.as_bytes(), "derived psk", &label, nh)?;
+        psk_secret = suite.extract(psk_secret.as_bytes(), input.as_bytes())?;
+    }
+    Ok(psk_secret)
+}

@@ -1,0 +1,263 @@
+use super::*;
+use crate::crypto::{CipherSuite, CryptoError, RustCryptoProvider, Secret, SuiteCrypto};
+use crate::error::Error;
+
+fn suite_of(suite: CipherSuite) -> SuiteCrypto<'static> {
+    SuiteCrypto::new(&RustCryptoProvider, suite).unwrap()
+}
+
+fn suite() -> SuiteCrypto<'static> {
+    suite_of(CipherSuite::MLS_128_DHKEMX25519_AES128GCM_SHA256_ED25519)
+}
+
+fn ks_err<T: core::fmt::Debug>(r: Result<T, Error>) -> KeyScheduleError {
+    match r {
+        Err(Error::KeySchedule(e)) => e,
+        other => panic!("expected a key schedule error, got {other:?}"),
+    }
+}
+
+fn secret(byte: u8, len: usize) -> Secret {
+    Secret::new(vec![byte; len])
+}
+
+/// The §8.4 chain written out for one PSK.
+fn one_psk_by_hand(s: &SuiteCrypto<'_>, id: &[u8], psk: &Secret) -> Secret {
+    let zero = [0u8; 32];
+    let extracted = s.extract(&zero, psk.as_bytes()).unwrap();
+    let mut label = id.to_vec();
+    label.extend_from_slice(&[0, 0, 0, 1]); // index 0, count 1
+    let input = s
+        .expand_with_label(extracted.as_bytes(), "derived psk", &label, 32)
+        .unwrap();
+    s.extract(&zero, input.as_bytes()).unwrap()
+}
+
+#[test]
+fn psk_secret_without_psks_is_all_zero() {
+    for cs in CipherSuite::ALL {
+        let s = suite_of(cs);
+        let got = psk_secret_from_encoded(&s, &[]).unwrap();
+        assert_eq!(got, Secret::zero(s.hash_len()));
+        assert_eq!(got, zero_psk_secret(&s));
+    }
+}
+
+#[test]
+fn psk_secret_with_one_psk() {
+    let s = suite();
+    let psk = secret(0x11, 32);
+    let id = b"\x01\x03abc\x20nonce-nonce-nonce-nonce-nonce-no";
+    let got = psk_secret_from_encoded(&s, &[(id, &psk)]).unwrap();
+    assert_eq!(got, one_psk_by_hand(&s, id, &psk));
+    assert_ne!(got, zero_psk_secret(&s));
+}
+
+#[test]
+fn psk_secret_with_several_psks_depends_on_order_and_count() {
+    let s = suite();
+    let (a, b, c) = (secret(1, 32), secret(2, 16), secret(3, 64));
+    let (ia, ib, ic): (&[u8], &[u8], &[u8]) = (b"id-a", b"id-b", b"id-c");
+    let abc = psk_secret_from_encoded(&s, &[(ia, &a), (ib, &b), (ic, &c)]).unwrap();
+    let bac = psk_secret_from_encoded(&s, &[(ib, &b), (ia, &a), (ic, &c)]).unwrap();
+    let ab = psk_secret_from_encoded(&s, &[(ia, &a), (ib, &b)]).unwrap();
+    assert_ne!(abc, bac);
+    assert_ne!(abc, ab);
+    assert_eq!(abc.len(), 32);
+    // The first link alone differs from a single-PSK chain: PSKLabel
+    // carries the count.
+    let a_only = psk_secret_from_encoded(&s, &[(ia, &a)]).unwrap();
+    assert_eq!(a_only, one_psk_by_hand(&s, ia, &a));
+    assert_ne!(ab, a_only);
+}
+
+#[test]
+fn psk_count_must_fit_a_uint16() {
+    let s = suite();
+    let psk = secret(0, 32);
+    let many: Vec<(&[u8], &Secret)> = vec![(b"x".as_slice(), &psk); 65_536];
+    assert_eq!(
+        ks_err(psk_secret_from_encoded(&s, &many)),
+        KeyScheduleError::TooManyPsks(65_536)
+    );
+}
+
+#[test]
+fn exporter_rejects_lengths_beyond_uint16() {
+    let s = suite();
+    let exporter_secret = secret(9, 32);
+    for length in [65_536, usize::MAX] {
+        assert_eq!(
+            ks_err(export(&s, &exporter_secret, b"label", b"ctx", length)),
+            KeyScheduleError::ExportTooLong(length)
+        );
+    }
+    // Fits the uint16 but not HKDF-SHA256 (255 * 32 bytes).
+    assert!(matches!(
+        export(&s, &exporter_secret, b"label", b"ctx", 65_535),
+        Err(Error::Crypto(CryptoError::KdfOutputTooLong(_)))
+    ));
+    let out = export(&s, &exporter_secret, b"label", b"ctx", 255 * 32).unwrap();
+    assert_eq!(out.len(), 255 * 32);
+}
+
+#[test]
+fn exporter_matches_its_definition() {
+    let s = suite();
+    let exporter_secret = secret(9, 32);
+    let got = export(&s, &exporter_secret, b"\xff\x00label", b"context", 40).unwrap();
+    let derived = s
+        .expand_with_label_bytes(exporter_secret.as_bytes(), b"\xff\x00label", &[], 32)
+        .unwrap();
+    let want = s
+        .expand_with_label(
+            derived.as_bytes(),
+            "exported",
+            &s.hash(b"context").unwrap(),
+            40,
+        )
+        .unwrap();
+    assert_eq!(got, want);
+    assert_ne!(
+        got,
+        export(&s, &exporter_secret, b"other", b"context", 40).unwrap()
+    );
+}
+
+#[test]
+fn confirmation_tags_verify_and_mismatches_are_reported() {
+    let s = suite();
+    let key = secret(5, 32);
+    let cth = s.hash(b"transcript").unwrap();
+    let tag = confirmation_tag(&s, &key, &cth).unwrap();
+    verify_confirmation_tag(&s, &key, &cth, &tag).unwrap();
+    let mut bad = tag.clone();
+    bad[0] ^= 1;
+    for wrong in [&bad[..], &tag[..31], &[][..]] {
+        assert_eq!(
+            ks_err(verify_confirmation_tag(&s, &key, &cth, wrong)),
+            KeyScheduleError::ConfirmationTagMismatch
+        );
+    }
+}
+
+#[test]
+fn interim_hash_covers_the_tag_as_opaque() {
+    let s = suite();
+    let confirmed = s.hash(b"c").unwrap();
+    let tag = [0xAA; 32];
+    let mut input = confirmed.clone();
+    input.push(32);
+    input.extend_from_slice(&tag);
+    assert_eq!(
+        interim_transcript_hash(&s, &confirmed, &tag).unwrap(),
+        s.hash(&input).unwrap()
+    );
+    let mut input = b"interim".to_vec();
+    input.extend_from_slice(b"content");
+    assert_eq!(
+        confirmed_transcript_hash(&s, b"interim", b"content").unwrap(),
+        s.hash(&input).unwrap()
+    );
+}
+
+#[test]
+fn epoch_keys_agree_with_the_joiner_path() {
+    let s = suite();
+    let (init, commit, psk) = (secret(1, 32), secret(2, 32), zero_psk_secret(&s));
+    let gc = b"serialized group context";
+    let keys = EpochKeys::derive(&s, &init, &commit, &psk, gc).unwrap();
+    // A new member gets only the joiner secret.
+    let joiner = JoinerSecret::from_secret(&s, keys.joiner_secret.as_secret().clone()).unwrap();
+    assert_eq!(
+        joiner.welcome_secret(&s, &psk).unwrap(),
+        keys.welcome_secret
+    );
+    assert_eq!(joiner.epoch_secrets(&s, &psk, gc).unwrap(), keys.secrets);
+    // Every derived secret is distinct and Nh long.
+    let e = &keys.secrets;
+    let all = [
+        &e.sender_data_secret,
+        &e.encryption_secret,
+        &e.exporter_secret,
+        &e.external_secret,
+        &e.confirmation_key,
+        &e.membership_key,
+        &e.resumption_psk,
+        &e.epoch_authenticator,
+        &e.init_secret,
+    ];
+    for (i, a) in all.iter().enumerate() {
+        assert_eq!(a.len(), 32);
+        for b in &all[i + 1..] {
+            assert_ne!(a, b);
+        }
+    }
+    // The group context is bound in.
+    let other = EpochKeys::derive(&s, &init, &commit, &psk, b"other context").unwrap();
+    assert_ne!(other.joiner_secret, keys.joiner_secret);
+    assert_ne!(other.secrets, keys.secrets);
+    let kn = keys.welcome_secret.key_nonce(&s).unwrap();
+    assert_eq!((kn.key().len(), kn.nonce().len()), (16, 12));
+}
+
+#[test]
+fn wrong_length_secrets_are_rejected() {
+    let s = suite();
+    assert_eq!(
+        ks_err(JoinerSecret::from_secret(&s, secret(1, 31))),
+        KeyScheduleError::InvalidSecretLength {
+            what: "joiner_secret",
+            expected: 32,
+            got: 31
+        }
+    );
+    assert_eq!(
+        ks_err(EpochSecrets::from_epoch_secret(&s, &secret(1, 64))),
+        KeyScheduleError::InvalidSecretLength {
+            what: "epoch_secret",
+            expected: 32,
+            got: 64
+        }
+    );
+    let joiner = JoinerSecret::from_secret(&s, secret(1, 32)).unwrap();
+    assert_eq!(
+        ks_err(joiner.welcome_secret(&s, &secret(0, 0))),
+        KeyScheduleError::InvalidSecretLength {
+            what: "psk_secret",
+            expected: 32,
+            got: 0
+        }
+    );
+}
+
+#[test]
+fn new_group_secrets_are_random_and_complete() {
+    let s = suite();
+    let mut rng = rand_core::UnwrapErr(getrandom::SysRng);
+    let a = EpochSecrets::for_new_group(&s, &mut rng).unwrap();
+    let b = EpochSecrets::for_new_group(&s, &mut rng).unwrap();
+    assert_ne!(a, b);
+    let (_, public) = a.external_key_pair(&s).unwrap();
+    assert_eq!(public.0.len(), 32);
+}
+
+#[test]
+fn sender_data_sample_is_the_first_nh_bytes() {
+    let s = suite();
+    let sds = secret(3, 32);
+    let mut ciphertext = vec![0x42u8; 40];
+    let a = sender_data_key_nonce(&s, &sds, &ciphertext).unwrap();
+    ciphertext[32] ^= 0xFF; // beyond the sample
+    assert_eq!(sender_data_key_nonce(&s, &sds, &ciphertext).unwrap(), a);
+    ciphertext[31] ^= 0xFF; // inside it
+    assert_ne!(sender_data_key_nonce(&s, &sds, &ciphertext).unwrap(), a);
+    // Short ciphertexts are used whole.
+    let short = sender_data_key_nonce(&s, &sds, &[0x42; 5]).unwrap();
+    let by_hand = s
+        .expand_with_label(sds.as_bytes(), "key", &[0x42; 5], 16)
+        .unwrap();
+    assert_eq!(*short.key(), by_hand);
+    assert_eq!(short.nonce().len(), 12);
+    sender_data_key_nonce(&s, &sds, &[]).unwrap();
+}
