@@ -18,7 +18,7 @@ mod transcript;
 
 pub use epoch::{EpochKeys, EpochSecrets, JoinerSecret, WelcomeSecret};
 pub use exporter::export;
-pub use psk::{psk_secret_from_encoded, zero_psk_secret};
+pub use psk::{psk_secret, zero_psk_secret};
 pub use sender_data::sender_data_key_nonce;
 pub use transcript::{
     confirmation_tag, confirmed_transcript_hash, interim_transcript_hash, verify_confirmation_tag,

@@ -1,6 +1,8 @@
 use super::*;
+use crate::codec::Encode;
 use crate::crypto::{CipherSuite, CryptoError, RustCryptoProvider, Secret, SuiteCrypto};
 use crate::error::Error;
+use crate::messages::{PreSharedKeyId, PskKind, ResumptionPskUsage};
 
 fn suite_of(suite: CipherSuite) -> SuiteCrypto<'static> {
     SuiteCrypto::new(&RustCryptoProvider, suite).unwrap()
@@ -21,23 +23,45 @@ fn secret(byte: u8, len: usize) -> Secret {
     Secret::new(vec![byte; len])
 }
 
+fn external(id: &[u8], nonce_byte: u8) -> PreSharedKeyId {
+    PreSharedKeyId {
+        psk: PskKind::External {
+            psk_id: id.to_vec(),
+        },
+        psk_nonce: vec![nonce_byte; 32],
+    }
+}
+
 /// The §8.4 chain written out for one PSK.
-fn one_psk_by_hand(s: &SuiteCrypto<'_>, id: &[u8], psk: &Secret) -> Secret {
+fn one_psk_by_hand(s: &SuiteCrypto<'_>, id: &PreSharedKeyId, psk: &Secret) -> Secret {
     let zero = [0u8; 32];
     let extracted = s.extract(&zero, psk.as_bytes()).unwrap();
-    let mut label = id.to_vec();
-    label.extend_from_slice(&[0, 0, 0, 1]); // index 0, count 1
+    // PSKLabel { id, index = 0, count = 1 }
+    let mut label = vec![1]; // psktype external
+    label.push(u8::try_from(id_bytes(id).len()).unwrap());
+    label.extend_from_slice(id_bytes(id));
+    label.push(32);
+    label.extend_from_slice(&id.psk_nonce);
+    label.extend_from_slice(&[0, 0, 0, 1]);
     let input = s
         .expand_with_label(extracted.as_bytes(), "derived psk", &label, 32)
         .unwrap();
-    s.extract(&zero, input.as_bytes()).unwrap()
+    // psk_secret_[1] = KDF.Extract(psk_input_[0], psk_secret_[0] = 0)
+    s.extract(input.as_bytes(), &zero).unwrap()
+}
+
+fn id_bytes(id: &PreSharedKeyId) -> &[u8] {
+    match &id.psk {
+        PskKind::External { psk_id } => psk_id,
+        PskKind::Resumption { .. } => unreachable!(),
+    }
 }
 
 #[test]
 fn psk_secret_without_psks_is_all_zero() {
     for cs in CipherSuite::ALL {
         let s = suite_of(cs);
-        let got = psk_secret_from_encoded(&s, &[]).unwrap();
+        let got = psk_secret(&s, []).unwrap();
         assert_eq!(got, Secret::zero(s.hash_len()));
         assert_eq!(got, zero_psk_secret(&s));
     }
@@ -47,9 +71,9 @@ fn psk_secret_without_psks_is_all_zero() {
 fn psk_secret_with_one_psk() {
     let s = suite();
     let psk = secret(0x11, 32);
-    let id = b"\x01\x03abc\x20nonce-nonce-nonce-nonce-nonce-no";
-    let got = psk_secret_from_encoded(&s, &[(id, &psk)]).unwrap();
-    assert_eq!(got, one_psk_by_hand(&s, id, &psk));
+    let id = external(b"abc", 7);
+    let got = psk_secret(&s, [(&id, &psk)]).unwrap();
+    assert_eq!(got, one_psk_by_hand(&s, &id, &psk));
     assert_ne!(got, zero_psk_secret(&s));
 }
 
@@ -57,29 +81,53 @@ fn psk_secret_with_one_psk() {
 fn psk_secret_with_several_psks_depends_on_order_and_count() {
     let s = suite();
     let (a, b, c) = (secret(1, 32), secret(2, 16), secret(3, 64));
-    let (ia, ib, ic): (&[u8], &[u8], &[u8]) = (b"id-a", b"id-b", b"id-c");
-    let abc = psk_secret_from_encoded(&s, &[(ia, &a), (ib, &b), (ic, &c)]).unwrap();
-    let bac = psk_secret_from_encoded(&s, &[(ib, &b), (ia, &a), (ic, &c)]).unwrap();
-    let ab = psk_secret_from_encoded(&s, &[(ia, &a), (ib, &b)]).unwrap();
+    let (ia, ib) = (external(b"id-a", 1), external(b"id-b", 2));
+    let ic = PreSharedKeyId {
+        psk: PskKind::Resumption {
+            usage: ResumptionPskUsage::Application,
+            psk_group_id: b"group".to_vec(),
+            psk_epoch: 3,
+        },
+        psk_nonce: vec![3; 32],
+    };
+    let abc = psk_secret(&s, [(&ia, &a), (&ib, &b), (&ic, &c)]).unwrap();
+    let bac = psk_secret(&s, [(&ib, &b), (&ia, &a), (&ic, &c)]).unwrap();
+    let ab = psk_secret(&s, [(&ia, &a), (&ib, &b)]).unwrap();
     assert_ne!(abc, bac);
     assert_ne!(abc, ab);
     assert_eq!(abc.len(), 32);
-    // The first link alone differs from a single-PSK chain: PSKLabel
+    // The same key under another nonce gives another secret.
+    let ia2 = external(b"id-a", 9);
+    assert_ne!(
+        psk_secret(&s, [(&ia, &a)]).unwrap(),
+        psk_secret(&s, [(&ia2, &a)]).unwrap()
+    );
+    // The first link alone differs from the two-link chain's: PSKLabel
     // carries the count.
-    let a_only = psk_secret_from_encoded(&s, &[(ia, &a)]).unwrap();
-    assert_eq!(a_only, one_psk_by_hand(&s, ia, &a));
+    let a_only = psk_secret(&s, [(&ia, &a)]).unwrap();
+    assert_eq!(a_only, one_psk_by_hand(&s, &ia, &a));
     assert_ne!(ab, a_only);
+    // The typed and the encoded forms agree.
+    let ea = ia.to_bytes().unwrap();
+    let eb = ib.to_bytes().unwrap();
+    assert_eq!(
+        psk::psk_secret_from_encoded(&s, &[(&ea, &a), (&eb, &b)]).unwrap(),
+        ab
+    );
 }
 
 #[test]
 fn psk_count_must_fit_a_uint16() {
     let s = suite();
     let psk = secret(0, 32);
-    let many: Vec<(&[u8], &Secret)> = vec![(b"x".as_slice(), &psk); 65_536];
-    assert_eq!(
-        ks_err(psk_secret_from_encoded(&s, &many)),
-        KeyScheduleError::TooManyPsks(65_536)
-    );
+    let id = external(b"x", 0);
+    for n in [65_536, 70_000] {
+        let many = core::iter::repeat_n((&id, &psk), n);
+        assert_eq!(
+            ks_err(psk_secret(&s, many)),
+            KeyScheduleError::TooManyPsks(n)
+        );
+    }
 }
 
 #[test]

@@ -19,4 +19,5 @@ vector_files! {
     deserialization => "deserialization",
     crypto_basics => "crypto-basics",
     secret_tree => "secret-tree",
+    psk_secret => "psk_secret",
 }

@@ -17,6 +17,8 @@ pub mod crypto_basics;
 pub mod deserialization;
 #[path = "messages.rs"]
 pub mod messages;
+#[path = "psk_secret.rs"]
+pub mod psk_secret;
 #[path = "secret_tree.rs"]
 pub mod secret_tree;
 #[path = "tree_math.rs"]
@@ -59,7 +61,7 @@ pub fn formats() -> Vec<Format> {
         format("secret-tree", Ok(secret_tree::check)),
         format("message-protection", Err(NOT_YET)),
         format("key-schedule", Err(NOT_YET)),
-        format("psk_secret", Err(NOT_YET)),
+        format("psk_secret", Ok(psk_secret::check)),
         format("transcript-hashes", Err(NOT_YET)),
         format("welcome", Err(NOT_YET)),
         format("tree-operations", Err(NOT_YET)),
