@@ -38,23 +38,10 @@ impl SuiteCrypto<'_> {
         context: &[u8],
         length: u16,
     ) -> Result<Secret, CryptoError> {
-        self.expand_with_label_bytes(secret, label.as_bytes(), context, length)
-    }
-
-    /// [`expand_with_label`](Self::expand_with_label) with a label of
-    /// arbitrary bytes, as the application-chosen labels of `MLS-Exporter`
-    /// (RFC 9420 §8.5) may be.
-    pub fn expand_with_label_bytes(
-        &self,
-        secret: &[u8],
-        label: &[u8],
-        context: &[u8],
-        length: u16,
-    ) -> Result<Secret, CryptoError> {
         let mut info =
             Vec::with_capacity(2 + 1 + LABEL_PREFIX.len() + label.len() + 5 + context.len());
         info.extend_from_slice(&length.to_be_bytes());
-        labeled_content(label, context, &mut info)?;
+        labeled_content(label.as_bytes(), context, &mut info)?;
         self.expand(secret, &info, usize::from(length))
     }
 

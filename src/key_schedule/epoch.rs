@@ -259,7 +259,7 @@ impl EpochSecrets {
     pub fn export(
         &self,
         suite: &SuiteCrypto<'_>,
-        label: &[u8],
+        label: &str,
         context: &[u8],
         length: usize,
     ) -> Result<Secret, Error> {

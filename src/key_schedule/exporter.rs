@@ -12,8 +12,8 @@ use crate::error::Error;
 ///                          "exported", Hash(Context), Length)
 /// ```
 ///
-/// `label` is the application's label without the `"MLS 1.0 "` prefix,
-/// which is added as for every label; it may be any byte string. Fails with
+/// `label` is the application's label (RFC 9420 §17.8) without the
+/// `"MLS 1.0 "` prefix, which is added as for every label. Fails with
 /// [`KeyScheduleError::ExportTooLong`] when `length` does not fit the
 /// `uint16` length of KDFLabel, before any derivation, and with
 /// [`CryptoError::KdfOutputTooLong`] when it exceeds what the KDF can
@@ -23,17 +23,12 @@ use crate::error::Error;
 pub fn export(
     suite: &SuiteCrypto<'_>,
     exporter_secret: &Secret,
-    label: &[u8],
+    label: &str,
     context: &[u8],
     length: usize,
 ) -> Result<Secret, Error> {
     let length = u16::try_from(length).map_err(|_| KeyScheduleError::ExportTooLong(length))?;
-    let derived = suite.expand_with_label_bytes(
-        exporter_secret.as_bytes(),
-        label,
-        &[],
-        suite.hash_len_u16()?,
-    )?;
+    let derived = suite.derive_secret(exporter_secret.as_bytes(), label)?;
     let context_hash = suite.hash(context)?;
     Ok(suite.expand_with_label(derived.as_bytes(), "exported", &context_hash, length)?)
 }

@@ -136,16 +136,16 @@ fn exporter_rejects_lengths_beyond_uint16() {
     let exporter_secret = secret(9, 32);
     for length in [65_536, usize::MAX] {
         assert_eq!(
-            ks_err(export(&s, &exporter_secret, b"label", b"ctx", length)),
+            ks_err(export(&s, &exporter_secret, "label", b"ctx", length)),
             KeyScheduleError::ExportTooLong(length)
         );
     }
     // Fits the uint16 but not HKDF-SHA256 (255 * 32 bytes).
     assert!(matches!(
-        export(&s, &exporter_secret, b"label", b"ctx", 65_535),
+        export(&s, &exporter_secret, "label", b"ctx", 65_535),
         Err(Error::Crypto(CryptoError::KdfOutputTooLong(_)))
     ));
-    let out = export(&s, &exporter_secret, b"label", b"ctx", 255 * 32).unwrap();
+    let out = export(&s, &exporter_secret, "label", b"ctx", 255 * 32).unwrap();
     assert_eq!(out.len(), 255 * 32);
 }
 
@@ -153,9 +153,9 @@ fn exporter_rejects_lengths_beyond_uint16() {
 fn exporter_matches_its_definition() {
     let s = suite();
     let exporter_secret = secret(9, 32);
-    let got = export(&s, &exporter_secret, b"\xff\x00label", b"context", 40).unwrap();
+    let got = export(&s, &exporter_secret, "my label", b"context", 40).unwrap();
     let derived = s
-        .expand_with_label_bytes(exporter_secret.as_bytes(), b"\xff\x00label", &[], 32)
+        .expand_with_label(exporter_secret.as_bytes(), "my label", &[], 32)
         .unwrap();
     let want = s
         .expand_with_label(
@@ -168,7 +168,7 @@ fn exporter_matches_its_definition() {
     assert_eq!(got, want);
     assert_ne!(
         got,
-        export(&s, &exporter_secret, b"other", b"context", 40).unwrap()
+        export(&s, &exporter_secret, "other", b"context", 40).unwrap()
     );
 }
 

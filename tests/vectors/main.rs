@@ -19,5 +19,6 @@ vector_files! {
     deserialization => "deserialization",
     crypto_basics => "crypto-basics",
     secret_tree => "secret-tree",
+    key_schedule => "key-schedule",
     psk_secret => "psk_secret",
 }

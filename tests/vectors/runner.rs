@@ -15,6 +15,8 @@ pub mod common;
 pub mod crypto_basics;
 #[path = "deserialization.rs"]
 pub mod deserialization;
+#[path = "key_schedule.rs"]
+pub mod key_schedule;
 #[path = "messages.rs"]
 pub mod messages;
 #[path = "psk_secret.rs"]
@@ -60,7 +62,7 @@ pub fn formats() -> Vec<Format> {
         format("crypto-basics", Ok(crypto_basics::check)),
         format("secret-tree", Ok(secret_tree::check)),
         format("message-protection", Err(NOT_YET)),
-        format("key-schedule", Err(NOT_YET)),
+        format("key-schedule", Ok(key_schedule::check)),
         format("psk_secret", Ok(psk_secret::check)),
         format("transcript-hashes", Err(NOT_YET)),
         format("welcome", Err(NOT_YET)),
