@@ -2,7 +2,12 @@ use super::*;
 use crate::codec::Encode;
 use crate::crypto::{CipherSuite, CryptoError, RustCryptoProvider, Secret, SuiteCrypto};
 use crate::error::Error;
-use crate::messages::{PreSharedKeyId, PskKind, ResumptionPskUsage};
+use crate::framing::{
+    AuthenticatedContent, ContentType, FramedContent, FramedContentAuthData, FramedContentBody,
+    Sender,
+};
+use crate::messages::{Commit, PreSharedKeyId, PskKind, ResumptionPskUsage, WireFormat};
+use crate::tree::LeafIndex;
 
 fn suite_of(suite: CipherSuite) -> SuiteCrypto<'static> {
     SuiteCrypto::new(&RustCryptoProvider, suite).unwrap()
@@ -189,23 +194,88 @@ fn confirmation_tags_verify_and_mismatches_are_reported() {
     }
 }
 
+fn framed(body: FramedContentBody) -> FramedContent {
+    FramedContent {
+        group_id: b"group".to_vec(),
+        epoch: 4,
+        sender: Sender::Member(LeafIndex(2)),
+        authenticated_data: vec![],
+        content: body,
+    }
+}
+
+fn empty_commit() -> FramedContentBody {
+    FramedContentBody::Commit(Commit {
+        proposals: vec![],
+        path: None,
+    })
+}
+
 #[test]
-fn interim_hash_covers_the_tag_as_opaque() {
+fn transcript_hashes_follow_their_definition() {
     let s = suite();
-    let confirmed = s.hash(b"c").unwrap();
-    let tag = [0xAA; 32];
-    let mut input = confirmed.clone();
-    input.push(32);
-    input.extend_from_slice(&tag);
+    let content = framed(empty_commit());
+    let signature = [0x51; 64];
+    let tag = vec![0xAA; 32];
+    let input = ConfirmedTranscriptHashInput::new(WireFormat::PUBLIC_MESSAGE, &content, &signature)
+        .unwrap();
+    // ConfirmedTranscriptHashInput = wire_format || FramedContent || signature<V>
+    let mut encoded = vec![0, 1];
+    content.encode(&mut encoded).unwrap();
+    encoded.extend_from_slice(&[0x40, 0x40]); // varint 64
+    encoded.extend_from_slice(&signature);
+    assert_eq!(input.to_bytes().unwrap(), encoded);
+
+    let interim_before = s.hash(b"before").unwrap();
+    let mut data = interim_before.clone();
+    data.extend_from_slice(&encoded);
+    let confirmed = confirmed_transcript_hash(&s, &interim_before, &input).unwrap();
+    assert_eq!(confirmed, s.hash(&data).unwrap());
+
+    // InterimTranscriptHashInput = confirmation_tag<V>
+    let mut data = confirmed.clone();
+    data.push(32);
+    data.extend_from_slice(&tag);
+    let interim = interim_transcript_hash(&s, &confirmed, &tag).unwrap();
+    assert_eq!(interim, s.hash(&data).unwrap());
+
+    let whole = AuthenticatedContent {
+        wire_format: WireFormat::PUBLIC_MESSAGE,
+        content: content.clone(),
+        auth: FramedContentAuthData {
+            signature: signature.to_vec(),
+            confirmation_tag: Some(tag),
+        },
+    };
+    let hashes = TranscriptHashes::after_commit(&s, &interim_before, &whole).unwrap();
+    assert_eq!(hashes, TranscriptHashes { confirmed, interim });
+}
+
+#[test]
+fn transcript_hashes_need_a_commit_with_a_tag() {
+    let s = suite();
+    let application = framed(FramedContentBody::Application(b"hi".to_vec()));
     assert_eq!(
-        interim_transcript_hash(&s, &confirmed, &tag).unwrap(),
-        s.hash(&input).unwrap()
+        ConfirmedTranscriptHashInput::new(WireFormat::PRIVATE_MESSAGE, &application, &[]),
+        Err(KeyScheduleError::NotACommit {
+            content_type: ContentType::Application
+        })
     );
-    let mut input = b"interim".to_vec();
-    input.extend_from_slice(b"content");
+    let mut whole = AuthenticatedContent {
+        wire_format: WireFormat::PUBLIC_MESSAGE,
+        content: application,
+        auth: FramedContentAuthData::default(),
+    };
     assert_eq!(
-        confirmed_transcript_hash(&s, b"interim", b"content").unwrap(),
-        s.hash(&input).unwrap()
+        ks_err(TranscriptHashes::after_commit(&s, &[], &whole)),
+        KeyScheduleError::NotACommit {
+            content_type: ContentType::Application
+        }
+    );
+    whole.content = framed(empty_commit());
+    assert_eq!(
+        ks_err(TranscriptHashes::after_commit(&s, &[], &whole)),
+        KeyScheduleError::MissingConfirmationTag
     );
 }
 

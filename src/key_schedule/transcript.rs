@@ -26,25 +26,121 @@
 use subtle::ConstantTimeEq;
 
 use super::KeyScheduleError;
-use crate::codec::encode_opaque;
+use crate::codec::{Encode, EncodeError, encode_opaque};
 use crate::crypto::{Secret, SuiteCrypto};
 use crate::error::Error;
+use crate::framing::{AuthenticatedContent, ContentType, FramedContent};
+use crate::messages::WireFormat;
+
+/// The part of a commit's AuthenticatedContent that the confirmed
+/// transcript hash covers: everything but the confirmation tag
+/// (RFC 9420 §8.2).
+///
+/// ```text
+/// struct {
+///     WireFormat wire_format;
+///     FramedContent content; /* with content_type == commit */
+///     opaque signature<V>;
+/// } ConfirmedTranscriptHashInput;
+/// ```
+///
+/// The committer builds it before the confirmation tag exists
+/// ([`ConfirmedTranscriptHashInput::new`]); a receiver takes it from the
+/// whole message ([`ConfirmedTranscriptHashInput::from_authenticated_content`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ConfirmedTranscriptHashInput<'a> {
+    wire_format: WireFormat,
+    content: &'a FramedContent,
+    signature: &'a [u8],
+}
+
+impl<'a> ConfirmedTranscriptHashInput<'a> {
+    /// The input for a commit sent as `wire_format` with `signature`.
+    /// Fails with [`KeyScheduleError::NotACommit`] unless `content` is a
+    /// commit.
+    pub fn new(
+        wire_format: WireFormat,
+        content: &'a FramedContent,
+        signature: &'a [u8],
+    ) -> Result<Self, KeyScheduleError> {
+        match content.content_type() {
+            ContentType::Commit => Ok(Self {
+                wire_format,
+                content,
+                signature,
+            }),
+            content_type => Err(KeyScheduleError::NotACommit { content_type }),
+        }
+    }
+
+    /// The input of a received commit. Fails with
+    /// [`KeyScheduleError::NotACommit`] unless it carries a commit.
+    pub fn from_authenticated_content(
+        content: &'a AuthenticatedContent,
+    ) -> Result<Self, KeyScheduleError> {
+        Self::new(
+            content.wire_format,
+            &content.content,
+            &content.auth.signature,
+        )
+    }
+}
+
+impl Encode for ConfirmedTranscriptHashInput<'_> {
+    fn encode(&self, out: &mut Vec<u8>) -> Result<(), EncodeError> {
+        self.wire_format.encode(out)?;
+        self.content.encode(out)?;
+        encode_opaque(self.signature, out)
+    }
+}
 
 /// `Hash(interim_transcript_hash_before || ConfirmedTranscriptHashInput)`
-/// (RFC 9420 §8.2), with the input given in its encoded form.
+/// (RFC 9420 §8.2): the confirmed transcript hash of the epoch a commit
+/// starts.
 pub fn confirmed_transcript_hash(
     suite: &SuiteCrypto<'_>,
     interim_transcript_hash_before: &[u8],
-    confirmed_transcript_hash_input: &[u8],
+    input: &ConfirmedTranscriptHashInput<'_>,
 ) -> Result<Vec<u8>, Error> {
-    let mut input = Vec::with_capacity(
-        interim_transcript_hash_before
-            .len()
-            .saturating_add(confirmed_transcript_hash_input.len()),
-    );
-    input.extend_from_slice(interim_transcript_hash_before);
-    input.extend_from_slice(confirmed_transcript_hash_input);
-    Ok(suite.hash(&input)?)
+    let mut data = interim_transcript_hash_before.to_vec();
+    input.encode(&mut data)?;
+    Ok(suite.hash(&data)?)
+}
+
+/// Both transcript hashes of an epoch (RFC 9420 §8.2).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct TranscriptHashes {
+    /// `confirmed_transcript_hash_[epoch]`: goes into the GroupContext.
+    pub confirmed: Vec<u8>,
+    /// `interim_transcript_hash_[epoch]`: the input of the next commit's
+    /// confirmed transcript hash.
+    pub interim: Vec<u8>,
+}
+
+impl TranscriptHashes {
+    /// The transcript hashes after the commit in `commit`, from the interim
+    /// transcript hash of the epoch the commit was sent in (RFC 9420 §8.2).
+    ///
+    /// Fails with [`KeyScheduleError::NotACommit`] unless the content is a
+    /// commit, and with [`KeyScheduleError::MissingConfirmationTag`] if it
+    /// has no confirmation tag. The tag itself is checked with
+    /// [`verify_confirmation_tag`] against the new epoch's confirmation key
+    /// and [`TranscriptHashes::confirmed`].
+    pub fn after_commit(
+        suite: &SuiteCrypto<'_>,
+        interim_transcript_hash_before: &[u8],
+        commit: &AuthenticatedContent,
+    ) -> Result<Self, Error> {
+        let input = ConfirmedTranscriptHashInput::from_authenticated_content(commit)?;
+        let tag = commit
+            .auth
+            .confirmation_tag
+            .as_deref()
+            .ok_or(KeyScheduleError::MissingConfirmationTag)?;
+        let confirmed = confirmed_transcript_hash(suite, interim_transcript_hash_before, &input)?;
+        let interim = interim_transcript_hash(suite, &confirmed, tag)?;
+        Ok(Self { confirmed, interim })
+    }
 }
 
 /// `Hash(confirmed_transcript_hash || InterimTranscriptHashInput)`

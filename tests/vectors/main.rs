@@ -21,4 +21,5 @@ vector_files! {
     secret_tree => "secret-tree",
     key_schedule => "key-schedule",
     psk_secret => "psk_secret",
+    transcript_hashes => "transcript-hashes",
 }

@@ -23,6 +23,8 @@ pub mod messages;
 pub mod psk_secret;
 #[path = "secret_tree.rs"]
 pub mod secret_tree;
+#[path = "transcript_hashes.rs"]
+pub mod transcript_hashes;
 #[path = "tree_math.rs"]
 pub mod tree_math;
 
@@ -64,7 +66,7 @@ pub fn formats() -> Vec<Format> {
         format("message-protection", Err(NOT_YET)),
         format("key-schedule", Ok(key_schedule::check)),
         format("psk_secret", Ok(psk_secret::check)),
-        format("transcript-hashes", Err(NOT_YET)),
+        format("transcript-hashes", Ok(transcript_hashes::check)),
         format("welcome", Err(NOT_YET)),
         format("tree-operations", Err(NOT_YET)),
         format("tree-validation", Err(NOT_YET)),
