@@ -248,7 +248,16 @@ fn transcript_hashes_follow_their_definition() {
         },
     };
     let hashes = TranscriptHashes::after_commit(&s, &interim_before, &whole).unwrap();
-    assert_eq!(hashes, TranscriptHashes { confirmed, interim });
+    assert_eq!(
+        hashes,
+        TranscriptHashes {
+            confirmed: confirmed.clone(),
+            interim
+        }
+    );
+    // A joiner gets the same from the GroupInfo's hash and tag.
+    let tag = whole.auth.confirmation_tag.as_deref().unwrap();
+    assert_eq!(TranscriptHashes::new(&s, &confirmed, tag).unwrap(), hashes);
 }
 
 #[test]

@@ -118,6 +118,21 @@ pub struct TranscriptHashes {
 }
 
 impl TranscriptHashes {
+    /// The transcript hashes from a confirmed transcript hash and the
+    /// confirmation tag that goes with it: for a new member, those of the
+    /// GroupInfo (RFC 9420 §12.4.3.1); for a new group's creator, the empty
+    /// hash and the tag computed over it (§11).
+    pub fn new(
+        suite: &SuiteCrypto<'_>,
+        confirmed_transcript_hash: &[u8],
+        confirmation_tag: &[u8],
+    ) -> Result<Self, Error> {
+        Ok(Self {
+            confirmed: confirmed_transcript_hash.to_vec(),
+            interim: interim_transcript_hash(suite, confirmed_transcript_hash, confirmation_tag)?,
+        })
+    }
+
     /// The transcript hashes after the commit in `commit`, from the interim
     /// transcript hash of the epoch the commit was sent in (RFC 9420 §8.2).
     ///

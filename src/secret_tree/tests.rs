@@ -228,6 +228,25 @@ fn retained_keys_are_bounded_oldest_first() {
 }
 
 #[test]
+fn defaults_are_1000_forward_and_32_retained() {
+    let s = suite();
+    let mut t = tree(4);
+    assert_eq!(t.config(), SecretTreeConfig::default());
+    assert_eq!(
+        err_of(t.decryption_key(&s, LeafIndex(0), Handshake, 1001)),
+        SecretTreeError::GenerationTooFarAhead {
+            generation: 1001,
+            current: 0,
+            max_forward: 1000
+        }
+    );
+    t.decryption_key(&s, LeafIndex(0), Handshake, 1000).unwrap();
+    let retained = &t.leaves[&LeafIndex(0)].handshake.retained;
+    assert_eq!(retained.len(), 32);
+    assert_eq!(retained.keys().next(), Some(&968));
+}
+
+#[test]
 fn zero_retention_accepts_gaps_but_not_late_messages() {
     let s = suite();
     let mut t = tree_with(2, 100, 0);
