@@ -306,6 +306,27 @@ fn sender_and_receiver_agree() {
 }
 
 #[test]
+fn every_suite_yields_keys_of_its_aead_sizes() {
+    for cs in CipherSuite::ALL {
+        let s = SuiteCrypto::new(&RustCryptoProvider, cs).unwrap();
+        let root = Secret::new(vec![3; s.hash_len()]);
+        let mut sender = SecretTree::new(root.clone(), size(4));
+        let mut receiver = SecretTree::new(root, size(4));
+        let (generation, key) = sender
+            .next_encryption_key(&s, LeafIndex(3), Handshake)
+            .unwrap();
+        assert_eq!(key.key().len(), s.params().aead_key_len(), "{cs:?}");
+        assert_eq!(key.nonce().len(), s.params().aead_nonce_len(), "{cs:?}");
+        assert_eq!(
+            receiver
+                .decryption_key(&s, LeafIndex(3), Handshake, generation)
+                .unwrap(),
+            key
+        );
+    }
+}
+
+#[test]
 fn the_last_generation_exhausts_the_ratchet() {
     let s = suite();
     let mut t = tree(2);
