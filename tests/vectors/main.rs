@@ -18,4 +18,7 @@ vector_files! {
     messages => "messages",
     deserialization => "deserialization",
     crypto_basics => "crypto-basics",
+    tree_operations => "tree-operations",
+    tree_validation => "tree-validation",
+    treekem => "treekem",
 }

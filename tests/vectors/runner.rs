@@ -17,8 +17,16 @@ pub mod crypto_basics;
 pub mod deserialization;
 #[path = "messages.rs"]
 pub mod messages;
+#[path = "../support/rng.rs"]
+pub mod rng;
 #[path = "tree_math.rs"]
 pub mod tree_math;
+#[path = "tree_operations.rs"]
+pub mod tree_operations;
+#[path = "tree_validation.rs"]
+pub mod tree_validation;
+#[path = "treekem.rs"]
+pub mod treekem;
 
 /// What happened to one vector.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -60,9 +68,9 @@ pub fn formats() -> Vec<Format> {
         format("psk_secret", Err(NOT_YET)),
         format("transcript-hashes", Err(NOT_YET)),
         format("welcome", Err(NOT_YET)),
-        format("tree-operations", Err(NOT_YET)),
-        format("tree-validation", Err(NOT_YET)),
-        format("treekem", Err(NOT_YET)),
+        format("tree-operations", Ok(tree_operations::check)),
+        format("tree-validation", Ok(tree_validation::check)),
+        format("treekem", Ok(treekem::check)),
         format("messages", Ok(messages::check)),
         format("passive-client-welcome", Err(NOT_YET)),
         format("passive-client-handling-commit", Err(NOT_YET)),
