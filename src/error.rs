@@ -9,6 +9,7 @@ use crate::crypto::CryptoError;
 use crate::framing::FramingError;
 use crate::key_schedule::KeyScheduleError;
 use crate::secret_tree::SecretTreeError;
+use crate::tree::TreeError;
 
 /// Every error this crate returns.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -33,6 +34,10 @@ pub enum Error {
     /// A message failed protection or unprotection (RFC 9420 §6).
     #[error("message framing: {0}")]
     Framing(#[from] FramingError),
+    /// A ratchet tree, leaf node or UpdatePath was rejected (RFC 9420 §7,
+    /// §12.4.3.1).
+    #[error("ratchet tree: {0}")]
+    Tree(#[from] TreeError),
     /// An internal invariant did not hold. This is a bug in the crate, never
     /// the caller's fault; it is returned instead of panicking.
     #[error("internal error: {0}")]

@@ -238,6 +238,12 @@ impl<const N: usize> Decode for [u8; N] {
     }
 }
 
+impl<T: Encode + ?Sized> Encode for &T {
+    fn encode(&self, out: &mut Vec<u8>) -> Result<(), EncodeError> {
+        (**self).encode(out)
+    }
+}
+
 /// `T v<V>`: a vector with a variable-size length header (RFC 9420 §2.1.2).
 impl<T: Encode> Encode for Vec<T> {
     fn encode(&self, out: &mut Vec<u8>) -> Result<(), EncodeError> {

@@ -6,6 +6,7 @@
 //! does) by changing a few bytes.
 
 mod codec;
+mod tree;
 
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;

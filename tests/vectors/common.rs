@@ -46,3 +46,5 @@ pub fn outcome(r: Result<(), String>) -> super::Outcome {
         Err(e) => super::Outcome::Fail(e),
     }
 }
+
+pub use super::rng::TestRng;

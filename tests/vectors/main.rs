@@ -22,4 +22,7 @@ vector_files! {
     key_schedule => "key-schedule",
     psk_secret => "psk_secret",
     transcript_hashes => "transcript-hashes",
+    tree_operations => "tree-operations",
+    tree_validation => "tree-validation",
+    treekem => "treekem",
 }

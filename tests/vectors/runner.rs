@@ -21,12 +21,20 @@ pub mod key_schedule;
 pub mod messages;
 #[path = "psk_secret.rs"]
 pub mod psk_secret;
+#[path = "../support/rng.rs"]
+pub mod rng;
 #[path = "secret_tree.rs"]
 pub mod secret_tree;
 #[path = "transcript_hashes.rs"]
 pub mod transcript_hashes;
 #[path = "tree_math.rs"]
 pub mod tree_math;
+#[path = "tree_operations.rs"]
+pub mod tree_operations;
+#[path = "tree_validation.rs"]
+pub mod tree_validation;
+#[path = "treekem.rs"]
+pub mod treekem;
 
 /// What happened to one vector.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -68,9 +76,9 @@ pub fn formats() -> Vec<Format> {
         format("psk_secret", Ok(psk_secret::check)),
         format("transcript-hashes", Ok(transcript_hashes::check)),
         format("welcome", Err(NOT_YET)),
-        format("tree-operations", Err(NOT_YET)),
-        format("tree-validation", Err(NOT_YET)),
-        format("treekem", Err(NOT_YET)),
+        format("tree-operations", Ok(tree_operations::check)),
+        format("tree-validation", Ok(tree_validation::check)),
+        format("treekem", Ok(treekem::check)),
         format("messages", Ok(messages::check)),
         format("passive-client-welcome", Err(NOT_YET)),
         format("passive-client-handling-commit", Err(NOT_YET)),

@@ -1,0 +1,484 @@
+//! The public ratchet tree of an epoch (RFC 9420 §4, §7): storage, node
+//! access, resolutions and filtered direct paths, import and export.
+//!
+//! Leaves and parents live in two arrays indexed by leaf index and by
+//! `node / 2`. Every node's tree hash (§7.8) is cached: importing a tree
+//! hashes every node once, and a merged [`StagedTree`] brings the hashes it
+//! recomputed, so the cache is always complete and [`RatchetTree::tree_hash`]
+//! is free. Encryption and signature keys are indexed for the uniqueness
+//! checks of §7.3.
+
+use std::collections::HashMap;
+
+use super::diff::StagedTree;
+use super::error::TreeError;
+use super::tree_hash::TreeHasher;
+use super::{LeafIndex, LeafNode, Node, NodeIndex, ParentNode, TreeSize};
+use crate::codec::{Encode, EncodeError, encode_vector};
+use crate::crypto::{HpkePublicKey, SignaturePublicKey, SuiteCrypto};
+use crate::error::Error;
+
+/// A borrowed node of the tree.
+#[derive(Debug, Clone, Copy)]
+pub enum NodeRef<'a> {
+    /// A blank node.
+    Blank,
+    /// A leaf node.
+    Leaf(&'a LeafNode),
+    /// A parent node.
+    Parent(&'a ParentNode),
+}
+
+impl<'a> NodeRef<'a> {
+    /// Whether the node is blank.
+    pub fn is_blank(self) -> bool {
+        matches!(self, NodeRef::Blank)
+    }
+
+    /// The node's HPKE public key, if it is not blank.
+    pub fn encryption_key(self) -> Option<&'a HpkePublicKey> {
+        match self {
+            NodeRef::Blank => None,
+            NodeRef::Leaf(l) => Some(&l.encryption_key),
+            NodeRef::Parent(p) => Some(&p.encryption_key),
+        }
+    }
+}
+
+/// Read access shared by the tree and its staged diffs, and the tree
+/// relations of RFC 9420 §4.1.2 and §7.1 built on it.
+pub trait TreeView {
+    /// The tree size.
+    fn size(&self) -> TreeSize;
+
+    /// The leaf at `leaf`, if it exists and is not blank.
+    fn leaf(&self, leaf: LeafIndex) -> Option<&LeafNode>;
+
+    /// The parent node at `node`, if `node` is a non-blank parent.
+    fn parent_node(&self, node: NodeIndex) -> Option<&ParentNode>;
+
+    /// The node at `node`.
+    fn node(&self, node: NodeIndex) -> NodeRef<'_> {
+        match node.leaf() {
+            Some(leaf) => self.leaf(leaf).map_or(NodeRef::Blank, NodeRef::Leaf),
+            None => self
+                .parent_node(node)
+                .map_or(NodeRef::Blank, NodeRef::Parent),
+        }
+    }
+
+    /// Whether `node` is blank (or outside the tree).
+    fn is_blank(&self, node: NodeIndex) -> bool {
+        self.node(node).is_blank()
+    }
+
+    /// Whether any node in the subtree under `node` is non-blank, i.e.
+    /// whether its resolution is non-empty.
+    fn subtree_has_content(&self, node: NodeIndex) -> bool {
+        if !self.is_blank(node) {
+            return true;
+        }
+        match (node.left(), node.right()) {
+            (Some(l), Some(r)) => self.subtree_has_content(l) || self.subtree_has_content(r),
+            _ => false,
+        }
+    }
+
+    /// The resolution of `node` (RFC 9420 §4.1.2): the node itself and its
+    /// unmerged leaves if it is not blank, nothing for a blank leaf, the
+    /// resolutions of the children for a blank parent. Leaves for which
+    /// `exclude` holds are left out (new members, RFC 9420 §12.4.2).
+    fn resolution_excluding(
+        &self,
+        node: NodeIndex,
+        exclude: &dyn Fn(LeafIndex) -> bool,
+        out: &mut Vec<NodeIndex>,
+    ) {
+        match self.node(node) {
+            NodeRef::Leaf(_) => {
+                if !node.leaf().is_some_and(exclude) {
+                    out.push(node);
+                }
+            }
+            NodeRef::Parent(p) => {
+                out.push(node);
+                out.extend(
+                    p.unmerged_leaves
+                        .iter()
+                        .filter(|l| !exclude(**l))
+                        .filter_map(|l| l.node()),
+                );
+            }
+            NodeRef::Blank => {
+                if let (Some(l), Some(r)) = (node.left(), node.right()) {
+                    self.resolution_excluding(l, exclude, out);
+                    self.resolution_excluding(r, exclude, out);
+                }
+            }
+        }
+    }
+
+    /// The resolution of `node` (RFC 9420 §4.1.2).
+    fn resolution(&self, node: NodeIndex) -> Vec<NodeIndex> {
+        let mut out = Vec::new();
+        self.resolution_excluding(node, &|_| false, &mut out);
+        out
+    }
+
+    /// The filtered direct path of `leaf` with the matching copath nodes
+    /// (RFC 9420 §4.1.2): each direct-path node whose child on the copath
+    /// has a non-empty resolution, paired with that child, leaf to root.
+    fn filtered_direct_path(&self, leaf: LeafIndex) -> Vec<(NodeIndex, NodeIndex)> {
+        let size = self.size();
+        let Some(start) = leaf.node().filter(|n| size.contains(*n)) else {
+            return Vec::new();
+        };
+        core::iter::once(start)
+            .chain(size.direct_path(start))
+            .zip(size.direct_path(start))
+            .filter_map(|(child, parent)| {
+                let copath = size.sibling(child)?;
+                self.subtree_has_content(copath).then_some((parent, copath))
+            })
+            .collect()
+    }
+
+    /// The leftmost blank leaf at or after `from`, if any.
+    fn leftmost_blank_leaf_from(&self, from: u32) -> Option<LeafIndex> {
+        (from..self.size().leaf_count())
+            .map(LeafIndex)
+            .find(|l| self.leaf(*l).is_none())
+    }
+
+    /// The number of non-blank leaves.
+    fn member_count(&self) -> usize {
+        (0..self.size().leaf_count())
+            .filter(|l| self.leaf(LeafIndex(*l)).is_some())
+            .count()
+    }
+}
+
+/// The public state of the ratchet tree, with every node's tree hash
+/// cached.
+#[derive(Clone, PartialEq, Eq)]
+pub struct RatchetTree {
+    pub(super) size: TreeSize,
+    /// `leaves[i]` is leaf `i`; `len == size.leaf_count()`.
+    pub(super) leaves: Vec<Option<LeafNode>>,
+    /// `parents[k]` is node `2k + 1`; `len == size.leaf_count() - 1`.
+    pub(super) parents: Vec<Option<ParentNode>>,
+    /// `hashes[x]` is the tree hash of node `x`; `len == size.node_count()`.
+    pub(super) hashes: Vec<Vec<u8>>,
+    /// Which node holds each HPKE key in the tree.
+    pub(super) encryption_keys: HashMap<HpkePublicKey, NodeIndex>,
+    /// Which leaf holds each signature key.
+    pub(super) signature_keys: HashMap<SignaturePublicKey, LeafIndex>,
+}
+
+impl core::fmt::Debug for RatchetTree {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("RatchetTree")
+            .field("leaves", &self.size.leaf_count())
+            .field("members", &self.member_count())
+            .finish_non_exhaustive()
+    }
+}
+
+/// The largest number of nodes accepted in an imported tree: 2^31 - 1
+/// nodes, 2^30 leaves.
+pub const MAX_IMPORT_NODES: usize = (1 << 31) - 1;
+
+impl TreeView for RatchetTree {
+    fn size(&self) -> TreeSize {
+        self.size
+    }
+
+    fn leaf(&self, leaf: LeafIndex) -> Option<&LeafNode> {
+        self.leaves.get(leaf.as_usize())?.as_ref()
+    }
+
+    fn parent_node(&self, node: NodeIndex) -> Option<&ParentNode> {
+        if node.is_leaf() {
+            return None;
+        }
+        self.parents.get(node.as_usize() / 2)?.as_ref()
+    }
+}
+
+impl RatchetTree {
+    /// A one-member tree: the creator's leaf at index 0 (RFC 9420 §11).
+    pub fn new(crypto: &SuiteCrypto<'_>, creator: LeafNode) -> Result<Self, Error> {
+        Self::from_nodes(crypto, vec![Some(Node::Leaf(Box::new(creator)))])
+    }
+
+    /// Builds a tree from the node list of a `ratchet_tree` extension or
+    /// another source (RFC 9420 §12.4.3.3) and hashes every node once.
+    ///
+    /// Checks the shape only: non-empty, last node non-blank, leaves at
+    /// even and parents at odd positions, not larger than
+    /// [`MAX_IMPORT_NODES`]. The list is extended with blanks to a full
+    /// tree. Validate the contents with
+    /// [`validate_tree`](super::validate::validate_tree) before use.
+    pub fn from_nodes(crypto: &SuiteCrypto<'_>, nodes: Vec<Option<Node>>) -> Result<Self, Error> {
+        Self::from_nodes_with_max(crypto, nodes, TreeSize::MAX.leaf_count() / 2)
+    }
+
+    /// [`from_nodes`](Self::from_nodes) for an application that allows
+    /// groups of at most `max_leaves` leaves: longer node lists are rejected
+    /// before anything is hashed.
+    pub fn from_nodes_with_max(
+        crypto: &SuiteCrypto<'_>,
+        nodes: Vec<Option<Node>>,
+        max_leaves: u32,
+    ) -> Result<Self, Error> {
+        let max = (usize::try_from(max_leaves)
+            .unwrap_or(usize::MAX)
+            .saturating_mul(2))
+        .saturating_sub(1)
+        .min(MAX_IMPORT_NODES);
+        if nodes.len() > max {
+            return Err(TreeError::TooManyNodes {
+                count: nodes.len(),
+                max,
+            }
+            .into());
+        }
+        match nodes.last() {
+            None => return Err(TreeError::EmptyTree.into()),
+            Some(None) => return Err(TreeError::TrailingBlankNode.into()),
+            Some(Some(_)) => {}
+        }
+        let n_leaves =
+            u32::try_from(nodes.len().div_ceil(2)).map_err(|_| TreeError::TooManyNodes {
+                count: nodes.len(),
+                max: MAX_IMPORT_NODES,
+            })?;
+        let size = TreeSize::for_leaves(n_leaves).ok_or(TreeError::TooManyNodes {
+            count: nodes.len(),
+            max: MAX_IMPORT_NODES,
+        })?;
+        let mut leaves = Vec::with_capacity(size.leaf_count() as usize);
+        let mut parents = Vec::with_capacity(size.leaf_count() as usize);
+        for (i, node) in nodes.into_iter().enumerate() {
+            let index = NodeIndex(u32::try_from(i).map_err(|_| Error::Internal("node index"))?);
+            match (index.is_leaf(), node) {
+                (true, None) => leaves.push(None),
+                (true, Some(Node::Leaf(l))) => leaves.push(Some(*l)),
+                (false, None) => parents.push(None),
+                (false, Some(Node::Parent(p))) => parents.push(Some(*p)),
+                _ => return Err(TreeError::WrongNodeType { node: index }.into()),
+            }
+        }
+        leaves.resize(size.leaf_count() as usize, None);
+        parents.resize(size.leaf_count() as usize - 1, None);
+        let mut tree = RatchetTree {
+            size,
+            leaves,
+            parents,
+            hashes: Vec::new(),
+            encryption_keys: HashMap::new(),
+            signature_keys: HashMap::new(),
+        };
+        tree.hashes = TreeHasher::new(crypto).hash_all(&tree)?;
+        tree.rebuild_key_indexes();
+        Ok(tree)
+    }
+
+    /// The tree hash of the root (RFC 9420 §7.8).
+    pub fn tree_hash(&self) -> &[u8] {
+        self.node_hash(self.size.root()).unwrap_or(&[])
+    }
+
+    /// The cached tree hash of `node`.
+    pub fn node_hash(&self, node: NodeIndex) -> Option<&[u8]> {
+        self.hashes.get(node.as_usize()).map(Vec::as_slice)
+    }
+
+    /// The node list as carried in a `ratchet_tree` extension: every node in
+    /// array order, without trailing blanks (RFC 9420 §12.4.3.3).
+    pub fn to_nodes(&self) -> Vec<Option<Node>> {
+        let mut nodes: Vec<Option<Node>> = (0..self.size.node_count())
+            .map(|i| match self.node(NodeIndex(i)) {
+                NodeRef::Blank => None,
+                NodeRef::Leaf(l) => Some(Node::Leaf(Box::new(l.clone()))),
+                NodeRef::Parent(p) => Some(Node::Parent(Box::new(p.clone()))),
+            })
+            .collect();
+        while nodes.last().is_some_and(Option::is_none) {
+            nodes.pop();
+        }
+        nodes
+    }
+
+    /// The index of the last non-blank node, if any.
+    fn last_non_blank(&self) -> Option<u32> {
+        (0..self.size.node_count())
+            .rev()
+            .find(|i| !self.is_blank(NodeIndex(*i)))
+    }
+
+    /// Which node holds `key` as its encryption key.
+    pub fn find_encryption_key(&self, key: &HpkePublicKey) -> Option<NodeIndex> {
+        self.encryption_keys.get(key).copied()
+    }
+
+    /// Which leaf holds `key` as its signature key.
+    pub fn find_signature_key(&self, key: &SignaturePublicKey) -> Option<LeafIndex> {
+        self.signature_keys.get(key).copied()
+    }
+
+    /// The non-blank leaves with their indices, in order.
+    pub fn members(&self) -> impl Iterator<Item = (LeafIndex, &LeafNode)> {
+        self.leaves
+            .iter()
+            .zip(0u32..)
+            .filter_map(|(l, i)| Some((LeafIndex(i), l.as_ref()?)))
+    }
+
+    /// Rebuilds the key indexes from the nodes. Duplicate keys keep their
+    /// first holder; validation reports duplicates.
+    fn rebuild_key_indexes(&mut self) {
+        self.encryption_keys.clear();
+        self.signature_keys.clear();
+        for i in 0..self.size.node_count() {
+            let node = NodeIndex(i);
+            if let Some(key) = self.node(node).encryption_key() {
+                self.encryption_keys.entry(key.clone()).or_insert(node);
+            }
+        }
+        for (i, leaf) in self.leaves.iter().enumerate() {
+            if let (Some(leaf), Ok(i)) = (leaf, u32::try_from(i)) {
+                self.signature_keys
+                    .entry(leaf.signature_key.clone())
+                    .or_insert(LeafIndex(i));
+            }
+        }
+    }
+
+    /// Applies a staged change. Cannot fail: the staged tree was built and
+    /// hashed against this tree.
+    pub fn merge(&mut self, staged: StagedTree) {
+        let StagedTree {
+            size,
+            visible,
+            leaves,
+            parents,
+            hashes,
+            ..
+        } = staged;
+        // Drop what a truncation removed; it comes back blank if the tree grew again.
+        if visible < self.size {
+            for i in visible.leaf_count()..self.size.leaf_count() {
+                self.unindex_leaf(LeafIndex(i));
+            }
+            for k in visible.leaf_count() - 1..self.size.leaf_count() - 1 {
+                self.unindex_parent(NodeIndex(2 * k + 1));
+            }
+            self.leaves.truncate(visible.leaf_count() as usize);
+            self.parents.truncate(visible.leaf_count() as usize - 1);
+            self.hashes.truncate(visible.node_count() as usize);
+        }
+        let changed_leaves: Vec<LeafIndex> = leaves.iter().map(|(l, _)| *l).collect();
+        let changed_parents: Vec<NodeIndex> = parents.iter().map(|(n, _)| *n).collect();
+        for leaf in &changed_leaves {
+            self.unindex_leaf(*leaf);
+        }
+        for node in &changed_parents {
+            self.unindex_parent(*node);
+        }
+        self.size = size;
+        self.leaves.resize(size.leaf_count() as usize, None);
+        self.parents.resize(size.leaf_count() as usize - 1, None);
+        self.hashes.resize(size.node_count() as usize, Vec::new());
+        for (leaf, node) in leaves {
+            if let Some(slot) = self.leaves.get_mut(leaf.as_usize()) {
+                *slot = node;
+            }
+        }
+        for (node, value) in parents {
+            if let Some(slot) = self.parents.get_mut(node.as_usize() / 2) {
+                *slot = value;
+            }
+        }
+        for (node, hash) in hashes {
+            if let Some(slot) = self.hashes.get_mut(node.as_usize()) {
+                *slot = hash;
+            }
+        }
+        for leaf in changed_leaves {
+            self.index_leaf(leaf);
+        }
+        for node in changed_parents {
+            self.index_parent(node);
+        }
+    }
+
+    fn unindex_leaf(&mut self, leaf: LeafIndex) {
+        let Some(Some(old)) = self.leaves.get(leaf.as_usize()) else {
+            return;
+        };
+        let node = leaf.node();
+        if self.encryption_keys.get(&old.encryption_key).copied() == node {
+            self.encryption_keys.remove(&old.encryption_key);
+        }
+        if self.signature_keys.get(&old.signature_key) == Some(&leaf) {
+            self.signature_keys.remove(&old.signature_key);
+        }
+    }
+
+    fn unindex_parent(&mut self, node: NodeIndex) {
+        let Some(Some(old)) = self.parents.get(node.as_usize() / 2) else {
+            return;
+        };
+        if self.encryption_keys.get(&old.encryption_key) == Some(&node) {
+            self.encryption_keys.remove(&old.encryption_key);
+        }
+    }
+
+    fn index_leaf(&mut self, leaf: LeafIndex) {
+        let Some(Some(new)) = self.leaves.get(leaf.as_usize()) else {
+            return;
+        };
+        if let Some(node) = leaf.node() {
+            self.encryption_keys
+                .entry(new.encryption_key.clone())
+                .or_insert(node);
+        }
+        self.signature_keys
+            .entry(new.signature_key.clone())
+            .or_insert(leaf);
+    }
+
+    fn index_parent(&mut self, node: NodeIndex) {
+        let Some(Some(new)) = self.parents.get(node.as_usize() / 2) else {
+            return;
+        };
+        self.encryption_keys
+            .entry(new.encryption_key.clone())
+            .or_insert(node);
+    }
+}
+
+/// Encodes as `optional<Node> ratchet_tree<V>` (RFC 9420 §12.4.3.3),
+/// without trailing blanks and without cloning the nodes.
+impl Encode for RatchetTree {
+    fn encode(&self, out: &mut Vec<u8>) -> Result<(), EncodeError> {
+        let end = self.last_non_blank().map_or(0, |i| i + 1);
+        encode_vector(out, |out| {
+            for i in 0..end {
+                match self.node(NodeIndex(i)) {
+                    NodeRef::Blank => out.push(0),
+                    NodeRef::Leaf(l) => {
+                        out.extend_from_slice(&[1, 1]);
+                        l.encode(out)?;
+                    }
+                    NodeRef::Parent(p) => {
+                        out.extend_from_slice(&[1, 2]);
+                        p.encode(out)?;
+                    }
+                }
+            }
+            Ok(())
+        })
+    }
+}

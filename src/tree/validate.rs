@@ -1,0 +1,394 @@
+//! Leaf node validation (RFC 9420 §7.3) and validation of a whole ratchet
+//! tree as a joiner does it (§12.4.3.1).
+//!
+//! Everything here is linear or n log n in the tree size: key uniqueness
+//! uses hash maps, credential-type support is checked against one set of
+//! types in use, and parent hashes are verified bottom up
+//! ([`verify_parent_hashes`](super::parent_hash)).
+
+use std::collections::{BTreeSet, HashMap};
+
+use super::error::TreeError;
+use super::parent_hash::verify_parent_hashes;
+use super::ratchet_tree::{NodeRef, RatchetTree, TreeView};
+use super::{LeafIndex, LeafNode, LeafNodeSource, NodeIndex};
+use crate::crypto::{CryptoError, SignaturePublicKey, SuiteCrypto};
+use crate::error::Error;
+use crate::messages::{Credential, CredentialType, RequiredCapabilities};
+
+/// Seconds since the Unix epoch, as the caller's clock reads them. The
+/// crate never reads a clock itself.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct Timestamp(pub u64);
+
+/// How LeafNode lifetimes are checked (RFC 9420 §7.2, §7.3).
+///
+/// RFC 9420 §7.2 requires the application to define a maximum total
+/// lifetime and to reject longer ones; §7.3 requires the current time to
+/// lie within the lifetime of what a member sends, and recommends it for
+/// what it receives.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct LifetimePolicy {
+    /// The longest accepted `not_after - not_before`, in seconds; `None`
+    /// accepts any range.
+    pub max_range: Option<u64>,
+    /// Whether `now` must lie within `not_before ..= not_after`.
+    pub require_current: bool,
+}
+
+impl LifetimePolicy {
+    /// 90 days: the default maximum range of lifetimes this member creates.
+    pub const DEFAULT_SEND_MAX_RANGE: u64 = 90 * 24 * 60 * 60;
+    /// 366 days: the default maximum range of lifetimes this member accepts,
+    /// wide enough for the year-long KeyPackages other implementations and
+    /// the official test vectors use.
+    pub const DEFAULT_RECEIVE_MAX_RANGE: u64 = 366 * 24 * 60 * 60;
+
+    /// The default for what this member sends: at most 90 days, current.
+    pub const fn sending() -> Self {
+        Self {
+            max_range: Some(Self::DEFAULT_SEND_MAX_RANGE),
+            require_current: true,
+        }
+    }
+
+    /// The default for what this member receives: at most 366 days,
+    /// current (the check RFC 9420 §7.3 recommends).
+    pub const fn receiving() -> Self {
+        Self {
+            max_range: Some(Self::DEFAULT_RECEIVE_MAX_RANGE),
+            require_current: true,
+        }
+    }
+
+    /// A lenient receive policy: the range is still bounded, but the
+    /// current time is not checked, so a group whose members joined with
+    /// KeyPackages that have since expired can still be joined and
+    /// followed. RFC 9420 §7.3 allows this for received leaves.
+    pub const fn lenient() -> Self {
+        Self {
+            max_range: Some(Self::DEFAULT_RECEIVE_MAX_RANGE),
+            require_current: false,
+        }
+    }
+
+    /// Checks a lifetime against the policy at time `now`.
+    pub fn check(
+        &self,
+        leaf: LeafIndex,
+        not_before: u64,
+        not_after: u64,
+        now: Timestamp,
+    ) -> Result<(), TreeError> {
+        let range = not_after.saturating_sub(not_before);
+        if let Some(max) = self.max_range {
+            if not_after < not_before || range > max {
+                return Err(TreeError::LifetimeTooLong { leaf, range, max });
+            }
+        }
+        if self.require_current && !(not_before..=not_after).contains(&now.0) {
+            return Err(TreeError::LifetimeExpired {
+                leaf,
+                now: now.0,
+                not_before,
+                not_after,
+            });
+        }
+        Ok(())
+    }
+}
+
+/// The lifetime policies of a member: one for what it creates, one for
+/// what it accepts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct LifetimeConfig {
+    /// Applied to KeyPackages and leaves this member creates.
+    pub send: LifetimePolicy,
+    /// Applied to leaves this member receives.
+    pub receive: LifetimePolicy,
+}
+
+impl Default for LifetimeConfig {
+    /// [`LifetimePolicy::sending`] and [`LifetimePolicy::receiving`].
+    fn default() -> Self {
+        Self {
+            send: LifetimePolicy::sending(),
+            receive: LifetimePolicy::receiving(),
+        }
+    }
+}
+
+/// The application's check of credentials (RFC 9420 §5.3.1): whether the
+/// credential is acceptable and binds the signature key. MLS leaves this
+/// to the application's Authentication Service.
+pub trait CredentialValidator {
+    /// Whether `credential`, presented with `signature_key`, is acceptable.
+    fn validate(&self, credential: &Credential, signature_key: &SignaturePublicKey) -> bool;
+}
+
+impl<F: Fn(&Credential, &SignaturePublicKey) -> bool> CredentialValidator for F {
+    fn validate(&self, credential: &Credential, signature_key: &SignaturePublicKey) -> bool {
+        self(credential, signature_key)
+    }
+}
+
+/// Where a LeafNode appears, which fixes its expected `leaf_node_source`
+/// (RFC 9420 §7.3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LeafRole {
+    /// In a KeyPackage: source `key_package`.
+    KeyPackage,
+    /// In an Update proposal: source `update`.
+    Update,
+    /// In a Commit's UpdatePath: source `commit`.
+    Commit,
+    /// In a ratchet tree: any source.
+    InTree,
+}
+
+/// The group facts and policies a LeafNode is validated against.
+#[derive(Clone, Copy)]
+pub struct LeafContext<'a> {
+    /// The group's ID, signed into `update` and `commit` leaves.
+    pub group_id: &'a [u8],
+    /// The group's `required_capabilities`, if any.
+    pub required_capabilities: Option<&'a RequiredCapabilities>,
+    /// The lifetime policy to apply.
+    pub lifetime: LifetimePolicy,
+    /// The current time.
+    pub now: Timestamp,
+    /// The application's credential check.
+    pub credentials: &'a dyn CredentialValidator,
+}
+
+impl core::fmt::Debug for LeafContext<'_> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("LeafContext")
+            .field("lifetime", &self.lifetime)
+            .field("now", &self.now)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Validates one LeafNode on its own (RFC 9420 §7.3): credential,
+/// signature, required capabilities, lifetime, extensions listed in its
+/// capabilities, credential type in its capabilities, and source. The
+/// checks that need the whole group (key uniqueness, credential support
+/// by every member) are made by the caller, or by [`validate_tree`].
+pub fn validate_leaf_node(
+    crypto: &SuiteCrypto<'_>,
+    leaf: &LeafNode,
+    index: LeafIndex,
+    role: LeafRole,
+    ctx: &LeafContext<'_>,
+) -> Result<(), Error> {
+    let source_ok = matches!(
+        (role, &leaf.leaf_node_source),
+        (LeafRole::InTree, _)
+            | (LeafRole::KeyPackage, LeafNodeSource::KeyPackage(_))
+            | (LeafRole::Update, LeafNodeSource::Update)
+            | (LeafRole::Commit, LeafNodeSource::Commit(_))
+    );
+    if !source_ok {
+        return Err(TreeError::WrongLeafNodeSource { leaf: index }.into());
+    }
+    if !ctx
+        .credentials
+        .validate(&leaf.credential, &leaf.signature_key)
+    {
+        return Err(TreeError::InvalidCredential { leaf: index }.into());
+    }
+    let caps = &leaf.capabilities;
+    let credential_type = leaf.credential.credential_type();
+    if !caps.credentials.contains(&credential_type) {
+        return Err(TreeError::CredentialNotInCapabilities {
+            leaf: index,
+            credential_type: credential_type.0,
+        }
+        .into());
+    }
+    if let Some(ext) = leaf
+        .extensions
+        .iter()
+        .map(|e| e.extension_type)
+        .find(|t| !t.is_default() && !caps.extensions.contains(t))
+    {
+        return Err(TreeError::ExtensionNotInCapabilities {
+            leaf: index,
+            extension_type: ext.0,
+        }
+        .into());
+    }
+    if let Some(required) = ctx.required_capabilities {
+        check_required(index, leaf, required)?;
+    }
+    if let LeafNodeSource::KeyPackage(lifetime) = &leaf.leaf_node_source {
+        ctx.lifetime
+            .check(index, lifetime.not_before, lifetime.not_after, ctx.now)?;
+    }
+    let tbs = leaf.tbs_bytes(ctx.group_id, index)?;
+    crypto
+        .verify_with_label(&leaf.signature_key, "LeafNodeTBS", &tbs, &leaf.signature)
+        .map_err(|e| match e {
+            CryptoError::InvalidPublicKey => TreeError::InvalidSignatureKey { leaf: index },
+            _ => TreeError::InvalidLeafSignature { leaf: index },
+        })?;
+    Ok(())
+}
+
+/// Checks that `leaf` lists every non-default type the group requires
+/// (RFC 9420 §11.1).
+fn check_required(
+    index: LeafIndex,
+    leaf: &LeafNode,
+    required: &RequiredCapabilities,
+) -> Result<(), TreeError> {
+    let caps = &leaf.capabilities;
+    let missing = |kind, value| TreeError::MissingRequiredCapability {
+        leaf: index,
+        kind,
+        value,
+    };
+    if let Some(t) = required
+        .extension_types
+        .iter()
+        .find(|t| !t.is_default() && !caps.extensions.contains(t))
+    {
+        return Err(missing("extension", t.0));
+    }
+    if let Some(t) = required
+        .proposal_types
+        .iter()
+        .find(|t| !t.is_default() && !caps.proposals.contains(t))
+    {
+        return Err(missing("proposal", t.0));
+    }
+    if let Some(t) = required
+        .credential_types
+        .iter()
+        .find(|t| !caps.credentials.contains(t))
+    {
+        return Err(missing("credential", t.0));
+    }
+    Ok(())
+}
+
+/// Checks every parent's unmerged leaves (RFC 9420 §7.1, §12.4.3.1): sorted
+/// and unique, each a non-blank leaf under the parent, and listed as
+/// unmerged by every non-blank node in between.
+pub fn check_unmerged_leaves(tree: &impl TreeView) -> Result<(), TreeError> {
+    let size = tree.size();
+    for k in 0..size.leaf_count().saturating_sub(1) {
+        let parent = NodeIndex(2 * k + 1);
+        let Some(p) = tree.parent_node(parent) else {
+            continue;
+        };
+        if p.unmerged_leaves
+            .windows(2)
+            .any(|w| matches!(w, [a, b] if a >= b))
+        {
+            return Err(TreeError::UnmergedLeavesNotSorted { parent });
+        }
+        let span = (1u32 << parent.level()) - 1;
+        let (lo, hi) = ((parent.0 - span) / 2, (parent.0 + span) / 2);
+        for &leaf in &p.unmerged_leaves {
+            if !(lo..=hi).contains(&leaf.0) {
+                return Err(TreeError::UnmergedLeafNotDescendant { parent, leaf });
+            }
+            if tree.leaf(leaf).is_none() {
+                return Err(TreeError::UnmergedLeafBlank { parent, leaf });
+            }
+            let start = leaf
+                .node()
+                .ok_or(TreeError::UnmergedLeafNotDescendant { parent, leaf })?;
+            for between in size.direct_path(start).take_while(|n| *n != parent) {
+                if let Some(q) = tree.parent_node(between) {
+                    if q.unmerged_leaves.binary_search(&leaf).is_err() {
+                        return Err(TreeError::UnmergedLeafNotInIntermediate {
+                            parent,
+                            intermediate: between,
+                            leaf,
+                        });
+                    }
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Checks that no HPKE key appears in two nodes and no signature key in
+/// two leaves (RFC 9420 §7.3, §12.4.3.1).
+pub fn check_unique_keys(tree: &impl TreeView) -> Result<(), TreeError> {
+    let size = tree.size();
+    let mut encryption: HashMap<&[u8], NodeIndex> = HashMap::new();
+    let mut signature: HashMap<&[u8], LeafIndex> = HashMap::new();
+    for x in 0..size.node_count() {
+        let node = NodeIndex(x);
+        let Some(key) = tree.node(node).encryption_key() else {
+            continue;
+        };
+        if let Some(first) = encryption.insert(&key.0, node) {
+            return Err(TreeError::DuplicateEncryptionKey {
+                first,
+                second: node,
+            });
+        }
+        if let NodeRef::Leaf(leaf) = tree.node(node) {
+            let index = LeafIndex(x / 2);
+            if let Some(first) = signature.insert(&leaf.signature_key.0, index) {
+                return Err(TreeError::DuplicateSignatureKey {
+                    first,
+                    second: index,
+                });
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Validates every leaf of the tree (RFC 9420 §7.3) and that each
+/// credential type in use is supported by every member.
+pub fn validate_leaves(
+    crypto: &SuiteCrypto<'_>,
+    tree: &RatchetTree,
+    ctx: &LeafContext<'_>,
+) -> Result<(), Error> {
+    let in_use: BTreeSet<CredentialType> = tree
+        .members()
+        .map(|(_, l)| l.credential.credential_type())
+        .collect();
+    for (index, leaf) in tree.members() {
+        if let Some(t) = in_use
+            .iter()
+            .find(|t| !leaf.capabilities.credentials.contains(t))
+        {
+            return Err(TreeError::CredentialTypeNotSupported {
+                leaf: index,
+                credential_type: t.0,
+            }
+            .into());
+        }
+        validate_leaf_node(crypto, leaf, index, LeafRole::InTree, ctx)?;
+    }
+    Ok(())
+}
+
+/// Validates a ratchet tree received by a joiner (RFC 9420 §12.4.3.1):
+/// the tree hash matches `expected_tree_hash`, unmerged leaves are
+/// consistent, keys are unique, every non-blank parent is parent-hash
+/// valid, and every leaf is valid.
+pub fn validate_tree(
+    crypto: &SuiteCrypto<'_>,
+    tree: &RatchetTree,
+    expected_tree_hash: &[u8],
+    ctx: &LeafContext<'_>,
+) -> Result<(), Error> {
+    if tree.tree_hash() != expected_tree_hash {
+        return Err(TreeError::TreeHashMismatch.into());
+    }
+    check_unmerged_leaves(tree)?;
+    check_unique_keys(tree)?;
+    verify_parent_hashes(crypto, tree)?;
+    validate_leaves(crypto, tree, ctx)
+}

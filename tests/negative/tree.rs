@@ -1,0 +1,439 @@
+//! Hostile ratchet trees (RFC 9420 §7, §12.4.3.1): each defect is rejected
+//! with its own error variant, without panicking.
+
+use rfc9420::codec::{DecodeError, Encode, decode_exact};
+use rfc9420::crypto::{CipherSuite, RustCryptoProvider, SuiteCrypto};
+use rfc9420::error::Error;
+use rfc9420::messages::{Extension, ExtensionType};
+use rfc9420::tree::validate::{LeafContext, LifetimePolicy, Timestamp, validate_tree};
+use rfc9420::tree::{LeafIndex, Node, NodeIndex, RatchetTree, TreeError};
+
+#[path = "../support/rng.rs"]
+mod rng;
+#[path = "../support/tree_fixture.rs"]
+mod tree_fixture;
+
+use tree_fixture::{Fixture, NOW, full_tree, sign_leaf};
+
+const SUITE: CipherSuite = CipherSuite::MLS_128_DHKEMX25519_AES128GCM_SHA256_ED25519;
+
+fn fixture(crypto: &SuiteCrypto<'_>) -> Fixture {
+    full_tree(crypto, 8, &mut rng::TestRng::new(7))
+}
+
+fn validate(crypto: &SuiteCrypto<'_>, f: &Fixture, nodes: Vec<Option<Node>>) -> Result<(), Error> {
+    let tree = RatchetTree::from_nodes(crypto, nodes)?;
+    let accept = |_: &_, _: &_| true;
+    let ctx = LeafContext {
+        group_id: &f.group_id,
+        required_capabilities: None,
+        lifetime: LifetimePolicy::receiving(),
+        now: Timestamp(NOW),
+        credentials: &accept,
+    };
+    let hash = tree.tree_hash().to_vec();
+    validate_tree(crypto, &tree, &hash, &ctx)
+}
+
+fn leaf_mut(nodes: &mut [Option<Node>], leaf: u32) -> &mut rfc9420::tree::LeafNode {
+    match &mut nodes[2 * leaf as usize] {
+        Some(Node::Leaf(l)) => l,
+        _ => panic!("fixture leaf {leaf} missing"),
+    }
+}
+
+fn parent_mut(nodes: &mut [Option<Node>], node: u32) -> &mut rfc9420::tree::ParentNode {
+    match &mut nodes[node as usize] {
+        Some(Node::Parent(p)) => p,
+        _ => panic!("fixture parent {node} missing"),
+    }
+}
+
+#[test]
+fn the_fixture_is_valid() {
+    let provider = RustCryptoProvider;
+    let crypto = SuiteCrypto::new(&provider, SUITE).unwrap();
+    let f = fixture(&crypto);
+    validate(&crypto, &f, f.nodes.clone()).unwrap();
+}
+
+#[test]
+fn wrong_parent_hash() {
+    let provider = RustCryptoProvider;
+    let crypto = SuiteCrypto::new(&provider, SUITE).unwrap();
+    let f = fixture(&crypto);
+    let mut nodes = f.nodes.clone();
+    // Node 1 links leaf 0's chain to node 3. Changing its parent hash
+    // breaks both links: leaf 0 -> 1 (node 1's content changed) and 1 -> 3.
+    parent_mut(&mut nodes, 1).parent_hash[0] ^= 1;
+    let e = validate(&crypto, &f, nodes).unwrap_err();
+    assert_eq!(
+        e,
+        Error::Tree(TreeError::ParentHashMismatch { node: NodeIndex(1) })
+    );
+}
+
+#[test]
+fn wrong_tree_hash() {
+    let provider = RustCryptoProvider;
+    let crypto = SuiteCrypto::new(&provider, SUITE).unwrap();
+    let f = fixture(&crypto);
+    let tree = RatchetTree::from_nodes(&crypto, f.nodes.clone()).unwrap();
+    let accept = |_: &_, _: &_| true;
+    let ctx = LeafContext {
+        group_id: &f.group_id,
+        required_capabilities: None,
+        lifetime: LifetimePolicy::receiving(),
+        now: Timestamp(NOW),
+        credentials: &accept,
+    };
+    let mut hash = tree.tree_hash().to_vec();
+    hash[0] ^= 1;
+    let e = validate_tree(&crypto, &tree, &hash, &ctx).unwrap_err();
+    assert_eq!(e, Error::Tree(TreeError::TreeHashMismatch));
+}
+
+#[test]
+fn duplicate_encryption_key() {
+    let provider = RustCryptoProvider;
+    let crypto = SuiteCrypto::new(&provider, SUITE).unwrap();
+    let f = fixture(&crypto);
+    let mut nodes = f.nodes.clone();
+    let key = leaf_mut(&mut nodes, 0).encryption_key.clone();
+    let leaf = leaf_mut(&mut nodes, 3);
+    leaf.encryption_key = key;
+    sign_leaf(&crypto, leaf, &f.signers[3], &f.group_id, LeafIndex(3));
+    let e = validate(&crypto, &f, nodes).unwrap_err();
+    assert_eq!(
+        e,
+        Error::Tree(TreeError::DuplicateEncryptionKey {
+            first: NodeIndex(0),
+            second: NodeIndex(6)
+        })
+    );
+}
+
+#[test]
+fn duplicate_signature_key() {
+    let provider = RustCryptoProvider;
+    let crypto = SuiteCrypto::new(&provider, SUITE).unwrap();
+    let f = fixture(&crypto);
+    let mut nodes = f.nodes.clone();
+    let key = leaf_mut(&mut nodes, 1).signature_key.clone();
+    let leaf = leaf_mut(&mut nodes, 0);
+    leaf.signature_key = key;
+    sign_leaf(&crypto, leaf, &f.signers[1], &f.group_id, LeafIndex(0));
+    let e = validate(&crypto, &f, nodes).unwrap_err();
+    assert_eq!(
+        e,
+        Error::Tree(TreeError::DuplicateSignatureKey {
+            first: LeafIndex(0),
+            second: LeafIndex(1)
+        })
+    );
+}
+
+#[test]
+fn bad_leaf_signature() {
+    let provider = RustCryptoProvider;
+    let crypto = SuiteCrypto::new(&provider, SUITE).unwrap();
+    let f = fixture(&crypto);
+    let mut nodes = f.nodes.clone();
+    leaf_mut(&mut nodes, 0).signature[10] ^= 1;
+    let e = validate(&crypto, &f, nodes).unwrap_err();
+    assert_eq!(
+        e,
+        Error::Tree(TreeError::InvalidLeafSignature { leaf: LeafIndex(0) })
+    );
+}
+
+#[test]
+fn extension_not_in_capabilities() {
+    let provider = RustCryptoProvider;
+    let crypto = SuiteCrypto::new(&provider, SUITE).unwrap();
+    let f = fixture(&crypto);
+    let mut nodes = f.nodes.clone();
+    // Leaf 0 is on the left spine: its content is in no sibling subtree, so
+    // only its own validation can notice the change.
+    let leaf = leaf_mut(&mut nodes, 0);
+    leaf.extensions.0.push(Extension {
+        extension_type: ExtensionType(0xff00),
+        extension_data: vec![1, 2, 3],
+    });
+    sign_leaf(&crypto, leaf, &f.signers[0], &f.group_id, LeafIndex(0));
+    let e = validate(&crypto, &f, nodes).unwrap_err();
+    assert_eq!(
+        e,
+        Error::Tree(TreeError::ExtensionNotInCapabilities {
+            leaf: LeafIndex(0),
+            extension_type: 0xff00
+        })
+    );
+}
+
+#[test]
+fn unmerged_leaf_not_a_descendant() {
+    let provider = RustCryptoProvider;
+    let crypto = SuiteCrypto::new(&provider, SUITE).unwrap();
+    let f = fixture(&crypto);
+    let mut nodes = f.nodes.clone();
+    // Node 1 covers leaves 0 and 1; leaf 5 is elsewhere.
+    parent_mut(&mut nodes, 1).unmerged_leaves.push(LeafIndex(5));
+    let e = validate(&crypto, &f, nodes).unwrap_err();
+    assert_eq!(
+        e,
+        Error::Tree(TreeError::UnmergedLeafNotDescendant {
+            parent: NodeIndex(1),
+            leaf: LeafIndex(5)
+        })
+    );
+}
+
+#[test]
+fn truncated_node_list() {
+    let provider = RustCryptoProvider;
+    let crypto = SuiteCrypto::new(&provider, SUITE).unwrap();
+    let f = fixture(&crypto);
+    let bytes = f.nodes.to_bytes().unwrap();
+    // Cut inside the last node: the vector header announces more than is there.
+    let e = decode_exact::<Vec<Option<Node>>>(&bytes[..bytes.len() - 1]).unwrap_err();
+    assert!(matches!(e, DecodeError::LengthExceedsInput { .. }), "{e:?}");
+    // A list that ends in a blank node.
+    let mut nodes = f.nodes.clone();
+    nodes.truncate(13);
+    nodes.push(None);
+    let e = RatchetTree::from_nodes(&crypto, nodes).unwrap_err();
+    assert_eq!(e, Error::Tree(TreeError::TrailingBlankNode));
+    // An empty list.
+    let e = RatchetTree::from_nodes(&crypto, vec![]).unwrap_err();
+    assert_eq!(e, Error::Tree(TreeError::EmptyTree));
+}
+
+#[test]
+fn oversized_node_list() {
+    let provider = RustCryptoProvider;
+    let crypto = SuiteCrypto::new(&provider, SUITE).unwrap();
+    let f = fixture(&crypto);
+    // Eight leaves where the application allows four.
+    let e = RatchetTree::from_nodes_with_max(&crypto, f.nodes.clone(), 4).unwrap_err();
+    assert_eq!(
+        e,
+        Error::Tree(TreeError::TooManyNodes { count: 15, max: 7 })
+    );
+    // A header announcing far more nodes than the input holds.
+    let mut bytes = f.nodes.to_bytes().unwrap();
+    bytes[0] = 0xbf;
+    let e = decode_exact::<Vec<Option<Node>>>(&bytes).unwrap_err();
+    assert!(matches!(e, DecodeError::LengthExceedsInput { .. }), "{e:?}");
+}
+
+#[test]
+fn node_of_the_wrong_type() {
+    let provider = RustCryptoProvider;
+    let crypto = SuiteCrypto::new(&provider, SUITE).unwrap();
+    let f = fixture(&crypto);
+    let mut nodes = f.nodes.clone();
+    nodes.swap(0, 1);
+    let e = RatchetTree::from_nodes(&crypto, nodes).unwrap_err();
+    assert_eq!(
+        e,
+        Error::Tree(TreeError::WrongNodeType { node: NodeIndex(0) })
+    );
+}
+
+mod update_path {
+    use super::*;
+    use rfc9420::crypto::CryptoError;
+    use rfc9420::messages::UpdatePath;
+    use rfc9420::tree::treekem::{
+        decrypt_update_path, encrypt_update_path, merge_update_path, prepare_update_path,
+    };
+    use rfc9420::tree::{LeafNodeSource, TreeDiff, TreeView};
+
+    const CONTEXT: &[u8] = b"provisional group context";
+
+    /// A tree of eight and a fresh path from leaf 0.
+    fn setup(crypto: &SuiteCrypto<'_>) -> (Fixture, RatchetTree, UpdatePath) {
+        let f = fixture(crypto);
+        let tree = RatchetTree::from_nodes(crypto, f.nodes.clone()).unwrap();
+        let mut rng = rng::TestRng::new(11);
+        let template = tree.leaf(LeafIndex(0)).unwrap().clone();
+        let mut diff = TreeDiff::new(&tree);
+        let pending = prepare_update_path(
+            crypto,
+            &mut diff,
+            LeafIndex(0),
+            template,
+            &f.signers[0],
+            &f.group_id,
+            &mut rng,
+        )
+        .unwrap();
+        let path =
+            encrypt_update_path(crypto, &diff, &pending, CONTEXT, &|_| false, &mut rng).unwrap();
+        (f, tree, path)
+    }
+
+    /// Leaf 5 processes `path`; the tree it holds must be unchanged.
+    fn process(
+        crypto: &SuiteCrypto<'_>,
+        f: &Fixture,
+        tree: &RatchetTree,
+        path: &UpdatePath,
+    ) -> Result<(), Error> {
+        let before = tree.clone();
+        let own = f.private_state(LeafIndex(5));
+        let result = (|| {
+            let mut diff = TreeDiff::new(tree);
+            merge_update_path(crypto, &mut diff, LeafIndex(0), path)?;
+            decrypt_update_path(crypto, &diff, LeafIndex(0), path, &own, CONTEXT, &|_| false)
+                .map(drop)
+        })();
+        assert!(*tree == before, "the member's tree changed");
+        result
+    }
+
+    #[test]
+    fn a_valid_path_is_accepted() {
+        let provider = RustCryptoProvider;
+        let crypto = SuiteCrypto::new(&provider, SUITE).unwrap();
+        let (f, tree, path) = setup(&crypto);
+        process(&crypto, &f, &tree, &path).unwrap();
+    }
+
+    #[test]
+    fn wrong_path_length() {
+        let provider = RustCryptoProvider;
+        let crypto = SuiteCrypto::new(&provider, SUITE).unwrap();
+        let (f, tree, mut path) = setup(&crypto);
+        path.nodes.pop();
+        let e = process(&crypto, &f, &tree, &path).unwrap_err();
+        assert_eq!(
+            e,
+            Error::Tree(TreeError::WrongPathLength {
+                expected: 3,
+                got: 2
+            })
+        );
+    }
+
+    #[test]
+    fn leaf_parent_hash_mismatch() {
+        let provider = RustCryptoProvider;
+        let crypto = SuiteCrypto::new(&provider, SUITE).unwrap();
+        let (f, tree, mut path) = setup(&crypto);
+        path.leaf_node.leaf_node_source = LeafNodeSource::Commit(vec![0; 32]);
+        let e = process(&crypto, &f, &tree, &path).unwrap_err();
+        assert_eq!(
+            e,
+            Error::Tree(TreeError::LeafParentHashMismatch { leaf: LeafIndex(0) })
+        );
+    }
+
+    #[test]
+    fn duplicate_key_in_path() {
+        let provider = RustCryptoProvider;
+        let crypto = SuiteCrypto::new(&provider, SUITE).unwrap();
+        let (f, tree, mut path) = setup(&crypto);
+        // Node 3 of the path reuses leaf 7's key.
+        path.nodes[1].encryption_key = tree.leaf(LeafIndex(7)).unwrap().encryption_key.clone();
+        let e = process(&crypto, &f, &tree, &path).unwrap_err();
+        assert_eq!(
+            e,
+            Error::Tree(TreeError::DuplicateEncryptionKey {
+                first: NodeIndex(14),
+                second: NodeIndex(3)
+            })
+        );
+    }
+
+    #[test]
+    fn wrong_ciphertext_count() {
+        let provider = RustCryptoProvider;
+        let crypto = SuiteCrypto::new(&provider, SUITE).unwrap();
+        let (f, tree, mut path) = setup(&crypto);
+        let extra = path.nodes[2].encrypted_path_secret[0].clone();
+        path.nodes[2].encrypted_path_secret.push(extra);
+        let e = process(&crypto, &f, &tree, &path).unwrap_err();
+        assert_eq!(
+            e,
+            Error::Tree(TreeError::WrongCiphertextCount {
+                node: NodeIndex(7),
+                expected: 1,
+                got: 2
+            })
+        );
+    }
+
+    #[test]
+    fn tampered_ciphertext() {
+        let provider = RustCryptoProvider;
+        let crypto = SuiteCrypto::new(&provider, SUITE).unwrap();
+        let (f, tree, mut path) = setup(&crypto);
+        // Leaf 5 decrypts at the root, with the key of node 11.
+        path.nodes[2].encrypted_path_secret[0].ciphertext[0] ^= 1;
+        let e = process(&crypto, &f, &tree, &path).unwrap_err();
+        assert_eq!(e, Error::Crypto(CryptoError::DecryptionFailed));
+    }
+
+    #[test]
+    fn path_key_not_derived_from_the_secret() {
+        let provider = RustCryptoProvider;
+        let crypto = SuiteCrypto::new(&provider, SUITE).unwrap();
+        let (f, tree, mut path) = setup(&crypto);
+        // A fresh, unique key that the root's path secret does not derive.
+        let (_, other) = crypto
+            .generate_hpke_key_pair(&mut rng::TestRng::new(99))
+            .unwrap();
+        path.nodes[2].encryption_key = other;
+        // Parent hashes cover the key: give the leaf the parent hash the
+        // tampered path implies, and re-sign it, to get past that check.
+        let mut diff = TreeDiff::new(&tree);
+        diff.blank_direct_path(LeafIndex(0)).unwrap();
+        let fdp = diff.filtered_direct_path(LeafIndex(0));
+        let mut expected = Vec::new();
+        for ((_, copath), node) in fdp.iter().zip(&path.nodes).rev() {
+            let sibling = diff.subtree_hash(&crypto, *copath).unwrap();
+            expected = rfc9420::tree::parent_hash::parent_hash(
+                &crypto,
+                &node.encryption_key,
+                &expected,
+                &sibling,
+            )
+            .unwrap();
+        }
+        path.leaf_node.leaf_node_source = LeafNodeSource::Commit(expected);
+        sign_leaf(
+            &crypto,
+            &mut path.leaf_node,
+            &f.signers[0],
+            &f.group_id,
+            LeafIndex(0),
+        );
+        let e = process(&crypto, &f, &tree, &path).unwrap_err();
+        assert_eq!(
+            e,
+            Error::Tree(TreeError::PathKeyMismatch { node: NodeIndex(7) })
+        );
+    }
+
+    #[test]
+    fn sender_leaf_blank() {
+        let provider = RustCryptoProvider;
+        let crypto = SuiteCrypto::new(&provider, SUITE).unwrap();
+        let (_, tree, path) = setup(&crypto);
+        let mut diff = TreeDiff::new(&tree);
+        diff.remove_leaf(LeafIndex(0)).unwrap();
+        let e = merge_update_path(&crypto, &mut diff, LeafIndex(0), &path).unwrap_err();
+        assert_eq!(e, Error::Tree(TreeError::BlankLeaf { leaf: LeafIndex(0) }));
+        let e = merge_update_path(&crypto, &mut TreeDiff::new(&tree), LeafIndex(40), &path)
+            .unwrap_err();
+        assert!(
+            matches!(
+                e,
+                Error::Tree(TreeError::BlankLeaf { .. } | TreeError::LeafOutOfRange { .. })
+            ),
+            "{e:?}"
+        );
+    }
+}
