@@ -7,6 +7,7 @@
 use crate::codec::{DecodeError, EncodeError};
 use crate::crypto::CryptoError;
 use crate::framing::FramingError;
+use crate::group::WelcomeError;
 use crate::key_schedule::KeyScheduleError;
 use crate::secret_tree::SecretTreeError;
 use crate::tree::TreeError;
@@ -38,6 +39,9 @@ pub enum Error {
     /// §12.4.3.1).
     #[error("ratchet tree: {0}")]
     Tree(#[from] TreeError),
+    /// A Welcome could not be used to join (RFC 9420 §12.4.3.1).
+    #[error("welcome: {0}")]
+    Welcome(#[from] WelcomeError),
     /// An internal invariant did not hold. This is a bug in the crate, never
     /// the caller's fault; it is returned instead of panicking.
     #[error("internal error: {0}")]

@@ -7,8 +7,10 @@
 
 use rand_core::Rng;
 use rfc9420::crypto::{
-    CipherSuite, HpkePrivateKey, RustCryptoProvider, SignaturePrivateKey, SuiteCrypto,
+    CipherSuite, HpkePrivateKey, RustCryptoProvider, Secret, SignaturePrivateKey, SuiteCrypto,
 };
+use rfc9420::group::welcome::{find_own_leaf, joiner_private_state};
+use rfc9420::messages::{GroupSecrets, PathSecret};
 use rfc9420::tree::treekem::{
     TreeKemPrivate, decrypt_update_path, encrypt_update_path, merge_update_path,
     prepare_update_path,
@@ -216,14 +218,21 @@ fn simulate(suite: CipherSuite, epochs: usize, seed: u64) {
             _ => None,
         });
         for ((leaf, signer, hpke), l) in joiners.zip(&added) {
-            let mut state =
-                TreeKemPrivate::new(*l, leaf.encryption_key.clone(), hpke.clone()).unwrap();
-            let (node, secret) = pending
+            // As a Welcome delivers it: find the leaf, then take the path
+            // secret of the lowest common ancestor with the committer.
+            assert_eq!(find_own_leaf(&tree, leaf).unwrap(), *l);
+            let (_, secret) = pending
                 .path_secret_for(tree.size(), *l)
                 .expect("joiner below the path");
-            state
-                .set_path_from(&crypto, &tree, node, secret.clone())
-                .unwrap();
+            let secrets = GroupSecrets {
+                joiner_secret: Secret::zero(32),
+                path_secret: Some(PathSecret {
+                    path_secret: secret.clone(),
+                }),
+                psks: vec![],
+            };
+            let state =
+                joiner_private_state(&crypto, &tree, *l, hpke.clone(), sender, &secrets).unwrap();
             state.check_consistent(&tree).unwrap();
             if next.len() <= l.as_usize() {
                 next.resize_with(l.as_usize() + 1, || None);

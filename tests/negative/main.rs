@@ -7,6 +7,7 @@
 
 mod codec;
 mod tree;
+mod welcome;
 
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;

@@ -25,4 +25,5 @@ vector_files! {
     tree_operations => "tree-operations",
     tree_validation => "tree-validation",
     treekem => "treekem",
+    welcome => "welcome",
 }

@@ -35,6 +35,8 @@ pub mod tree_operations;
 pub mod tree_validation;
 #[path = "treekem.rs"]
 pub mod treekem;
+#[path = "welcome.rs"]
+pub mod welcome;
 
 /// What happened to one vector.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -75,7 +77,7 @@ pub fn formats() -> Vec<Format> {
         format("key-schedule", Ok(key_schedule::check)),
         format("psk_secret", Ok(psk_secret::check)),
         format("transcript-hashes", Ok(transcript_hashes::check)),
-        format("welcome", Err(NOT_YET)),
+        format("welcome", Ok(welcome::check)),
         format("tree-operations", Ok(tree_operations::check)),
         format("tree-validation", Ok(tree_validation::check)),
         format("treekem", Ok(treekem::check)),
