@@ -6,7 +6,11 @@
 //! does) by changing a few bytes.
 
 mod codec;
+mod protection;
 mod tree;
+
+#[path = "../support/rng.rs"]
+mod rng;
 
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
