@@ -71,36 +71,51 @@ pub fn check_sender_content(
         }
         wire_format => return Err(FramingError::NotAFramingWireFormat { wire_format }),
     }
-    let allowed_proposal: fn(ProposalType) -> bool = match (sender, body) {
-        (Sender::Member(_), _) | (Sender::NewMemberCommit, FramedContentBody::Commit(_)) => {
-            return Ok(());
-        }
-        (Sender::External(_), FramedContentBody::Proposal(_)) => |t| {
-            matches!(
-                t,
+    match (sender, body) {
+        (Sender::Member(_), _) | (Sender::NewMemberCommit, FramedContentBody::Commit(_)) => Ok(()),
+        (Sender::External(_), FramedContentBody::Proposal(p))
+            if matches!(
+                p.proposal_type(),
                 ProposalType::ADD
                     | ProposalType::REMOVE
                     | ProposalType::PSK
                     | ProposalType::REINIT
                     | ProposalType::GROUP_CONTEXT_EXTENSIONS
-            )
-        },
-        (Sender::NewMemberProposal, FramedContentBody::Proposal(_)) => |t| t == ProposalType::ADD,
-        _ => {
-            return Err(FramingError::ContentTypeNotAllowed {
-                sender_type,
-                content_type,
-            });
+            ) =>
+        {
+            Ok(())
         }
-    };
-    match body {
-        FramedContentBody::Proposal(p) if !allowed_proposal(p.proposal_type()) => {
+        (Sender::NewMemberProposal, FramedContentBody::Proposal(p))
+            if p.proposal_type() == ProposalType::ADD =>
+        {
+            Ok(())
+        }
+        (Sender::External(_) | Sender::NewMemberProposal, FramedContentBody::Proposal(p)) => {
             Err(FramingError::ProposalTypeNotAllowed {
                 sender_type,
                 proposal_type: p.proposal_type(),
             })
         }
-        _ => Ok(()),
+        _ => Err(FramingError::ContentTypeNotAllowed {
+            sender_type,
+            content_type,
+        }),
+    }
+}
+
+/// Fails unless `content` was signed for `expected`, the wire format it is
+/// about to be sent as (RFC 9420 §6.1: the signature covers it).
+pub(crate) fn check_wire_format(
+    content: &AuthenticatedContent,
+    expected: WireFormat,
+) -> Result<(), FramingError> {
+    if content.wire_format == expected {
+        Ok(())
+    } else {
+        Err(FramingError::WrongWireFormat {
+            expected,
+            got: content.wire_format,
+        })
     }
 }
 

@@ -9,7 +9,9 @@ use crate::codec::{DecodeError, Encode, EncodeError, Reader};
 use crate::crypto::{CryptoError, Secret, SignaturePublicKey, SuiteCrypto};
 use crate::error::Error;
 use crate::framing::FramingError;
-use crate::framing::auth::{UnverifiedContent, VerifiedContent, check_group_epoch};
+use crate::framing::auth::{
+    UnverifiedContent, VerifiedContent, check_group_epoch, check_wire_format,
+};
 use crate::framing::content::{
     AuthenticatedContent, ContentType, FramedContent, FramedContentAuthData, FramedContentBody,
     Sender,
@@ -128,13 +130,7 @@ impl PrivateMessage {
             }
             .into());
         };
-        if content.wire_format != WireFormat::PRIVATE_MESSAGE {
-            return Err(FramingError::WrongWireFormat {
-                expected: WireFormat::PRIVATE_MESSAGE,
-                got: content.wire_format,
-            }
-            .into());
-        }
+        check_wire_format(content, WireFormat::PRIVATE_MESSAGE)?;
         // A member may send any content type in a PrivateMessage (§6.1).
         let content_type = framed.content_type();
         let plaintext = encode_plaintext(&framed.content, &content.auth, padding)?;

@@ -6,7 +6,9 @@ use crate::codec::{Decode, DecodeError, Encode, EncodeError, Reader};
 use crate::crypto::{Secret, SuiteCrypto};
 use crate::error::Error;
 use crate::framing::FramingError;
-use crate::framing::auth::{UnverifiedContent, check_group_epoch, check_sender_content};
+use crate::framing::auth::{
+    UnverifiedContent, check_group_epoch, check_sender_content, check_wire_format,
+};
 use crate::framing::content::{AuthenticatedContent, FramedContent, FramedContentAuthData, Sender};
 use crate::key_schedule::GroupContext;
 use crate::messages::WireFormat;
@@ -202,12 +204,7 @@ impl PublicMessage {
 /// The checks common to both ways of protecting a PublicMessage: signed for
 /// `mls_public_message`, by a sender allowed to send the content.
 fn check_public_framing(content: &AuthenticatedContent) -> Result<(), FramingError> {
-    if content.wire_format != WireFormat::PUBLIC_MESSAGE {
-        return Err(FramingError::WrongWireFormat {
-            expected: WireFormat::PUBLIC_MESSAGE,
-            got: content.wire_format,
-        });
-    }
+    check_wire_format(content, WireFormat::PUBLIC_MESSAGE)?;
     check_sender_content(
         WireFormat::PUBLIC_MESSAGE,
         &content.content.sender,
