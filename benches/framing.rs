@@ -96,6 +96,20 @@ impl Group {
         )
         .expect("sign")
     }
+
+    /// Signs and encrypts application data from the sender.
+    fn send(&mut self, body: FramedContentBody, rng: &mut TestRng) -> PrivateMessage {
+        let signed = self.sign(WireFormat::PRIVATE_MESSAGE, body);
+        PrivateMessage::protect(
+            &self.suite,
+            &signed,
+            &mut self.tree,
+            &self.sender_data_secret,
+            Padding::DEFAULT,
+            rng,
+        )
+        .expect("protect")
+    }
 }
 
 fn private(c: &mut Criterion) {
@@ -106,34 +120,14 @@ fn private(c: &mut Criterion) {
     for len in [64usize, 1024] {
         let body = FramedContentBody::Application(vec![0x61; len]);
         g.bench_with_input(BenchmarkId::new("protect", len), &body, |b, body| {
-            b.iter(|| {
-                let signed = group.sign(WireFormat::PRIVATE_MESSAGE, body.clone());
-                PrivateMessage::protect(
-                    &group.suite,
-                    &signed,
-                    &mut group.tree,
-                    &group.sender_data_secret,
-                    Padding::DEFAULT,
-                    &mut rng,
-                )
-                .expect("protect")
-            })
+            b.iter(|| group.send(body.clone(), &mut rng))
         });
 
         // The receiver: its ratchet for the sender is at the generation of
         // the next message.
         let receiver = group.tree.clone();
         let size = receiver.size();
-        let signed = group.sign(WireFormat::PRIVATE_MESSAGE, body);
-        let message = PrivateMessage::protect(
-            &group.suite,
-            &signed,
-            &mut group.tree,
-            &group.sender_data_secret,
-            Padding::DEFAULT,
-            &mut rng,
-        )
-        .expect("protect");
+        let message = group.send(body, &mut rng);
         g.bench_with_input(BenchmarkId::new("unprotect", len), &message, |b, m| {
             b.iter_batched(
                 || receiver.clone(),
