@@ -1,9 +1,30 @@
 //! PrivateMessage: signed and encrypted framing (RFC 9420 §6.3), with the
-//! plaintext it encrypts (§6.3.1) and its sender data (§6.3.2).
+//! plaintext it encrypts and its padding (§6.3.1); its sender data
+//! (§6.3.2) is in [`sender_data`](super::sender_data).
+
+use rand_core::CryptoRng;
+use zeroize::Zeroizing;
 
 use crate::codec::{DecodeError, Encode, EncodeError, Reader};
-use crate::framing::content::{ContentType, FramedContentAuthData, FramedContentBody};
+use crate::crypto::{CryptoError, Secret, SignaturePublicKey, SuiteCrypto};
+use crate::error::Error;
+use crate::framing::FramingError;
+use crate::framing::auth::{
+    UnverifiedContent, VerifiedContent, check_group_epoch, check_wire_format,
+};
+use crate::framing::content::{
+    AuthenticatedContent, ContentType, FramedContent, FramedContentAuthData, FramedContentBody,
+    Sender,
+};
+use crate::framing::sender_data::{SenderData, SenderDataAad};
+use crate::key_schedule::GroupContext;
+use crate::messages::WireFormat;
+use crate::secret_tree::{RatchetType, SecretTree, StagedKey};
 use crate::tree::LeafIndex;
+
+/// The longest `opaque<V>` the wire format can carry: 2^30 - 1 bytes
+/// (RFC 9420 §2.1.2). The padded plaintext is kept below it.
+const MAX_VECTOR_LEN: usize = (1 << 30) - 1;
 
 /// A message whose content and sender are encrypted (RFC 9420 §6.3).
 ///
@@ -61,6 +82,331 @@ impl PrivateMessage {
             content_type: self.content_type,
             authenticated_data: self.authenticated_data.clone(),
         }
+    }
+
+    /// Encrypts a member's signed content as a PrivateMessage
+    /// (RFC 9420 §6.3):
+    ///
+    /// 1. the PrivateMessageContent is the content without its type, the
+    ///    FramedContentAuthData and the zero bytes `padding` asks for
+    ///    (§6.3.1);
+    /// 2. the key and nonce are the next generation of the sender's
+    ///    application ratchet for application data, handshake ratchet for
+    ///    proposals and commits, taken from `secret_tree` and deleted there
+    ///    (§9.1, §9.2);
+    /// 3. the nonce's first four bytes are XORed with a fresh reuse guard
+    ///    drawn from `rng`, and the content is sealed with the
+    ///    PrivateContentAAD (§6.3.1);
+    /// 4. the SenderData (leaf, generation, reuse guard) is sealed under the
+    ///    key and nonce derived from `sender_data_secret` and the
+    ///    ciphertext's first `KDF.Nh` bytes, with the SenderDataAAD
+    ///    (§6.3.2).
+    ///
+    /// `content` comes from [`AuthenticatedContent::sign`] with wire format
+    /// `mls_private_message` (a commit with its confirmation tag set), and
+    /// `secret_tree` and `sender_data_secret` are of the content's epoch.
+    ///
+    /// Fails with [`FramingError::NonMemberPrivateMessage`] for a sender
+    /// that is not a member (§6.3.2), [`FramingError::WrongWireFormat`] for
+    /// content signed for a PublicMessage, and
+    /// [`FramingError::PlaintextTooLong`] if the padding makes the
+    /// plaintext longer than a vector can be; these checks come before a
+    /// key is taken. Secret tree errors (a leaf outside the tree, an
+    /// exhausted ratchet) leave the tree unchanged; a failure after the key
+    /// was taken (none is expected) leaves it deleted, so a key is never
+    /// used twice.
+    pub fn protect(
+        suite: &SuiteCrypto<'_>,
+        content: &AuthenticatedContent,
+        secret_tree: &mut SecretTree,
+        sender_data_secret: &Secret,
+        padding: Padding,
+        rng: &mut (impl CryptoRng + ?Sized),
+    ) -> Result<Self, Error> {
+        let framed = &content.content;
+        let Sender::Member(leaf) = framed.sender else {
+            return Err(FramingError::NonMemberPrivateMessage {
+                sender_type: framed.sender.sender_type(),
+            }
+            .into());
+        };
+        check_wire_format(content, WireFormat::PRIVATE_MESSAGE)?;
+        // A member may send any content type in a PrivateMessage (§6.1).
+        let content_type = framed.content_type();
+        let plaintext = encode_plaintext(&framed.content, &content.auth, padding)?;
+        let mut message = Self {
+            group_id: framed.group_id.clone(),
+            epoch: framed.epoch,
+            content_type,
+            authenticated_data: framed.authenticated_data.clone(),
+            encrypted_sender_data: Vec::new(),
+            ciphertext: Vec::new(),
+        };
+        let aad = message.content_aad().to_bytes()?;
+        let sender_data_aad = message.sender_data_aad().to_bytes()?;
+
+        let (generation, key_nonce) =
+            secret_tree.next_encryption_key(suite, leaf, ratchet_for(content_type))?;
+        let mut reuse_guard = [0u8; 4];
+        rng.fill_bytes(&mut reuse_guard);
+        let nonce = key_nonce.nonce_with_reuse_guard(reuse_guard);
+        message.ciphertext = suite.aead_seal(
+            key_nonce.key().as_bytes(),
+            nonce.as_bytes(),
+            &aad,
+            &plaintext,
+        )?;
+        let sender_data = SenderData {
+            leaf_index: leaf,
+            generation,
+            reuse_guard,
+        };
+        message.encrypted_sender_data = sender_data.encrypt(
+            suite,
+            sender_data_secret,
+            &sender_data_aad,
+            &message.ciphertext,
+        )?;
+        Ok(message)
+    }
+
+    /// Decrypts a received PrivateMessage up to its signature
+    /// (RFC 9420 §6.3), without changing `secret_tree`:
+    ///
+    /// 1. its group ID and epoch are those of `context`
+    ///    ([`FramingError::WrongGroup`], [`FramingError::WrongEpoch`]);
+    ///    for a message of an earlier epoch, pass that epoch's context,
+    ///    secret tree and sender data secret;
+    /// 2. the SenderData decrypts ([`FramingError::SenderDataDecryptionFailed`],
+    ///    §6.3.2) and names a leaf for which `is_member` holds, that is a
+    ///    non-blank leaf of the ratchet tree ([`FramingError::SenderNotMember`]);
+    /// 3. the key of that leaf and generation is staged from `secret_tree`
+    ///    ([`SecretTreeError`](crate::secret_tree::SecretTreeError): a
+    ///    generation already used, deleted, or too far ahead, §9.2);
+    /// 4. the content decrypts ([`FramingError::ContentDecryptionFailed`])
+    ///    and decodes, with all-zero padding
+    ///    ([`DecodeError::NonZeroPadding`], §6.3.1).
+    ///
+    /// The result's [`DecryptedMessage::verify`] checks the signature and
+    /// hands back the staged key, to merge into `secret_tree` once the
+    /// message is accepted (§9.2). On any error nothing has changed.
+    pub fn decrypt(
+        &self,
+        suite: &SuiteCrypto<'_>,
+        context: &GroupContext,
+        secret_tree: &SecretTree,
+        sender_data_secret: &Secret,
+        is_member: impl FnOnce(LeafIndex) -> bool,
+    ) -> Result<DecryptedMessage, Error> {
+        check_group_epoch(&self.group_id, self.epoch, context)?;
+        let sender_data = SenderData::decrypt(
+            suite,
+            sender_data_secret,
+            &self.sender_data_aad().to_bytes()?,
+            &self.ciphertext,
+            &self.encrypted_sender_data,
+        )?;
+        let leaf = sender_data.leaf_index;
+        if !is_member(leaf) {
+            return Err(FramingError::SenderNotMember { leaf }.into());
+        }
+        let staged_key = secret_tree.stage_decryption_key(
+            suite,
+            leaf,
+            ratchet_for(self.content_type),
+            sender_data.generation,
+        )?;
+        let nonce = staged_key
+            .key_nonce()
+            .nonce_with_reuse_guard(sender_data.reuse_guard);
+        let plaintext = suite
+            .aead_open(
+                staged_key.key_nonce().key().as_bytes(),
+                nonce.as_bytes(),
+                &self.content_aad().to_bytes()?,
+                &self.ciphertext,
+            )
+            .map_err(|e| match e {
+                CryptoError::DecryptionFailed => {
+                    Error::Framing(FramingError::ContentDecryptionFailed)
+                }
+                other => Error::Crypto(other),
+            })?;
+        let plaintext = Zeroizing::new(plaintext);
+        let PrivateMessageContent { content, auth, .. } =
+            PrivateMessageContent::decode_for(self.content_type, &plaintext)?;
+        let framed = FramedContent {
+            group_id: self.group_id.clone(),
+            epoch: self.epoch,
+            sender: Sender::Member(leaf),
+            authenticated_data: self.authenticated_data.clone(),
+            content,
+        };
+        let tbs = framed.tbs_bytes(WireFormat::PRIVATE_MESSAGE, Some(context))?;
+        let content = AuthenticatedContent {
+            wire_format: WireFormat::PRIVATE_MESSAGE,
+            content: framed,
+            auth,
+        };
+        Ok(DecryptedMessage {
+            content: UnverifiedContent::new(content, tbs),
+            sender_data,
+            staged_key,
+        })
+    }
+}
+
+/// The ratchet a content type is encrypted with (RFC 9420 §6.3.1, §9):
+/// application data with the application ratchet, proposals and commits
+/// with the handshake ratchet.
+const fn ratchet_for(content_type: ContentType) -> RatchetType {
+    match content_type {
+        ContentType::Application => RatchetType::Application,
+        ContentType::Proposal | ContentType::Commit => RatchetType::Handshake,
+    }
+}
+
+/// Encodes a PrivateMessageContent with the padding `padding` asks for,
+/// in a buffer wiped on drop (RFC 9420 §6.3.1).
+fn encode_plaintext(
+    body: &FramedContentBody,
+    auth: &FramedContentAuthData,
+    padding: Padding,
+) -> Result<Zeroizing<Vec<u8>>, Error> {
+    // Reserve enough for application data so that the buffer holding it is
+    // not reallocated (and a copy left behind) while it is written.
+    let estimate = match body {
+        FramedContentBody::Application(data) => data
+            .len()
+            .saturating_add(auth.signature.len())
+            .saturating_add(16),
+        FramedContentBody::Proposal(_) | FramedContentBody::Commit(_) => 0,
+    };
+    let mut plaintext = Zeroizing::new(Vec::with_capacity(estimate));
+    encode_unpadded(body, auth, &mut plaintext)?;
+    let unpadded = plaintext.len();
+    let padded = padding.padded_len(unpadded);
+    let len =
+        padded
+            .filter(|&len| len <= MAX_VECTOR_LEN)
+            .ok_or(FramingError::PlaintextTooLong {
+                len: padded.unwrap_or(usize::MAX),
+            })?;
+    if len > plaintext.capacity() {
+        let mut bigger = Zeroizing::new(Vec::with_capacity(len));
+        bigger.extend_from_slice(&plaintext);
+        plaintext = bigger;
+    }
+    plaintext.resize(len, 0);
+    Ok(plaintext)
+}
+
+/// How many zero bytes of padding a sender adds to a PrivateMessageContent
+/// (RFC 9420 §6.3.1: "It is up to the application to decide [...] how much
+/// padding to add to a given message").
+///
+/// Padding hides the exact length of the content from everyone but the
+/// group. Receivers accept any amount, as long as it is all zero bytes.
+/// The default, [`Padding::DEFAULT`], pads the plaintext to a multiple of
+/// 32 bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Padding {
+    /// This many zero bytes, whatever the content's length.
+    Bytes(usize),
+    /// Zero bytes up to the next multiple of this many bytes of
+    /// PrivateMessageContent (content, auth and padding); 0 and 1 mean no
+    /// padding.
+    MultipleOf(usize),
+}
+
+impl Padding {
+    /// No padding.
+    pub const NONE: Self = Self::Bytes(0);
+
+    /// The default: pad to a multiple of 32 bytes, so that up to 31 bytes
+    /// of length difference are hidden at a cost of at most 31 bytes.
+    pub const DEFAULT: Self = Self::MultipleOf(32);
+
+    /// The padded length of a plaintext of `unpadded` bytes, or `None` if
+    /// it overflows.
+    pub fn padded_len(self, unpadded: usize) -> Option<usize> {
+        match self {
+            Self::Bytes(n) => unpadded.checked_add(n),
+            Self::MultipleOf(0 | 1) => Some(unpadded),
+            Self::MultipleOf(n) => unpadded.checked_next_multiple_of(n),
+        }
+    }
+}
+
+impl Default for Padding {
+    fn default() -> Self {
+        Self::DEFAULT
+    }
+}
+
+/// A PrivateMessage decrypted but not yet authenticated: the result of
+/// [`PrivateMessage::decrypt`] (RFC 9420 §6.3).
+///
+/// It holds the content, the SenderData, and the staged key of the
+/// sender's ratchet, which [`verify`](Self::verify) hands back once the
+/// signature holds. Dropping it leaves the secret tree as it was.
+#[derive(Debug)]
+#[must_use = "verify the signature, then merge the staged key (RFC 9420 §9.2)"]
+pub struct DecryptedMessage {
+    content: UnverifiedContent,
+    sender_data: SenderData,
+    staged_key: StagedKey,
+}
+
+impl DecryptedMessage {
+    /// The decrypted SenderData: the sender's leaf, the generation and the
+    /// reuse guard.
+    pub fn sender_data(&self) -> SenderData {
+        self.sender_data
+    }
+
+    /// The sender's leaf, whose signature key verifies the content.
+    pub fn sender_leaf(&self) -> LeafIndex {
+        self.sender_data.leaf_index
+    }
+
+    /// The content, not yet authenticated.
+    pub fn content(&self) -> &UnverifiedContent {
+        &self.content
+    }
+
+    /// Checks the signature with the key of the sender's leaf
+    /// ([`UnverifiedContent::verify`], RFC 9420 §6.1) and returns the
+    /// content with the staged key of the ratchet.
+    ///
+    /// Merge the key with [`SecretTree::merge_staged_key`] once the message
+    /// is accepted, which deletes it (§9.2); until then the same message
+    /// can be decrypted again.
+    pub fn verify(
+        self,
+        suite: &SuiteCrypto<'_>,
+        signature_key: &SignaturePublicKey,
+    ) -> Result<(VerifiedContent, StagedKey), Error> {
+        let content = self.content.verify(suite, signature_key)?;
+        Ok((content, self.staged_key))
+    }
+
+    /// [`verify`](Self::verify), then merges the staged key into
+    /// `secret_tree`, the tree the message was decrypted with (RFC 9420
+    /// §9.2). On error the tree is unchanged; merging fails with
+    /// [`SecretTreeError::GenerationConsumed`] if the key was used since
+    /// the message was decrypted.
+    ///
+    /// [`SecretTreeError::GenerationConsumed`]: crate::secret_tree::SecretTreeError::GenerationConsumed
+    pub fn verify_and_merge(
+        self,
+        suite: &SuiteCrypto<'_>,
+        signature_key: &SignaturePublicKey,
+        secret_tree: &mut SecretTree,
+    ) -> Result<VerifiedContent, Error> {
+        let (content, staged_key) = self.verify(suite, signature_key)?;
+        secret_tree.merge_staged_key(staged_key)?;
+        Ok(content)
     }
 }
 
@@ -124,8 +470,7 @@ impl PrivateMessageContent {
 /// `padding` zero bytes.
 impl Encode for PrivateMessageContent {
     fn encode(&self, out: &mut Vec<u8>) -> Result<(), EncodeError> {
-        self.content.encode_body(out)?;
-        self.auth.encode_for(self.content.content_type(), out)?;
+        encode_unpadded(&self.content, &self.auth, out)?;
         let end = out
             .len()
             .checked_add(self.padding)
@@ -135,55 +480,16 @@ impl Encode for PrivateMessageContent {
     }
 }
 
-/// Who sent a PrivateMessage, and with which key (RFC 9420 §6.3.2).
-///
-/// ```text
-/// struct {
-///     uint32 leaf_index;
-///     uint32 generation;
-///     opaque reuse_guard[4];
-/// } SenderData;
-/// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
-pub struct SenderData {
-    /// The sender's leaf.
-    pub leaf_index: LeafIndex,
-    /// The generation of the key in the sender's ratchet.
-    pub generation: u32,
-    /// Random bytes XORed into the first four bytes of the nonce.
-    pub reuse_guard: [u8; 4],
+/// Writes a PrivateMessageContent up to its padding: the content without
+/// its type, then the authentication data (RFC 9420 §6.3.1).
+fn encode_unpadded(
+    body: &FramedContentBody,
+    auth: &FramedContentAuthData,
+    out: &mut Vec<u8>,
+) -> Result<(), EncodeError> {
+    body.encode_body(out)?;
+    auth.encode_for(body.content_type(), out)
 }
-
-crate::codec_struct!(SenderData {
-    leaf_index,
-    generation,
-    reuse_guard
-});
-
-/// The additional data of the sender data encryption (RFC 9420 §6.3.2).
-///
-/// ```text
-/// struct {
-///     opaque group_id<V>;
-///     uint64 epoch;
-///     ContentType content_type;
-/// } SenderDataAAD;
-/// ```
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct SenderDataAad {
-    /// The PrivateMessage's group ID.
-    pub group_id: Vec<u8>,
-    /// Its epoch.
-    pub epoch: u64,
-    /// Its content type.
-    pub content_type: ContentType,
-}
-
-crate::codec_struct!(SenderDataAad {
-    group_id,
-    epoch,
-    content_type
-});
 
 /// The additional data of the content encryption (RFC 9420 §6.3.1).
 ///
@@ -215,89 +521,4 @@ crate::codec_struct!(PrivateContentAad {
 });
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::messages::{Commit, Proposal, Remove};
-
-    fn auth(content_type: ContentType) -> FramedContentAuthData {
-        FramedContentAuthData {
-            signature: vec![0xee],
-            confirmation_tag: (content_type == ContentType::Commit).then(|| vec![0xcc]),
-        }
-    }
-
-    #[test]
-    fn padding_is_the_zero_tail_for_each_content_type() {
-        let bodies = [
-            FramedContentBody::Application(vec![1, 2]),
-            FramedContentBody::Proposal(Proposal::Remove(Remove {
-                removed: LeafIndex(4),
-            })),
-            FramedContentBody::Commit(Commit::default()),
-        ];
-        for body in bodies {
-            let ct = body.content_type();
-            for padding in [0, 1, 31] {
-                let pmc = PrivateMessageContent {
-                    content: body.clone(),
-                    auth: auth(ct),
-                    padding,
-                };
-                let bytes = pmc.to_bytes().unwrap();
-                assert!(bytes.ends_with(&vec![0; padding]));
-                assert_eq!(PrivateMessageContent::decode_for(ct, &bytes), Ok(pmc));
-            }
-        }
-    }
-
-    #[test]
-    fn non_zero_padding_is_rejected() {
-        let ct = ContentType::Application;
-        let pmc = PrivateMessageContent {
-            content: FramedContentBody::Application(vec![5]),
-            auth: auth(ct),
-            padding: 4,
-        };
-        let mut bytes = pmc.to_bytes().unwrap();
-        assert_eq!(bytes, [1, 5, 1, 0xee, 0, 0, 0, 0]);
-        bytes[6] = 0x80;
-        assert_eq!(
-            PrivateMessageContent::decode_for(ct, &bytes),
-            Err(DecodeError::NonZeroPadding { offset: 2 })
-        );
-        // Read as a proposal, the same bytes are a Proposal of type 0x0105.
-        assert_eq!(
-            PrivateMessageContent::decode_for(ContentType::Proposal, &bytes),
-            Err(DecodeError::UnknownValue {
-                field: "proposal_type",
-                value: 0x0105
-            })
-        );
-    }
-
-    #[test]
-    fn aads_copy_the_message_fields() {
-        let m = PrivateMessage {
-            group_id: vec![1],
-            epoch: 9,
-            content_type: ContentType::Commit,
-            authenticated_data: vec![2],
-            encrypted_sender_data: vec![3],
-            ciphertext: vec![4],
-        };
-        assert_eq!(
-            m.sender_data_aad().to_bytes().unwrap(),
-            [1, 1, 0, 0, 0, 0, 0, 0, 0, 9, 3]
-        );
-        assert_eq!(
-            m.content_aad().to_bytes().unwrap(),
-            [1, 1, 0, 0, 0, 0, 0, 0, 0, 9, 3, 1, 2]
-        );
-        let sd = SenderData {
-            leaf_index: LeafIndex(1),
-            generation: 2,
-            reuse_guard: [3; 4],
-        };
-        assert_eq!(sd.to_bytes().unwrap(), [0, 0, 0, 1, 0, 0, 0, 2, 3, 3, 3, 3]);
-    }
-}
+mod tests;

@@ -6,8 +6,12 @@
 //! does) by changing a few bytes.
 
 mod codec;
+mod protection;
 mod tree;
 mod welcome;
+
+#[path = "../support/rng.rs"]
+mod rng;
 
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;

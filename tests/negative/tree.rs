@@ -8,11 +8,10 @@ use rfc9420::messages::{Extension, ExtensionType};
 use rfc9420::tree::validate::{LeafContext, LifetimePolicy, Timestamp, validate_tree};
 use rfc9420::tree::{LeafIndex, Node, NodeIndex, RatchetTree, TreeError};
 
-#[path = "../support/rng.rs"]
-mod rng;
 #[path = "../support/tree_fixture.rs"]
 mod tree_fixture;
 
+use super::rng;
 use tree_fixture::{Fixture, NOW, full_tree, sign_leaf};
 
 const SUITE: CipherSuite = CipherSuite::MLS_128_DHKEMX25519_AES128GCM_SHA256_ED25519;

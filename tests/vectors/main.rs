@@ -19,6 +19,7 @@ vector_files! {
     deserialization => "deserialization",
     crypto_basics => "crypto-basics",
     secret_tree => "secret-tree",
+    message_protection => "message-protection",
     key_schedule => "key-schedule",
     psk_secret => "psk_secret",
     transcript_hashes => "transcript-hashes",

@@ -17,6 +17,8 @@ pub mod crypto_basics;
 pub mod deserialization;
 #[path = "key_schedule.rs"]
 pub mod key_schedule;
+#[path = "message_protection.rs"]
+pub mod message_protection;
 #[path = "messages.rs"]
 pub mod messages;
 #[path = "psk_secret.rs"]
@@ -73,7 +75,7 @@ pub fn formats() -> Vec<Format> {
         format("tree-math", Ok(tree_math::check)),
         format("crypto-basics", Ok(crypto_basics::check)),
         format("secret-tree", Ok(secret_tree::check)),
-        format("message-protection", Err(NOT_YET)),
+        format("message-protection", Ok(message_protection::check)),
         format("key-schedule", Ok(key_schedule::check)),
         format("psk_secret", Ok(psk_secret::check)),
         format("transcript-hashes", Ok(transcript_hashes::check)),
