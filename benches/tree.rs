@@ -15,7 +15,7 @@ use rfc9420::crypto::{CipherSuite, RustCryptoProvider, SuiteCrypto};
 use rfc9420::tree::treekem::{
     decrypt_update_path, encrypt_update_path, merge_update_path, prepare_update_path,
 };
-use rfc9420::tree::validate::{LeafContext, LifetimePolicy, Timestamp, validate_tree};
+use rfc9420::tree::validate::validate_tree;
 use rfc9420::tree::{LeafIndex, LeafNodeSource, Node, RatchetTree, TreeDiff, TreeView};
 
 #[path = "../tests/support/rng.rs"]
@@ -24,7 +24,7 @@ mod rng;
 mod tree_fixture;
 
 use rng::TestRng;
-use tree_fixture::{Fixture, NOW, blank_tree, full_tree};
+use tree_fixture::{Fixture, blank_tree, full_tree, leaf_context};
 
 const SUITE: CipherSuite = CipherSuite::MLS_128_DHKEMX25519_AES128GCM_SHA256_ED25519;
 const SIZES: [u32; 4] = [128, 1024, 4096, 16384];
@@ -129,14 +129,7 @@ fn benches(c: &mut Criterion) {
 
         let bytes = tree.to_bytes().unwrap();
         let expected = tree.tree_hash().to_vec();
-        let accept = |_: &_, _: &_| true;
-        let ctx = LeafContext {
-            group_id: &f.group_id,
-            required_capabilities: None,
-            lifetime: LifetimePolicy::receiving(),
-            now: Timestamp(NOW),
-            credentials: &accept,
-        };
+        let ctx = leaf_context(&f.group_id);
         group.bench_function(
             BenchmarkId::new(format!("import_validate/{shape}"), n),
             |b| {

@@ -6,7 +6,6 @@
 //! header, and mutations (byte flips, overwrites, insertions, deletions,
 //! truncations) of the official `messages.json` vectors.
 
-use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
 use proptest::prelude::*;
@@ -146,23 +145,16 @@ const PROPOSAL_FIELDS: &[(&str, u16)] = &[
     ("group_context_extensions_proposal", 7),
 ];
 
-fn vector_dir() -> PathBuf {
-    match std::env::var_os("MLS_TEST_VECTORS") {
-        Some(dir) if !dir.is_empty() => PathBuf::from(dir),
-        _ => Path::new(env!("CARGO_MANIFEST_DIR")).join("test-vectors"),
-    }
-}
+#[path = "support/vector_files.rs"]
+mod vector_files;
 
 /// `messages.json`, each vector as its fields' bytes in the order of
 /// [`FIELDS`].
 fn vectors() -> &'static [Vec<Vec<u8>>] {
     static VECTORS: OnceLock<Vec<Vec<Vec<u8>>>> = OnceLock::new();
     VECTORS.get_or_init(|| {
-        let path = vector_dir().join("messages.json");
-        let text =
-            std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-        let json: Vec<serde_json::Value> = serde_json::from_str(&text).unwrap();
-        json.iter()
+        vector_files::load("messages.json")
+            .iter()
             .map(|v| {
                 FIELDS
                     .iter()

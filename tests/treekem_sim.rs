@@ -15,7 +15,7 @@ use rfc9420::tree::treekem::{
     TreeKemPrivate, decrypt_update_path, encrypt_update_path, merge_update_path,
     prepare_update_path,
 };
-use rfc9420::tree::validate::{LeafContext, LifetimePolicy, Timestamp, validate_tree};
+use rfc9420::tree::validate::validate_tree;
 use rfc9420::tree::{LeafIndex, LeafNode, LeafNodeSource, RatchetTree, TreeDiff, TreeView};
 
 #[path = "support/rng.rs"]
@@ -24,7 +24,7 @@ mod rng;
 mod tree_fixture;
 
 use rng::TestRng;
-use tree_fixture::{NOW, make_leaf, sign_leaf};
+use tree_fixture::{leaf_context, make_leaf, sign_leaf};
 
 struct Member {
     tree: RatchetTree,
@@ -39,14 +39,7 @@ enum Change {
 }
 
 fn check_valid(crypto: &SuiteCrypto<'_>, tree: &RatchetTree, group_id: &[u8]) {
-    let accept = |_: &_, _: &_| true;
-    let ctx = LeafContext {
-        group_id,
-        required_capabilities: None,
-        lifetime: LifetimePolicy::receiving(),
-        now: Timestamp(NOW),
-        credentials: &accept,
-    };
+    let ctx = leaf_context(group_id);
     let hash = tree.tree_hash().to_vec();
     validate_tree(crypto, tree, &hash, &ctx).expect("tree valid after commit");
     // The cached hashes and key indexes match a fresh import.
@@ -78,7 +71,7 @@ fn simulate(suite: CipherSuite, epochs: usize, seed: u64) {
         let mut changes = Vec::new();
         // Updates from others, then removes, then adds (RFC 9420 §12.3 order).
         for &m in &present {
-            if m != committer && rng.next_u32() % 6 == 0 {
+            if m != committer && rng.next_u32().is_multiple_of(6) {
                 let me = members[m].as_ref().unwrap();
                 let leaf_index = LeafIndex(m as u32);
                 let mut leaf = me.tree.leaf(leaf_index).unwrap().clone();
@@ -93,7 +86,7 @@ fn simulate(suite: CipherSuite, epochs: usize, seed: u64) {
             let updated = changes
                 .iter()
                 .any(|c| matches!(c, Change::Update(l, ..) if l.0 as usize == m));
-            if m != committer && !updated && rng.next_u32() % 5 == 0 {
+            if m != committer && !updated && rng.next_u32().is_multiple_of(5) {
                 changes.push(Change::Remove(LeafIndex(m as u32)));
             }
         }

@@ -106,7 +106,7 @@ impl TreeSize {
         let Some(leaves) = (n_nodes / 2).checked_add(1) else {
             return None;
         };
-        if n_nodes % 2 == 0 || !leaves.is_power_of_two() || leaves > Self::MAX.0 as usize {
+        if n_nodes.is_multiple_of(2) || !leaves.is_power_of_two() || leaves > Self::MAX.0 as usize {
             return None;
         }
         Some(TreeSize(leaves as u32))

@@ -12,27 +12,17 @@ mod welcome;
 
 #[path = "../support/rng.rs"]
 mod rng;
+#[path = "../support/vector_files.rs"]
+mod vector_files;
 
-use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
-/// The directory of the official vectors.
-fn vector_dir() -> PathBuf {
-    match std::env::var_os("MLS_TEST_VECTORS") {
-        Some(dir) if !dir.is_empty() => PathBuf::from(dir),
-        _ => Path::new(env!("CARGO_MANIFEST_DIR")).join("test-vectors"),
-    }
-}
+use vector_files::load;
 
 /// The vectors of `messages.json`.
 fn messages() -> &'static [serde_json::Value] {
     static VECTORS: OnceLock<Vec<serde_json::Value>> = OnceLock::new();
-    VECTORS.get_or_init(|| {
-        let path = vector_dir().join("messages.json");
-        let text =
-            std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-        serde_json::from_str(&text).expect("messages.json is a JSON array")
-    })
+    VECTORS.get_or_init(|| load("messages.json"))
 }
 
 /// The bytes of field `name` of vector `index` of `messages.json`.

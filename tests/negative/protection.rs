@@ -25,7 +25,7 @@ use rfc9420::messages::{
 use rfc9420::secret_tree::{RatchetType, SecretTree, SecretTreeConfig, SecretTreeError};
 use rfc9420::tree::{LeafIndex, TreeSize};
 
-use super::{message_field, rng, vector_dir};
+use super::{load, message_field, rng};
 
 static PROVIDER: RustCryptoProvider = RustCryptoProvider;
 
@@ -47,11 +47,7 @@ struct Fixture {
 fn fixture() -> &'static Fixture {
     static FIXTURE: OnceLock<Fixture> = OnceLock::new();
     FIXTURE.get_or_init(|| {
-        let path = vector_dir().join("message-protection.json");
-        let text =
-            std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-        let all: Vec<serde_json::Value> = serde_json::from_str(&text).unwrap();
-        let vector = all
+        let vector = load("message-protection.json")
             .into_iter()
             .find(|v| v["cipher_suite"] == 1)
             .expect("a suite-1 vector");

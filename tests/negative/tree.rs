@@ -5,33 +5,31 @@ use rfc9420::codec::{DecodeError, Encode, decode_exact};
 use rfc9420::crypto::{CipherSuite, RustCryptoProvider, SuiteCrypto};
 use rfc9420::error::Error;
 use rfc9420::messages::{Extension, ExtensionType};
-use rfc9420::tree::validate::{LeafContext, LifetimePolicy, Timestamp, validate_tree};
+use rfc9420::tree::validate::validate_tree;
 use rfc9420::tree::{LeafIndex, Node, NodeIndex, RatchetTree, TreeError};
+use std::sync::OnceLock;
 
 #[path = "../support/tree_fixture.rs"]
 mod tree_fixture;
 
 use super::rng;
-use tree_fixture::{Fixture, NOW, full_tree, sign_leaf};
+use tree_fixture::{Fixture, full_tree, leaf_context, sign_leaf};
 
 const SUITE: CipherSuite = CipherSuite::MLS_128_DHKEMX25519_AES128GCM_SHA256_ED25519;
+static PROVIDER: RustCryptoProvider = RustCryptoProvider;
 
-fn fixture(crypto: &SuiteCrypto<'_>) -> Fixture {
-    full_tree(crypto, 8, &mut rng::TestRng::new(7))
+/// Suite 1 and a valid full tree of eight members, built once.
+fn setup() -> (SuiteCrypto<'static>, &'static Fixture) {
+    static FIXTURE: OnceLock<Fixture> = OnceLock::new();
+    let crypto = SuiteCrypto::new(&PROVIDER, SUITE).unwrap();
+    let f = FIXTURE.get_or_init(|| full_tree(&crypto, 8, &mut rng::TestRng::new(7)));
+    (crypto, f)
 }
 
 fn validate(crypto: &SuiteCrypto<'_>, f: &Fixture, nodes: Vec<Option<Node>>) -> Result<(), Error> {
     let tree = RatchetTree::from_nodes(crypto, nodes)?;
-    let accept = |_: &_, _: &_| true;
-    let ctx = LeafContext {
-        group_id: &f.group_id,
-        required_capabilities: None,
-        lifetime: LifetimePolicy::receiving(),
-        now: Timestamp(NOW),
-        credentials: &accept,
-    };
     let hash = tree.tree_hash().to_vec();
-    validate_tree(crypto, &tree, &hash, &ctx)
+    validate_tree(crypto, &tree, &hash, &leaf_context(&f.group_id))
 }
 
 fn leaf_mut(nodes: &mut [Option<Node>], leaf: u32) -> &mut rfc9420::tree::LeafNode {
@@ -50,22 +48,18 @@ fn parent_mut(nodes: &mut [Option<Node>], node: u32) -> &mut rfc9420::tree::Pare
 
 #[test]
 fn the_fixture_is_valid() {
-    let provider = RustCryptoProvider;
-    let crypto = SuiteCrypto::new(&provider, SUITE).unwrap();
-    let f = fixture(&crypto);
-    validate(&crypto, &f, f.nodes.clone()).unwrap();
+    let (crypto, f) = setup();
+    validate(&crypto, f, f.nodes.clone()).unwrap();
 }
 
 #[test]
 fn wrong_parent_hash() {
-    let provider = RustCryptoProvider;
-    let crypto = SuiteCrypto::new(&provider, SUITE).unwrap();
-    let f = fixture(&crypto);
+    let (crypto, f) = setup();
     let mut nodes = f.nodes.clone();
     // Node 1 links leaf 0's chain to node 3. Changing its parent hash
     // breaks both links: leaf 0 -> 1 (node 1's content changed) and 1 -> 3.
     parent_mut(&mut nodes, 1).parent_hash[0] ^= 1;
-    let e = validate(&crypto, &f, nodes).unwrap_err();
+    let e = validate(&crypto, f, nodes).unwrap_err();
     assert_eq!(
         e,
         Error::Tree(TreeError::ParentHashMismatch { node: NodeIndex(1) })
@@ -74,35 +68,23 @@ fn wrong_parent_hash() {
 
 #[test]
 fn wrong_tree_hash() {
-    let provider = RustCryptoProvider;
-    let crypto = SuiteCrypto::new(&provider, SUITE).unwrap();
-    let f = fixture(&crypto);
+    let (crypto, f) = setup();
     let tree = RatchetTree::from_nodes(&crypto, f.nodes.clone()).unwrap();
-    let accept = |_: &_, _: &_| true;
-    let ctx = LeafContext {
-        group_id: &f.group_id,
-        required_capabilities: None,
-        lifetime: LifetimePolicy::receiving(),
-        now: Timestamp(NOW),
-        credentials: &accept,
-    };
     let mut hash = tree.tree_hash().to_vec();
     hash[0] ^= 1;
-    let e = validate_tree(&crypto, &tree, &hash, &ctx).unwrap_err();
+    let e = validate_tree(&crypto, &tree, &hash, &leaf_context(&f.group_id)).unwrap_err();
     assert_eq!(e, Error::Tree(TreeError::TreeHashMismatch));
 }
 
 #[test]
 fn duplicate_encryption_key() {
-    let provider = RustCryptoProvider;
-    let crypto = SuiteCrypto::new(&provider, SUITE).unwrap();
-    let f = fixture(&crypto);
+    let (crypto, f) = setup();
     let mut nodes = f.nodes.clone();
     let key = leaf_mut(&mut nodes, 0).encryption_key.clone();
     let leaf = leaf_mut(&mut nodes, 3);
     leaf.encryption_key = key;
     sign_leaf(&crypto, leaf, &f.signers[3], &f.group_id, LeafIndex(3));
-    let e = validate(&crypto, &f, nodes).unwrap_err();
+    let e = validate(&crypto, f, nodes).unwrap_err();
     assert_eq!(
         e,
         Error::Tree(TreeError::DuplicateEncryptionKey {
@@ -114,15 +96,13 @@ fn duplicate_encryption_key() {
 
 #[test]
 fn duplicate_signature_key() {
-    let provider = RustCryptoProvider;
-    let crypto = SuiteCrypto::new(&provider, SUITE).unwrap();
-    let f = fixture(&crypto);
+    let (crypto, f) = setup();
     let mut nodes = f.nodes.clone();
     let key = leaf_mut(&mut nodes, 1).signature_key.clone();
     let leaf = leaf_mut(&mut nodes, 0);
     leaf.signature_key = key;
     sign_leaf(&crypto, leaf, &f.signers[1], &f.group_id, LeafIndex(0));
-    let e = validate(&crypto, &f, nodes).unwrap_err();
+    let e = validate(&crypto, f, nodes).unwrap_err();
     assert_eq!(
         e,
         Error::Tree(TreeError::DuplicateSignatureKey {
@@ -134,12 +114,10 @@ fn duplicate_signature_key() {
 
 #[test]
 fn bad_leaf_signature() {
-    let provider = RustCryptoProvider;
-    let crypto = SuiteCrypto::new(&provider, SUITE).unwrap();
-    let f = fixture(&crypto);
+    let (crypto, f) = setup();
     let mut nodes = f.nodes.clone();
     leaf_mut(&mut nodes, 0).signature[10] ^= 1;
-    let e = validate(&crypto, &f, nodes).unwrap_err();
+    let e = validate(&crypto, f, nodes).unwrap_err();
     assert_eq!(
         e,
         Error::Tree(TreeError::InvalidLeafSignature { leaf: LeafIndex(0) })
@@ -148,9 +126,7 @@ fn bad_leaf_signature() {
 
 #[test]
 fn extension_not_in_capabilities() {
-    let provider = RustCryptoProvider;
-    let crypto = SuiteCrypto::new(&provider, SUITE).unwrap();
-    let f = fixture(&crypto);
+    let (crypto, f) = setup();
     let mut nodes = f.nodes.clone();
     // Leaf 0 is on the left spine: its content is in no sibling subtree, so
     // only its own validation can notice the change.
@@ -160,7 +136,7 @@ fn extension_not_in_capabilities() {
         extension_data: vec![1, 2, 3],
     });
     sign_leaf(&crypto, leaf, &f.signers[0], &f.group_id, LeafIndex(0));
-    let e = validate(&crypto, &f, nodes).unwrap_err();
+    let e = validate(&crypto, f, nodes).unwrap_err();
     assert_eq!(
         e,
         Error::Tree(TreeError::ExtensionNotInCapabilities {
@@ -172,13 +148,11 @@ fn extension_not_in_capabilities() {
 
 #[test]
 fn unmerged_leaf_not_a_descendant() {
-    let provider = RustCryptoProvider;
-    let crypto = SuiteCrypto::new(&provider, SUITE).unwrap();
-    let f = fixture(&crypto);
+    let (crypto, f) = setup();
     let mut nodes = f.nodes.clone();
     // Node 1 covers leaves 0 and 1; leaf 5 is elsewhere.
     parent_mut(&mut nodes, 1).unmerged_leaves.push(LeafIndex(5));
-    let e = validate(&crypto, &f, nodes).unwrap_err();
+    let e = validate(&crypto, f, nodes).unwrap_err();
     assert_eq!(
         e,
         Error::Tree(TreeError::UnmergedLeafNotDescendant {
@@ -190,9 +164,7 @@ fn unmerged_leaf_not_a_descendant() {
 
 #[test]
 fn truncated_node_list() {
-    let provider = RustCryptoProvider;
-    let crypto = SuiteCrypto::new(&provider, SUITE).unwrap();
-    let f = fixture(&crypto);
+    let (crypto, f) = setup();
     let bytes = f.nodes.to_bytes().unwrap();
     // Cut inside the last node: the vector header announces more than is there.
     let e = decode_exact::<Vec<Option<Node>>>(&bytes[..bytes.len() - 1]).unwrap_err();
@@ -210,9 +182,7 @@ fn truncated_node_list() {
 
 #[test]
 fn oversized_node_list() {
-    let provider = RustCryptoProvider;
-    let crypto = SuiteCrypto::new(&provider, SUITE).unwrap();
-    let f = fixture(&crypto);
+    let (crypto, f) = setup();
     // Eight leaves where the application allows four.
     let e = RatchetTree::from_nodes_with_max(&crypto, f.nodes.clone(), 4).unwrap_err();
     assert_eq!(
@@ -228,9 +198,7 @@ fn oversized_node_list() {
 
 #[test]
 fn node_of_the_wrong_type() {
-    let provider = RustCryptoProvider;
-    let crypto = SuiteCrypto::new(&provider, SUITE).unwrap();
-    let f = fixture(&crypto);
+    let (crypto, f) = setup();
     let mut nodes = f.nodes.clone();
     nodes.swap(0, 1);
     let e = RatchetTree::from_nodes(&crypto, nodes).unwrap_err();
@@ -251,9 +219,15 @@ mod update_path {
 
     const CONTEXT: &[u8] = b"provisional group context";
 
-    /// A tree of eight and a fresh path from leaf 0.
-    fn setup(crypto: &SuiteCrypto<'_>) -> (Fixture, RatchetTree, UpdatePath) {
-        let f = fixture(crypto);
+    /// The tree of eight and a fresh path from leaf 0.
+    fn path_setup() -> (
+        SuiteCrypto<'static>,
+        &'static Fixture,
+        RatchetTree,
+        UpdatePath,
+    ) {
+        let (crypto, f) = setup();
+        let crypto = &crypto;
         let tree = RatchetTree::from_nodes(crypto, f.nodes.clone()).unwrap();
         let mut rng = rng::TestRng::new(11);
         let template = tree.leaf(LeafIndex(0)).unwrap().clone();
@@ -270,7 +244,7 @@ mod update_path {
         .unwrap();
         let path =
             encrypt_update_path(crypto, &diff, &pending, CONTEXT, &|_| false, &mut rng).unwrap();
-        (f, tree, path)
+        (*crypto, f, tree, path)
     }
 
     /// Leaf 5 processes `path`; the tree it holds must be unchanged.
@@ -294,19 +268,15 @@ mod update_path {
 
     #[test]
     fn a_valid_path_is_accepted() {
-        let provider = RustCryptoProvider;
-        let crypto = SuiteCrypto::new(&provider, SUITE).unwrap();
-        let (f, tree, path) = setup(&crypto);
-        process(&crypto, &f, &tree, &path).unwrap();
+        let (crypto, f, tree, path) = path_setup();
+        process(&crypto, f, &tree, &path).unwrap();
     }
 
     #[test]
     fn wrong_path_length() {
-        let provider = RustCryptoProvider;
-        let crypto = SuiteCrypto::new(&provider, SUITE).unwrap();
-        let (f, tree, mut path) = setup(&crypto);
+        let (crypto, f, tree, mut path) = path_setup();
         path.nodes.pop();
-        let e = process(&crypto, &f, &tree, &path).unwrap_err();
+        let e = process(&crypto, f, &tree, &path).unwrap_err();
         assert_eq!(
             e,
             Error::Tree(TreeError::WrongPathLength {
@@ -318,11 +288,9 @@ mod update_path {
 
     #[test]
     fn leaf_parent_hash_mismatch() {
-        let provider = RustCryptoProvider;
-        let crypto = SuiteCrypto::new(&provider, SUITE).unwrap();
-        let (f, tree, mut path) = setup(&crypto);
+        let (crypto, f, tree, mut path) = path_setup();
         path.leaf_node.leaf_node_source = LeafNodeSource::Commit(vec![0; 32]);
-        let e = process(&crypto, &f, &tree, &path).unwrap_err();
+        let e = process(&crypto, f, &tree, &path).unwrap_err();
         assert_eq!(
             e,
             Error::Tree(TreeError::LeafParentHashMismatch { leaf: LeafIndex(0) })
@@ -331,12 +299,10 @@ mod update_path {
 
     #[test]
     fn duplicate_key_in_path() {
-        let provider = RustCryptoProvider;
-        let crypto = SuiteCrypto::new(&provider, SUITE).unwrap();
-        let (f, tree, mut path) = setup(&crypto);
+        let (crypto, f, tree, mut path) = path_setup();
         // Node 3 of the path reuses leaf 7's key.
         path.nodes[1].encryption_key = tree.leaf(LeafIndex(7)).unwrap().encryption_key.clone();
-        let e = process(&crypto, &f, &tree, &path).unwrap_err();
+        let e = process(&crypto, f, &tree, &path).unwrap_err();
         assert_eq!(
             e,
             Error::Tree(TreeError::DuplicateEncryptionKey {
@@ -348,12 +314,10 @@ mod update_path {
 
     #[test]
     fn wrong_ciphertext_count() {
-        let provider = RustCryptoProvider;
-        let crypto = SuiteCrypto::new(&provider, SUITE).unwrap();
-        let (f, tree, mut path) = setup(&crypto);
+        let (crypto, f, tree, mut path) = path_setup();
         let extra = path.nodes[2].encrypted_path_secret[0].clone();
         path.nodes[2].encrypted_path_secret.push(extra);
-        let e = process(&crypto, &f, &tree, &path).unwrap_err();
+        let e = process(&crypto, f, &tree, &path).unwrap_err();
         assert_eq!(
             e,
             Error::Tree(TreeError::WrongCiphertextCount {
@@ -366,20 +330,16 @@ mod update_path {
 
     #[test]
     fn tampered_ciphertext() {
-        let provider = RustCryptoProvider;
-        let crypto = SuiteCrypto::new(&provider, SUITE).unwrap();
-        let (f, tree, mut path) = setup(&crypto);
+        let (crypto, f, tree, mut path) = path_setup();
         // Leaf 5 decrypts at the root, with the key of node 11.
         path.nodes[2].encrypted_path_secret[0].ciphertext[0] ^= 1;
-        let e = process(&crypto, &f, &tree, &path).unwrap_err();
+        let e = process(&crypto, f, &tree, &path).unwrap_err();
         assert_eq!(e, Error::Crypto(CryptoError::DecryptionFailed));
     }
 
     #[test]
     fn path_key_not_derived_from_the_secret() {
-        let provider = RustCryptoProvider;
-        let crypto = SuiteCrypto::new(&provider, SUITE).unwrap();
-        let (f, tree, mut path) = setup(&crypto);
+        let (crypto, f, tree, mut path) = path_setup();
         // A fresh, unique key that the root's path secret does not derive.
         let (_, other) = crypto
             .generate_hpke_key_pair(&mut rng::TestRng::new(99))
@@ -409,7 +369,7 @@ mod update_path {
             &f.group_id,
             LeafIndex(0),
         );
-        let e = process(&crypto, &f, &tree, &path).unwrap_err();
+        let e = process(&crypto, f, &tree, &path).unwrap_err();
         assert_eq!(
             e,
             Error::Tree(TreeError::PathKeyMismatch { node: NodeIndex(7) })
@@ -418,9 +378,7 @@ mod update_path {
 
     #[test]
     fn sender_leaf_blank() {
-        let provider = RustCryptoProvider;
-        let crypto = SuiteCrypto::new(&provider, SUITE).unwrap();
-        let (_, tree, path) = setup(&crypto);
+        let (crypto, _, tree, path) = path_setup();
         let mut diff = TreeDiff::new(&tree);
         diff.remove_leaf(LeafIndex(0)).unwrap();
         let e = merge_update_path(&crypto, &mut diff, LeafIndex(0), &path).unwrap_err();

@@ -13,7 +13,7 @@ use rfc9420::group::welcome::{decrypt_group_info, decrypt_group_secrets, verify_
 use rfc9420::key_schedule::{JoinerSecret, zero_psk_secret};
 use rfc9420::messages::{KeyPackage, MlsMessage, MlsMessageBody, Welcome};
 
-use super::vector_dir;
+use super::load;
 
 struct Case {
     welcome: Welcome,
@@ -23,9 +23,7 @@ struct Case {
 }
 
 fn case() -> Case {
-    let path = vector_dir().join("welcome.json");
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    let vectors: Vec<serde_json::Value> = serde_json::from_str(&text).unwrap();
+    let vectors = load("welcome.json");
     let v = &vectors[0];
     assert_eq!(v["cipher_suite"], 1);
     let field = |name: &str| hex::decode(v[name].as_str().unwrap()).unwrap();

@@ -12,12 +12,14 @@ use std::collections::BTreeMap;
 
 use rand_core::CryptoRng;
 use rfc9420::crypto::{
-    CipherSuite, HpkePrivateKey, HpkePublicKey, SignaturePrivateKey, SuiteCrypto,
+    CipherSuite, HpkePrivateKey, HpkePublicKey, SignaturePrivateKey, SignaturePublicKey,
+    SuiteCrypto,
 };
 use rfc9420::messages::{Credential, CredentialType, Extensions, ProtocolVersion};
 use rfc9420::tree::parent_hash::parent_hash;
 use rfc9420::tree::tree_hash::{leaf_tree_hash, parent_tree_hash};
 use rfc9420::tree::treekem::TreeKemPrivate;
+use rfc9420::tree::validate::{LeafContext, LifetimePolicy, Timestamp};
 use rfc9420::tree::{
     Capabilities, LeafIndex, LeafNode, LeafNodeSource, Lifetime, Node, NodeIndex, ParentNode,
     TreeSize,
@@ -25,6 +27,24 @@ use rfc9420::tree::{
 
 /// The time the fixture's KeyPackage lifetimes are centred on.
 pub const NOW: u64 = 1_800_000_000;
+
+/// A credential check that accepts every credential, for trees whose
+/// identities are not the point of the test.
+pub fn accept_all(_: &Credential, _: &SignaturePublicKey) -> bool {
+    true
+}
+
+/// Validation context for a fixture tree: its group, the default receive
+/// lifetime policy at [`NOW`], every credential accepted.
+pub fn leaf_context(group_id: &[u8]) -> LeafContext<'_> {
+    LeafContext {
+        group_id,
+        required_capabilities: None,
+        lifetime: LifetimePolicy::receiving(),
+        now: Timestamp(NOW),
+        credentials: &accept_all,
+    }
+}
 
 /// A tree with every private key.
 pub struct Fixture {

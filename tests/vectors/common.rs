@@ -1,7 +1,17 @@
 //! Helpers shared by the vector checkers.
 #![allow(dead_code, reason = "shared between the test crate and the example")]
 
+use rfc9420::crypto::{CipherSuite, RustCryptoProvider, SuiteCrypto};
 use serde::Deserialize;
+
+/// The provider every checker runs.
+pub static PROVIDER: RustCryptoProvider = RustCryptoProvider;
+
+/// The provider bound to the vector's `cipher_suite`.
+pub fn suite(cipher_suite: u16) -> Result<SuiteCrypto<'static>, String> {
+    SuiteCrypto::new(&PROVIDER, CipherSuite(cipher_suite))
+        .map_err(|e| format!("suite {cipher_suite}: {e}"))
+}
 
 /// Hex-encoded bytes in a vector file.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

@@ -3,7 +3,7 @@
 //! `external_pub` (§8) and one exported secret per epoch (§8.5).
 
 use rfc9420::codec::Encode;
-use rfc9420::crypto::{CipherSuite, RustCryptoProvider, Secret, SuiteCrypto};
+use rfc9420::crypto::{CipherSuite, Secret};
 use rfc9420::key_schedule::{EpochKeys, GroupContext};
 use rfc9420::messages::{Extensions, ProtocolVersion};
 use serde::Deserialize;
@@ -57,10 +57,8 @@ pub fn check(v: &serde_json::Value) -> Outcome {
 }
 
 fn run(v: &Vector) -> Result<(), String> {
-    let provider = RustCryptoProvider;
     let cipher_suite = CipherSuite(v.cipher_suite);
-    let suite = SuiteCrypto::new(&provider, cipher_suite)
-        .map_err(|e| format!("suite {}: {e}", v.cipher_suite))?;
+    let suite = super::common::suite(v.cipher_suite)?;
     let mut init_secret = Secret::from_slice(&v.initial_init_secret);
     for (n, e) in (0u64..).zip(&v.epochs) {
         let context = GroupContext {

@@ -8,9 +8,7 @@
 //! and protecting the raw value as a PrivateMessage round-trips.
 
 use rfc9420::codec::{Encode, decode_exact};
-use rfc9420::crypto::{
-    CipherSuite, RustCryptoProvider, Secret, SignaturePrivateKey, SignaturePublicKey, SuiteCrypto,
-};
+use rfc9420::crypto::{CipherSuite, Secret, SignaturePrivateKey, SignaturePublicKey, SuiteCrypto};
 use rfc9420::error::Error;
 use rfc9420::framing::{
     AuthenticatedContent, FramedContent, FramedContentBody, FramingError, Padding, PrivateMessage,
@@ -70,10 +68,8 @@ struct Fixture<'a> {
 }
 
 fn run(v: &Vector) -> Result<(), String> {
-    let provider = RustCryptoProvider;
     let cipher_suite = CipherSuite(v.cipher_suite);
-    let suite = SuiteCrypto::new(&provider, cipher_suite)
-        .map_err(|e| format!("suite {}: {e}", v.cipher_suite))?;
+    let suite = super::common::suite(v.cipher_suite)?;
     let f = Fixture {
         suite,
         context: GroupContext {

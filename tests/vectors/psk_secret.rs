@@ -1,7 +1,7 @@
 //! `psk_secret.json`: the PSK secret of zero or more external PSKs
 //! (RFC 9420 §8.4).
 
-use rfc9420::crypto::{CipherSuite, RustCryptoProvider, Secret, SuiteCrypto};
+use rfc9420::crypto::Secret;
 use rfc9420::key_schedule::psk_secret;
 use rfc9420::messages::{PreSharedKeyId, PskKind};
 use serde::Deserialize;
@@ -29,9 +29,7 @@ pub fn check(v: &serde_json::Value) -> Outcome {
 }
 
 fn run(v: &Vector) -> Result<(), String> {
-    let provider = RustCryptoProvider;
-    let suite = SuiteCrypto::new(&provider, CipherSuite(v.cipher_suite))
-        .map_err(|e| format!("suite {}: {e}", v.cipher_suite))?;
+    let suite = super::common::suite(v.cipher_suite)?;
     let psks: Vec<(PreSharedKeyId, Secret)> = v
         .psks
         .iter()

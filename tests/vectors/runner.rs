@@ -25,6 +25,10 @@ pub mod messages;
 pub mod psk_secret;
 #[path = "../support/rng.rs"]
 pub mod rng;
+#[path = "../support/vector_files.rs"]
+pub mod vector_files;
+
+pub use vector_files::vector_dir;
 #[path = "secret_tree.rs"]
 pub mod secret_tree;
 #[path = "transcript_hashes.rs"]
@@ -65,8 +69,7 @@ pub struct Format {
 /// Why the passive-client formats are skipped: replaying them needs the
 /// group state machine (joining, applying proposals and commits), which is
 /// not built yet.
-const NOT_YET: &str =
-    "passive-client replay needs the group state machine (proposal and commit processing), not built yet";
+const NOT_YET: &str = "passive-client replay needs the group state machine (proposal and commit processing), not built yet";
 
 fn format(name: &'static str, check: Result<Checker, &'static str>) -> Format {
     Format { name, check }
@@ -108,15 +111,6 @@ pub fn format_for_path(path: &Path) -> Option<Format> {
         .into_iter()
         .filter(|f| stem.contains(f.name))
         .max_by_key(|f| f.name.len())
-}
-
-/// The directory of vectors: `$MLS_TEST_VECTORS`, else the repository's
-/// `test-vectors/`.
-pub fn vector_dir() -> PathBuf {
-    match std::env::var_os("MLS_TEST_VECTORS") {
-        Some(dir) if !dir.is_empty() => PathBuf::from(dir),
-        _ => Path::new(env!("CARGO_MANIFEST_DIR")).join("test-vectors"),
-    }
 }
 
 /// Counts for one (file, suite) pair, with the failures' details.

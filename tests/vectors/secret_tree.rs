@@ -1,7 +1,7 @@
 //! `secret-tree.json`: sender data keys (RFC 9420 §6.3.2) and the
 //! handshake and application ratchets of every leaf (§9, §9.1).
 
-use rfc9420::crypto::{CipherSuite, RustCryptoProvider, Secret, SuiteCrypto};
+use rfc9420::crypto::Secret;
 use rfc9420::key_schedule::sender_data_key_nonce;
 use rfc9420::secret_tree::{RatchetType, SecretTree};
 use rfc9420::tree::{LeafIndex, TreeSize};
@@ -41,9 +41,7 @@ pub fn check(v: &serde_json::Value) -> Outcome {
 }
 
 fn run(v: &Vector) -> Result<(), String> {
-    let provider = RustCryptoProvider;
-    let suite = SuiteCrypto::new(&provider, CipherSuite(v.cipher_suite))
-        .map_err(|e| format!("suite {}: {e}", v.cipher_suite))?;
+    let suite = super::common::suite(v.cipher_suite)?;
 
     let sd = &v.sender_data;
     let kn = sender_data_key_nonce(

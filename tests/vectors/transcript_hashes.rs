@@ -2,7 +2,7 @@
 //! after a commit (RFC 9420 §8.2) and its confirmation tag (§6.1).
 
 use rfc9420::codec::decode_exact;
-use rfc9420::crypto::{CipherSuite, RustCryptoProvider, Secret, SuiteCrypto};
+use rfc9420::crypto::Secret;
 use rfc9420::framing::{AuthenticatedContent, ContentType};
 use rfc9420::key_schedule::{TranscriptHashes, verify_confirmation_tag};
 use serde::Deserialize;
@@ -26,9 +26,7 @@ pub fn check(v: &serde_json::Value) -> Outcome {
 }
 
 fn run(v: &Vector) -> Result<(), String> {
-    let provider = RustCryptoProvider;
-    let suite = SuiteCrypto::new(&provider, CipherSuite(v.cipher_suite))
-        .map_err(|e| format!("suite {}: {e}", v.cipher_suite))?;
+    let suite = super::common::suite(v.cipher_suite)?;
     let content: AuthenticatedContent = decode_exact(&v.authenticated_content)
         .map_err(|e| format!("authenticated_content does not decode: {e}"))?;
     if content.content.content_type() != ContentType::Commit {

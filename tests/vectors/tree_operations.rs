@@ -3,7 +3,6 @@
 //! after (§7.8).
 
 use rfc9420::codec::{Encode, decode_exact};
-use rfc9420::crypto::{CipherSuite, RustCryptoProvider, SuiteCrypto};
 use rfc9420::messages::Proposal;
 use rfc9420::tree::{LeafIndex, Node, RatchetTree, TreeDiff};
 use serde::Deserialize;
@@ -28,9 +27,7 @@ pub fn check(v: &serde_json::Value) -> Outcome {
 }
 
 fn run(v: &Vector) -> Result<(), String> {
-    let provider = RustCryptoProvider;
-    let crypto =
-        SuiteCrypto::new(&provider, CipherSuite(v.cipher_suite)).map_err(|e| e.to_string())?;
+    let crypto = super::common::suite(v.cipher_suite)?;
     let nodes: Vec<Option<Node>> =
         decode_exact(&v.tree_before).map_err(|e| format!("tree_before: {e}"))?;
     let mut tree = RatchetTree::from_nodes(&crypto, nodes).map_err(|e| format!("import: {e}"))?;

@@ -3,7 +3,6 @@
 //! (RFC 9420 §4.1.2, §7.8, §7.9.2, §7.3).
 
 use rfc9420::codec::decode_exact;
-use rfc9420::crypto::{CipherSuite, RustCryptoProvider, SuiteCrypto};
 use rfc9420::tree::validate::{LeafContext, LifetimePolicy, Timestamp, validate_tree};
 use rfc9420::tree::{Node, NodeIndex, RatchetTree, TreeView};
 use serde::Deserialize;
@@ -26,9 +25,7 @@ pub fn check(v: &serde_json::Value) -> Outcome {
 }
 
 fn run(v: &Vector) -> Result<(), String> {
-    let provider = RustCryptoProvider;
-    let crypto =
-        SuiteCrypto::new(&provider, CipherSuite(v.cipher_suite)).map_err(|e| e.to_string())?;
+    let crypto = super::common::suite(v.cipher_suite)?;
     let nodes: Vec<Option<Node>> = decode_exact(&v.tree).map_err(|e| format!("tree: {e}"))?;
     let tree = RatchetTree::from_nodes(&crypto, nodes).map_err(|e| format!("import: {e}"))?;
 

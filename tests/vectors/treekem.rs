@@ -2,7 +2,7 @@
 //! and creating new ones that every member can process (RFC 9420 §7.4-§7.6).
 
 use rfc9420::codec::{Encode, decode_exact};
-use rfc9420::crypto::{CipherSuite, CryptoProvider, RustCryptoProvider, SuiteCrypto};
+use rfc9420::crypto::{CipherSuite, CryptoProvider};
 use rfc9420::key_schedule::GroupContext;
 use rfc9420::messages::{Extensions, ProtocolVersion, UpdatePath};
 use rfc9420::tree::treekem::{
@@ -69,9 +69,9 @@ fn context(v: &Vector, tree_hash: Vec<u8>) -> Result<Vec<u8>, String> {
 }
 
 fn run(v: &Vector) -> Result<(), String> {
-    let provider = RustCryptoProvider;
+    let provider = &super::common::PROVIDER;
     let suite = CipherSuite(v.cipher_suite);
-    let crypto = SuiteCrypto::new(&provider, suite).map_err(|e| e.to_string())?;
+    let crypto = super::common::suite(v.cipher_suite)?;
     let nodes: Vec<Option<Node>> =
         decode_exact(&v.ratchet_tree).map_err(|e| format!("tree: {e}"))?;
     let tree = RatchetTree::from_nodes(&crypto, nodes).map_err(|e| format!("import: {e}"))?;

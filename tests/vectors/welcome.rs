@@ -2,9 +2,7 @@
 //! GroupInfo signature and its confirmation tag (RFC 9420 §12.4.3.1).
 
 use rfc9420::codec::{Encode, decode_exact};
-use rfc9420::crypto::{
-    CipherSuite, CryptoProvider, RustCryptoProvider, SignaturePublicKey, SuiteCrypto,
-};
+use rfc9420::crypto::{CipherSuite, CryptoProvider, SignaturePublicKey};
 use rfc9420::group::welcome::{
     decrypt_group_info, decrypt_group_secrets, find_own_leaf, verify_group_info,
     verify_group_info_in_tree,
@@ -32,9 +30,9 @@ pub fn check(v: &serde_json::Value) -> Outcome {
 }
 
 fn run(v: &Vector) -> Result<(), String> {
-    let provider = RustCryptoProvider;
+    let provider = &super::common::PROVIDER;
     let suite = CipherSuite(v.cipher_suite);
-    let crypto = SuiteCrypto::new(&provider, suite).map_err(|e| e.to_string())?;
+    let crypto = super::common::suite(v.cipher_suite)?;
     let key_package = match decode_exact::<MlsMessage>(&v.key_package)
         .map_err(|e| format!("key_package: {e}"))?
         .body
