@@ -4,7 +4,7 @@
 //! *blank* (every parent blank, as after many adds without a path):
 //! UpdatePath generation (prepare, tree hash, encrypt), UpdatePath
 //! application by a member (merge, tree hash, decrypt, stage), the
-//! tree-hash update after one leaf changes, and import plus full
+//! tree-hash update after one path changes, and import plus full
 //! validation of the tree as a joiner does it.
 
 use std::time::Duration;
@@ -16,7 +16,9 @@ use rfc9420::tree::treekem::{
     decrypt_update_path, encrypt_update_path, merge_update_path, prepare_update_path,
 };
 use rfc9420::tree::validate::validate_tree;
-use rfc9420::tree::{LeafIndex, LeafNodeSource, Node, RatchetTree, TreeDiff, TreeView};
+use rfc9420::tree::{
+    LeafIndex, LeafNodeSource, Node, NodeIndex, ParentNode, RatchetTree, TreeDiff, TreeView,
+};
 
 #[path = "../tests/support/rng.rs"]
 mod rng;
@@ -113,15 +115,36 @@ fn benches(c: &mut Criterion) {
             },
         );
 
-        let mut changed = tree.leaf(LeafIndex(n / 2)).unwrap().clone();
-        changed.leaf_node_source = LeafNodeSource::Update;
+        // A path change: the leaf in the middle and every parent above it
+        // get new contents, as a merged UpdatePath gives them.
+        let changed_leaf = LeafIndex(n / 2);
+        let mut leaf = tree.leaf(changed_leaf).unwrap().clone();
+        leaf.leaf_node_source = LeafNodeSource::Update;
+        let leaf_node = changed_leaf.node().unwrap();
+        let path: Vec<(NodeIndex, ParentNode)> = tree
+            .size()
+            .direct_path(leaf_node)
+            .map(|p| {
+                let encryption_key = f.keys[&leaf_node].0.clone();
+                (
+                    p,
+                    ParentNode {
+                        encryption_key,
+                        parent_hash: vec![p.0 as u8; 32],
+                        unmerged_leaves: vec![],
+                    },
+                )
+            })
+            .collect();
         group.bench_function(
             BenchmarkId::new(format!("tree_hash_update/{shape}"), n),
             |b| {
                 b.iter(|| {
                     let mut diff = TreeDiff::new(&tree);
-                    diff.set_leaf(LeafIndex(n / 2), Some(changed.clone()))
-                        .unwrap();
+                    diff.set_leaf(changed_leaf, Some(leaf.clone())).unwrap();
+                    for (node, parent) in &path {
+                        diff.set_parent(*node, Some(parent.clone())).unwrap();
+                    }
                     diff.tree_hash(&crypto).unwrap()
                 })
             },
