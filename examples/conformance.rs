@@ -69,8 +69,12 @@ fn main() -> ExitCode {
     }
 
     let mut files = Vec::new();
+    let mut missing = 0;
     for path in paths {
-        if path.is_dir() {
+        if !path.exists() {
+            println!("{}: no such file or directory", path.display());
+            missing += 1;
+        } else if path.is_dir() {
             match std::fs::read_dir(&path) {
                 Ok(entries) => {
                     let mut found: Vec<PathBuf> = entries
@@ -90,7 +94,7 @@ fn main() -> ExitCode {
         }
     }
 
-    let (mut passed, mut failed, mut skipped, mut broken) = (0, 0, 0, 0);
+    let (mut passed, mut failed, mut skipped, mut broken) = (0, 0, 0, missing);
     for file in &files {
         let format = match &forced {
             Some(name) => runner::format_by_name(name),
@@ -133,7 +137,7 @@ fn main() -> ExitCode {
         }
     }
     if broken > 0 {
-        println!("{broken} files could not be run");
+        println!("files that could not be run: {broken}");
     }
     println!("{passed} passed, {failed} failed, {skipped} skipped");
     if failed > 0 || broken > 0 {
