@@ -10,7 +10,7 @@ use rfc9420::crypto::{
 use rfc9420::error::Error;
 use rfc9420::group::WelcomeError;
 use rfc9420::group::welcome::{decrypt_group_info, decrypt_group_secrets, verify_group_info};
-use rfc9420::key_schedule::{JoinerSecret, zero_psk_secret};
+use rfc9420::key_schedule::{JoinerSecret, WelcomeSecret, zero_psk_secret};
 use rfc9420::messages::{KeyPackage, MlsMessage, MlsMessageBody, Welcome};
 
 use super::load;
@@ -53,17 +53,22 @@ fn crypto(provider: &RustCryptoProvider) -> SuiteCrypto<'_> {
     SuiteCrypto::new(provider, CipherSuite(1)).unwrap()
 }
 
+/// The welcome secret of the intact Welcome, from its group secrets.
+fn welcome_secret(crypto: &SuiteCrypto<'_>, c: &Case) -> WelcomeSecret {
+    let secrets =
+        decrypt_group_secrets(crypto, &c.welcome, &c.key_package, &c.init_private).unwrap();
+    let joiner = JoinerSecret::from_secret(crypto, secrets.joiner_secret).unwrap();
+    joiner
+        .welcome_secret(crypto, &zero_psk_secret(crypto))
+        .unwrap()
+}
+
 #[test]
 fn the_unmodified_welcome_is_accepted() {
     let provider = RustCryptoProvider;
     let crypto = crypto(&provider);
     let c = case();
-    let secrets =
-        decrypt_group_secrets(&crypto, &c.welcome, &c.key_package, &c.init_private).unwrap();
-    let joiner = JoinerSecret::from_secret(&crypto, secrets.joiner_secret).unwrap();
-    let welcome_secret = joiner
-        .welcome_secret(&crypto, &zero_psk_secret(&crypto))
-        .unwrap();
+    let welcome_secret = welcome_secret(&crypto, &c);
     let info = decrypt_group_info(&crypto, &c.welcome, &welcome_secret).unwrap();
     verify_group_info(&crypto, &info, &c.signer).unwrap();
 }
@@ -116,12 +121,7 @@ fn tampered_group_info_ciphertext() {
     let c = case();
     // The group secrets are bound to the encrypted GroupInfo as context, so
     // take them from the intact Welcome, then tamper with the GroupInfo.
-    let secrets =
-        decrypt_group_secrets(&crypto, &c.welcome, &c.key_package, &c.init_private).unwrap();
-    let joiner = JoinerSecret::from_secret(&crypto, secrets.joiner_secret).unwrap();
-    let welcome_secret = joiner
-        .welcome_secret(&crypto, &zero_psk_secret(&crypto))
-        .unwrap();
+    let welcome_secret = welcome_secret(&crypto, &c);
     let mut welcome = c.welcome.clone();
     let last = welcome.encrypted_group_info.len() - 1;
     welcome.encrypted_group_info[last] ^= 1;
@@ -137,12 +137,7 @@ fn bad_group_info_signature() {
     let provider = RustCryptoProvider;
     let crypto = crypto(&provider);
     let c = case();
-    let secrets =
-        decrypt_group_secrets(&crypto, &c.welcome, &c.key_package, &c.init_private).unwrap();
-    let joiner = JoinerSecret::from_secret(&crypto, secrets.joiner_secret).unwrap();
-    let welcome_secret = joiner
-        .welcome_secret(&crypto, &zero_psk_secret(&crypto))
-        .unwrap();
+    let welcome_secret = welcome_secret(&crypto, &c);
     let mut info = decrypt_group_info(&crypto, &c.welcome, &welcome_secret).unwrap();
     info.signature[5] ^= 1;
     let e = verify_group_info(&crypto, &info, &c.signer).unwrap_err();
