@@ -195,21 +195,25 @@ impl TreeSize {
     /// The lowest node that is on the direct paths (or is one) of both
     /// `a` and `b` (Appendix C `common_ancestor_direct`).
     pub const fn common_ancestor(self, a: NodeIndex, b: NodeIndex) -> NodeIndex {
+        // In u64 so that no shift reaches the width, whatever the inputs.
+        let (x, y) = (a.0 as u64, b.0 as u64);
         let (la, lb) = (a.level() + 1, b.level() + 1);
-        if la <= lb && (a.0 >> lb) == (b.0 >> lb) {
+        if la <= lb && (x >> lb) == (y >> lb) {
             return b;
         }
-        if lb <= la && (a.0 >> la) == (b.0 >> la) {
+        if lb <= la && (x >> la) == (y >> la) {
             return a;
         }
-        let (mut x, mut y, mut k) = (a.0, b.0, 0u32);
+        let (mut x, mut y, mut k) = (x, y, 0u32);
         while x != y {
             x >>= 1;
             y >>= 1;
             k += 1;
         }
-        // k >= 1 here because a != b in this branch.
-        NodeIndex((x << k) + (1 << (k - 1)) - 1)
+        // k >= 1 here because a != b in this branch, and k <= 32.
+        let ancestor = (x << k) + (1 << (k - 1)) - 1;
+        // A common ancestor of two u32 indices is itself below 2^32.
+        NodeIndex(ancestor as u32)
     }
 }
 
@@ -276,6 +280,19 @@ mod tests {
         assert_eq!(s.common_ancestor(NodeIndex(0), NodeIndex(6)), NodeIndex(3));
         assert_eq!(s.common_ancestor(NodeIndex(4), NodeIndex(8)), NodeIndex(7));
         assert_eq!(s.common_ancestor(NodeIndex(5), NodeIndex(4)), NodeIndex(5));
+    }
+
+    #[test]
+    fn common_ancestor_in_the_largest_tree() {
+        let s = TreeSize::MAX;
+        let root = s.root();
+        assert_eq!(s.common_ancestor(root, NodeIndex(0)), root);
+        assert_eq!(
+            s.common_ancestor(NodeIndex(0), NodeIndex(u32::MAX - 1)),
+            root
+        );
+        // u32::MAX is no node of any tree: the answer means nothing, but it must not panic.
+        let _ = s.common_ancestor(NodeIndex(u32::MAX), NodeIndex(0));
     }
 
     #[test]
