@@ -61,44 +61,33 @@ fn benches(c: &mut Criterion) {
         let signer = &f.signers[0];
         let template = tree.leaf(sender).unwrap().clone();
 
+        // Everything a committer does: stage a fresh path, hash the staged
+        // tree, encrypt the path secrets.
+        let generate = |rng: &mut TestRng| {
+            let mut diff = TreeDiff::new(&tree);
+            let pending = prepare_update_path(
+                &crypto,
+                &mut diff,
+                sender,
+                template.clone(),
+                signer,
+                &f.group_id,
+                rng,
+            )
+            .unwrap();
+            diff.tree_hash(&crypto).unwrap();
+            encrypt_update_path(&crypto, &diff, &pending, &CONTEXT, &none, rng).unwrap()
+        };
         group.bench_function(
             BenchmarkId::new(format!("update_path_generate/{shape}"), n),
             |b| {
                 let mut rng = TestRng::new(1);
-                b.iter(|| {
-                    let mut diff = TreeDiff::new(&tree);
-                    let pending = prepare_update_path(
-                        &crypto,
-                        &mut diff,
-                        sender,
-                        template.clone(),
-                        signer,
-                        &f.group_id,
-                        &mut rng,
-                    )
-                    .unwrap();
-                    diff.tree_hash(&crypto).unwrap();
-                    encrypt_update_path(&crypto, &diff, &pending, &CONTEXT, &none, &mut rng)
-                        .unwrap()
-                })
+                b.iter(|| generate(&mut rng))
             },
         );
 
         // One path from leaf 0, applied by leaf 1 (the longest derivation).
-        let mut rng = TestRng::new(2);
-        let mut diff = TreeDiff::new(&tree);
-        let pending = prepare_update_path(
-            &crypto,
-            &mut diff,
-            sender,
-            template.clone(),
-            signer,
-            &f.group_id,
-            &mut rng,
-        )
-        .unwrap();
-        let path =
-            encrypt_update_path(&crypto, &diff, &pending, &CONTEXT, &none, &mut rng).unwrap();
+        let path = generate(&mut TestRng::new(2));
         let own = f.private_state(receiver);
         group.bench_function(
             BenchmarkId::new(format!("update_path_apply/{shape}"), n),
