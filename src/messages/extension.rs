@@ -30,6 +30,13 @@ impl ExtensionType {
     pub const EXTERNAL_PUB: Self = Self(0x0004);
     /// `external_senders(5)`, in GroupContext (RFC 9420 §12.1.8.1).
     pub const EXTERNAL_SENDERS: Self = Self(0x0005);
+    /// `last_resort(10)`, in KeyPackage, with empty `extension_data`: marks
+    /// a KeyPackage its owner allows to be used more than once (RFC 9420
+    /// §16.8 "KeyPackage Reuse"). Not defined by RFC 9420 itself: the code
+    /// point `0x000A` comes from the MLS extensions draft
+    /// (draft-ietf-mls-extensions, "last_resort"). It is not a default
+    /// extension, so a leaf's capabilities must list it.
+    pub const LAST_RESORT: Self = Self(0x000A);
 
     /// Whether this is one of the five extension types RFC 9420 §7.2 calls
     /// default, which capabilities MUST NOT list.

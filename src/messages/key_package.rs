@@ -3,7 +3,7 @@
 
 use crate::codec::{Decode, DecodeError, Encode, EncodeError, Reader};
 use crate::crypto::{CipherSuite, HpkePublicKey};
-use crate::messages::Extensions;
+use crate::messages::{ExtensionType, Extensions};
 use crate::tree::LeafNode;
 
 /// A protocol version (RFC 9420 §6).
@@ -87,6 +87,14 @@ impl KeyPackage {
         let mut out = Vec::new();
         self.encode_tbs(&mut out)?;
         Ok(out)
+    }
+
+    /// Whether the KeyPackage carries the `last_resort` extension
+    /// ([`ExtensionType::LAST_RESORT`]): its owner allows it to be used more
+    /// than once (RFC 9420 §16.8). Other KeyPackages SHOULD be used only
+    /// once (RFC 9420 §10).
+    pub fn is_last_resort(&self) -> bool {
+        self.extensions.contains(ExtensionType::LAST_RESORT)
     }
 }
 
