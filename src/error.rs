@@ -7,7 +7,7 @@
 use crate::codec::{DecodeError, EncodeError};
 use crate::crypto::CryptoError;
 use crate::framing::FramingError;
-use crate::group::WelcomeError;
+use crate::group::{KeyPackageError, WelcomeError};
 use crate::key_schedule::KeyScheduleError;
 use crate::secret_tree::SecretTreeError;
 use crate::tree::TreeError;
@@ -39,6 +39,10 @@ pub enum Error {
     /// §12.4.3.1).
     #[error("ratchet tree: {0}")]
     Tree(#[from] TreeError),
+    /// A KeyPackage could not be generated or was rejected (RFC 9420 §10,
+    /// §10.1).
+    #[error("key package: {0}")]
+    KeyPackage(#[from] KeyPackageError),
     /// A Welcome could not be used to join (RFC 9420 §12.4.3.1).
     #[error("welcome: {0}")]
     Welcome(#[from] WelcomeError),

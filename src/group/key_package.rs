@@ -1,0 +1,519 @@
+//! Generating a KeyPackage with the private keys its owner keeps (RFC 9420
+//! §10), and validating a KeyPackage received from someone else
+//! (§10.1, as an Add proposal requires it, §12.1.1).
+//!
+//! - [`KeyPackageBundle::generate`] draws a fresh init key and a fresh leaf
+//!   encryption key, signs the leaf (`"LeafNodeTBS"`, §7.2) and the
+//!   KeyPackage (`"KeyPackageTBS"`, §10), and checks the result as a
+//!   receiver would.
+//! - [`validate_key_package`] makes every check of §10.1 and the rules of
+//!   §10 and §13.4 a receiver can check on the KeyPackage alone. The checks
+//!   that need the group's tree (credential types supported by every
+//!   member, key uniqueness, §7.3) remain the caller's.
+
+use rand_core::CryptoRng;
+
+use crate::codec::Encode;
+use crate::crypto::{
+    CryptoError, HpkePrivateKey, SignaturePrivateKey, SignaturePublicKey, SuiteCrypto,
+};
+use crate::error::Error;
+use crate::messages::{
+    Credential, CredentialType, Extension, ExtensionType, Extensions, KeyPackage, KeyPackageRef,
+    ProtocolVersion,
+};
+use crate::tree::validate::{LeafContext, LeafRole, LifetimePolicy, Timestamp, validate_leaf_node};
+use crate::tree::{Capabilities, LeafIndex, LeafNode, LeafNodeSource, Lifetime};
+
+/// The label of the KeyPackage signature (RFC 9420 §10).
+const KEY_PACKAGE_LABEL: &str = "KeyPackageTBS";
+/// The label of the LeafNode signature (RFC 9420 §7.2).
+const LEAF_NODE_LABEL: &str = "LeafNodeTBS";
+/// The leaf index [`validate_leaf_node`] is given for a KeyPackage's leaf:
+/// a `key_package` leaf is signed without a group or a position (RFC 9420
+/// §7.2), so the index only labels the [`TreeError`](crate::tree::TreeError)
+/// values it returns.
+const KEY_PACKAGE_LEAF: LeafIndex = LeafIndex(0);
+
+/// Why a KeyPackage could not be generated or was rejected (RFC 9420 §10,
+/// §10.1). Problems with its leaf node are reported as
+/// [`TreeError`](crate::tree::TreeError) values by
+/// [`validate_leaf_node`], with leaf index 0.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum KeyPackageError {
+    /// The KeyPackage's version is not the group's, `mls10`, the only
+    /// version this crate speaks (RFC 9420 §10.1).
+    #[error("KeyPackage version {version:#06x}, group version is mls10")]
+    UnsupportedVersion {
+        /// The KeyPackage's `version`.
+        version: u16,
+    },
+    /// The KeyPackage's cipher suite is not the group's (RFC 9420 §10.1).
+    #[error("KeyPackage cipher suite {key_package:#06x}, group cipher suite {group:#06x}")]
+    CipherSuiteMismatch {
+        /// The KeyPackage's `cipher_suite`.
+        key_package: u16,
+        /// The group's cipher suite.
+        group: u16,
+    },
+    /// The `init_key` is not a public key of the suite's KEM: its length is
+    /// not the KEM's `Npk` (RFC 9420 §10).
+    #[error("init_key has {got} bytes, the suite's KEM uses {expected}")]
+    InitKeyLength {
+        /// `Npk` of the suite's KEM.
+        expected: usize,
+        /// The length of `init_key`.
+        got: usize,
+    },
+    /// The leaf's `encryption_key` is not a public key of the suite's KEM:
+    /// its length is not the KEM's `Npk` (RFC 9420 §10).
+    #[error("leaf encryption_key has {got} bytes, the suite's KEM uses {expected}")]
+    EncryptionKeyLength {
+        /// `Npk` of the suite's KEM.
+        expected: usize,
+        /// The length of `leaf_node.encryption_key`.
+        got: usize,
+    },
+    /// `init_key` equals `leaf_node.encryption_key` (RFC 9420 §10.1).
+    #[error("init_key equals the leaf's encryption_key")]
+    InitKeyEqualsEncryptionKey,
+    /// An extension type appears twice in the KeyPackage's `extensions`
+    /// (RFC 9420 §13.4).
+    #[error("extension type {extension_type:#06x} appears twice in the KeyPackage")]
+    DuplicateExtension {
+        /// The repeated type.
+        extension_type: u16,
+    },
+    /// An extension type appears twice in the leaf's `extensions`
+    /// (RFC 9420 §13.4).
+    #[error("extension type {extension_type:#06x} appears twice in the leaf node")]
+    DuplicateLeafExtension {
+        /// The repeated type.
+        extension_type: u16,
+    },
+    /// A non-default extension of the KeyPackage's `extensions` is not
+    /// listed in `leaf_node.capabilities.extensions` (RFC 9420 §10).
+    #[error("KeyPackage extension {extension_type:#06x} is not in the leaf's capabilities")]
+    ExtensionNotInCapabilities {
+        /// The unlisted type.
+        extension_type: u16,
+    },
+    /// The KeyPackage signature does not verify with the leaf's
+    /// `signature_key` (RFC 9420 §10, §10.1).
+    #[error("KeyPackage signature invalid")]
+    InvalidSignature,
+    /// Generation: the signature private key given is not the private key
+    /// of the signature public key given.
+    #[error("the signature private key does not match the signature public key")]
+    SignatureKeyMismatch,
+    /// Generation: `now` plus the validity does not fit in a `uint64`
+    /// `not_after` (RFC 9420 §7.2).
+    #[error("lifetime end {now} + {validity} overflows")]
+    LifetimeOverflow {
+        /// The current time given.
+        now: u64,
+        /// The validity asked for, in seconds.
+        validity: u64,
+    },
+}
+
+/// What [`KeyPackageBundle::generate`] puts into a KeyPackage besides its
+/// keys and credential.
+///
+/// The lifetime (RFC 9420 §7.2) runs from `now - backdate` to
+/// `now + validity`; the default spans 90 days in all, starting one hour
+/// before `now` so that receivers whose clocks lag a little accept it.
+///
+/// Generation completes `capabilities` with what the KeyPackage itself
+/// uses: the version `mls10`, the suite, the credential's type, the
+/// non-default types of `leaf_extensions` and `extensions`, and
+/// [`ExtensionType::LAST_RESORT`] if `last_resort` is set (§7.2, §10).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeyPackageOptions {
+    /// The leaf's capabilities before completion. Default: version
+    /// `mls10` and credential type `basic`. RFC 9420 §7.2 asks a client to
+    /// list everything it supports, and not the default proposal and
+    /// extension types.
+    pub capabilities: Capabilities,
+    /// Seconds before `now` at which the lifetime starts. Default: one
+    /// hour.
+    pub backdate: u64,
+    /// Seconds after `now` at which the lifetime ends. Default: 90 days
+    /// less one hour.
+    pub validity: u64,
+    /// The policy the generated leaf is checked against; its `max_range`
+    /// is the application's maximum lifetime (RFC 9420 §7.2). Default:
+    /// [`LifetimePolicy::sending`].
+    pub lifetime_policy: LifetimePolicy,
+    /// The leaf node's extensions.
+    pub leaf_extensions: Extensions,
+    /// The KeyPackage's extensions.
+    pub extensions: Extensions,
+    /// Whether to add the `last_resort` extension, marking a KeyPackage
+    /// that may be used more than once (RFC 9420 §16.8).
+    pub last_resort: bool,
+}
+
+impl KeyPackageOptions {
+    /// One hour: the default [`backdate`](Self::backdate).
+    pub const DEFAULT_BACKDATE: u64 = 60 * 60;
+    /// 90 days less one hour: the default [`validity`](Self::validity), so
+    /// that the default lifetime spans exactly
+    /// [`LifetimePolicy::DEFAULT_SEND_MAX_RANGE`].
+    pub const DEFAULT_VALIDITY: u64 =
+        LifetimePolicy::DEFAULT_SEND_MAX_RANGE - Self::DEFAULT_BACKDATE;
+
+    /// The lifetime these options give a KeyPackage generated at `now`.
+    pub fn lifetime(&self, now: Timestamp) -> Result<Lifetime, KeyPackageError> {
+        let not_after =
+            now.0
+                .checked_add(self.validity)
+                .ok_or(KeyPackageError::LifetimeOverflow {
+                    now: now.0,
+                    validity: self.validity,
+                })?;
+        Ok(Lifetime {
+            not_before: now.0.saturating_sub(self.backdate),
+            not_after,
+        })
+    }
+}
+
+impl Default for KeyPackageOptions {
+    fn default() -> Self {
+        Self {
+            capabilities: Capabilities {
+                versions: vec![ProtocolVersion::MLS10],
+                credentials: vec![CredentialType::BASIC],
+                ..Capabilities::default()
+            },
+            backdate: Self::DEFAULT_BACKDATE,
+            validity: Self::DEFAULT_VALIDITY,
+            lifetime_policy: LifetimePolicy::sending(),
+            leaf_extensions: Extensions::new(),
+            extensions: Extensions::new(),
+            last_resort: false,
+        }
+    }
+}
+
+/// A KeyPackage and the private keys its owner keeps (RFC 9420 §10): the
+/// private key of `init_key`, which opens the Welcome (§12.4.3.1), the
+/// private key of the leaf's `encryption_key`, which the owner holds once
+/// in the tree (§7.2), and the signature private key.
+///
+/// Publish [`key_package`](Self::key_package); store the bundle itself,
+/// which encodes to bytes (secrets included, so store it as a secret) and
+/// decodes back. `Debug` prints the KeyPackage only.
+#[derive(Clone, PartialEq, Eq)]
+pub struct KeyPackageBundle {
+    key_package: KeyPackage,
+    init_private_key: HpkePrivateKey,
+    encryption_private_key: HpkePrivateKey,
+    signature_private_key: SignaturePrivateKey,
+}
+
+crate::codec_struct!(KeyPackageBundle {
+    key_package,
+    init_private_key,
+    encryption_private_key,
+    signature_private_key
+});
+
+impl core::fmt::Debug for KeyPackageBundle {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("KeyPackageBundle")
+            .field("key_package", &self.key_package)
+            .field("init_private_key", &"<redacted>")
+            .field("encryption_private_key", &"<redacted>")
+            .field("signature_private_key", &"<redacted>")
+            .finish()
+    }
+}
+
+impl KeyPackageBundle {
+    /// Generates a KeyPackage for `credential` signed by `signer`, whose
+    /// public key is `signature_key` (RFC 9420 §10).
+    ///
+    /// The init key and the leaf's encryption key are fresh HPKE key pairs
+    /// drawn from `rng`, so distinct (§10.1) and unique among this
+    /// client's KeyPackages (§10). The leaf has source `key_package` and
+    /// the lifetime of `options` at `now`; it is signed with
+    /// `SignWithLabel(., "LeafNodeTBS", LeafNodeTBS)` (§7.2), the
+    /// KeyPackage with `SignWithLabel(., "KeyPackageTBS", KeyPackageTBS)`
+    /// (§10). The result is checked with [`validate_key_package`] under
+    /// `options.lifetime_policy` at `now`; the credential itself is the
+    /// application's to check (§5.3.1).
+    pub fn generate(
+        crypto: &SuiteCrypto<'_>,
+        credential: Credential,
+        signer: &SignaturePrivateKey,
+        signature_key: SignaturePublicKey,
+        options: &KeyPackageOptions,
+        now: Timestamp,
+        rng: &mut (impl CryptoRng + ?Sized),
+    ) -> Result<Self, Error> {
+        if !crypto.signature_keys_match(signer, &signature_key)? {
+            return Err(KeyPackageError::SignatureKeyMismatch.into());
+        }
+        let lifetime = options.lifetime(now)?;
+        let (init_private_key, init_key) = crypto.generate_hpke_key_pair(rng)?;
+        let (encryption_private_key, encryption_key) = crypto.generate_hpke_key_pair(rng)?;
+
+        let mut extensions = options.extensions.clone();
+        if options.last_resort && !extensions.contains(ExtensionType::LAST_RESORT) {
+            extensions.0.push(Extension {
+                extension_type: ExtensionType::LAST_RESORT,
+                extension_data: Vec::new(),
+            });
+        }
+        let capabilities = complete_capabilities(
+            &options.capabilities,
+            crypto,
+            &credential,
+            &options.leaf_extensions,
+            &extensions,
+        );
+
+        let mut leaf_node = LeafNode {
+            encryption_key,
+            signature_key,
+            credential,
+            capabilities,
+            leaf_node_source: LeafNodeSource::KeyPackage(lifetime),
+            extensions: options.leaf_extensions.clone(),
+            signature: Vec::new(),
+        };
+        // A key_package leaf signs no group and no position (§7.2).
+        let leaf_tbs = leaf_node.tbs_bytes(&[], KEY_PACKAGE_LEAF)?;
+        leaf_node.signature = crypto.sign_with_label(signer, LEAF_NODE_LABEL, &leaf_tbs)?;
+
+        let mut key_package = KeyPackage {
+            version: ProtocolVersion::MLS10,
+            cipher_suite: crypto.suite(),
+            init_key,
+            leaf_node,
+            extensions,
+            signature: Vec::new(),
+        };
+        key_package.signature =
+            crypto.sign_with_label(signer, KEY_PACKAGE_LABEL, &key_package.tbs_bytes()?)?;
+
+        let own_credential = |_: &Credential, _: &SignaturePublicKey| true;
+        let ctx = LeafContext {
+            group_id: &[],
+            required_capabilities: None,
+            lifetime: options.lifetime_policy,
+            now,
+            credentials: &own_credential,
+        };
+        validate_key_package(crypto, &key_package, &ctx)?;
+
+        Ok(Self {
+            key_package,
+            init_private_key,
+            encryption_private_key,
+            signature_private_key: signer.clone(),
+        })
+    }
+
+    /// Generates a fresh signature key pair for the suite, then a
+    /// KeyPackage signed with it, as [`generate`](Self::generate) does.
+    /// The public key is the leaf's `signature_key`; the private key is in
+    /// the bundle.
+    pub fn generate_with_new_signature_key(
+        crypto: &SuiteCrypto<'_>,
+        credential: Credential,
+        options: &KeyPackageOptions,
+        now: Timestamp,
+        rng: &mut impl CryptoRng,
+    ) -> Result<Self, Error> {
+        let (signer, signature_key) = crypto.generate_signature_key_pair(rng)?;
+        Self::generate(
+            crypto,
+            credential,
+            &signer,
+            signature_key,
+            options,
+            now,
+            rng,
+        )
+    }
+
+    /// The KeyPackage, to publish.
+    pub fn key_package(&self) -> &KeyPackage {
+        &self.key_package
+    }
+
+    /// The private key of `init_key`: opens the GroupSecrets of a Welcome
+    /// (RFC 9420 §12.4.3.1).
+    pub fn init_private_key(&self) -> &HpkePrivateKey {
+        &self.init_private_key
+    }
+
+    /// The private key of the leaf's `encryption_key` (RFC 9420 §7.2).
+    pub fn encryption_private_key(&self) -> &HpkePrivateKey {
+        &self.encryption_private_key
+    }
+
+    /// The private key of the leaf's `signature_key`.
+    pub fn signature_private_key(&self) -> &SignaturePrivateKey {
+        &self.signature_private_key
+    }
+
+    /// Whether the KeyPackage is a last-resort one (RFC 9420 §16.8).
+    pub fn is_last_resort(&self) -> bool {
+        self.key_package.is_last_resort()
+    }
+
+    /// The KeyPackage's reference, `MakeKeyPackageRef` (RFC 9420 §5.2),
+    /// computed with `crypto`, which must be bound to the KeyPackage's
+    /// suite.
+    pub fn key_package_ref(&self, crypto: &SuiteCrypto<'_>) -> Result<KeyPackageRef, Error> {
+        check_suite(crypto, &self.key_package)?;
+        Ok(KeyPackageRef(
+            crypto.key_package_ref(&self.key_package.to_bytes()?)?,
+        ))
+    }
+}
+
+/// `capabilities` with what a KeyPackage generated with them uses added,
+/// each value once and in the order first met: `mls10`, the suite, the
+/// credential type and the non-default extension types (RFC 9420 §7.2,
+/// §10).
+fn complete_capabilities(
+    capabilities: &Capabilities,
+    crypto: &SuiteCrypto<'_>,
+    credential: &Credential,
+    leaf_extensions: &Extensions,
+    extensions: &Extensions,
+) -> Capabilities {
+    fn add<T: PartialEq>(list: &mut Vec<T>, value: T) {
+        if !list.contains(&value) {
+            list.push(value);
+        }
+    }
+    let mut caps = capabilities.clone();
+    add(&mut caps.versions, ProtocolVersion::MLS10);
+    add(&mut caps.cipher_suites, crypto.suite());
+    add(&mut caps.credentials, credential.credential_type());
+    for t in leaf_extensions
+        .iter()
+        .chain(extensions)
+        .map(|e| e.extension_type)
+    {
+        if !t.is_default() {
+            add(&mut caps.extensions, t);
+        }
+    }
+    caps
+}
+
+fn check_suite(crypto: &SuiteCrypto<'_>, key_package: &KeyPackage) -> Result<(), KeyPackageError> {
+    if key_package.cipher_suite == crypto.suite() {
+        Ok(())
+    } else {
+        Err(KeyPackageError::CipherSuiteMismatch {
+            key_package: key_package.cipher_suite.0,
+            group: crypto.suite().0,
+        })
+    }
+}
+
+/// Validates a KeyPackage for use in the group whose cipher suite is
+/// `crypto`'s (RFC 9420 §10.1), as a member does before adding its owner
+/// and on receiving an Add proposal (§12.1.1). The checks, in order:
+///
+/// 1. `version` is `mls10`, the group's (§10.1);
+/// 2. `cipher_suite` is the group's (§10.1);
+/// 3. `init_key` and `leaf_node.encryption_key` have the length of a
+///    public key of the suite's KEM (§10);
+/// 4. `init_key` differs from `leaf_node.encryption_key` (§10.1);
+/// 5. no extension type appears twice in `extensions` or in
+///    `leaf_node.extensions` (§13.4);
+/// 6. every non-default extension type of `extensions` is listed in
+///    `leaf_node.capabilities.extensions` (§10). GREASE types (§13.5) are
+///    exempt: receivers ignore unknown KeyPackage extensions (§13.4), and
+///    §13.5 requires GREASE to be reflected in the capabilities only for
+///    leaf extensions;
+/// 7. `leaf_node` is valid for a KeyPackage (§7.3), by
+///    [`validate_leaf_node`] with [`LeafRole::KeyPackage`] under `ctx`:
+///    source `key_package`, credential accepted, credential type and leaf
+///    extensions in the capabilities, the group's required capabilities,
+///    the lifetime under `ctx.lifetime` at `ctx.now`, and the leaf
+///    signature. A `key_package` leaf is signed without a group ID or leaf
+///    index, so `ctx.group_id` is not used; errors name leaf index 0;
+/// 8. the signature over KeyPackageTBS verifies with
+///    `leaf_node.signature_key` (§10.1).
+///
+/// The group-wide checks of §7.3 (the credential type supported by every
+/// member, the leaf supporting every credential type in use, unique
+/// signature and encryption keys) need the tree and are the caller's. So
+/// is the check that a KeyPackage carried in an MLSMessage has the
+/// message's version (§10).
+pub fn validate_key_package(
+    crypto: &SuiteCrypto<'_>,
+    key_package: &KeyPackage,
+    ctx: &LeafContext<'_>,
+) -> Result<(), Error> {
+    if key_package.version != ProtocolVersion::MLS10 {
+        return Err(KeyPackageError::UnsupportedVersion {
+            version: key_package.version.0,
+        }
+        .into());
+    }
+    check_suite(crypto, key_package)?;
+    let leaf = &key_package.leaf_node;
+    let expected = crypto.params().kem.public_key_len();
+    let got = key_package.init_key.0.len();
+    if got != expected {
+        return Err(KeyPackageError::InitKeyLength { expected, got }.into());
+    }
+    let got = leaf.encryption_key.0.len();
+    if got != expected {
+        return Err(KeyPackageError::EncryptionKeyLength { expected, got }.into());
+    }
+    if key_package.init_key == leaf.encryption_key {
+        return Err(KeyPackageError::InitKeyEqualsEncryptionKey.into());
+    }
+    if let Some(t) = key_package.extensions.first_duplicate() {
+        return Err(KeyPackageError::DuplicateExtension {
+            extension_type: t.0,
+        }
+        .into());
+    }
+    if let Some(t) = leaf.extensions.first_duplicate() {
+        return Err(KeyPackageError::DuplicateLeafExtension {
+            extension_type: t.0,
+        }
+        .into());
+    }
+    if let Some(t) = key_package
+        .extensions
+        .iter()
+        .map(|e| e.extension_type)
+        .find(|t| !t.is_default() && !t.is_grease() && !leaf.capabilities.extensions.contains(t))
+    {
+        return Err(KeyPackageError::ExtensionNotInCapabilities {
+            extension_type: t.0,
+        }
+        .into());
+    }
+    validate_leaf_node(crypto, leaf, KEY_PACKAGE_LEAF, LeafRole::KeyPackage, ctx)?;
+    let tbs = key_package.tbs_bytes()?;
+    crypto
+        .verify_with_label(
+            &leaf.signature_key,
+            KEY_PACKAGE_LABEL,
+            &tbs,
+            &key_package.signature,
+        )
+        .map_err(|e| match e {
+            CryptoError::Encoding => Error::Crypto(e),
+            _ => KeyPackageError::InvalidSignature.into(),
+        })
+}
+
+#[cfg(test)]
+mod tests;
