@@ -114,6 +114,9 @@ fn main() -> ExitCode {
             }
         };
         let shown = display_path(file);
+        if format.name.starts_with("passive-client") {
+            println!("note: {}", runner::passive_client::LIFETIME_NOTE);
+        }
         for (suite, tally) in &report {
             println!("{}", runner::summary_line(&shown, *suite, tally));
             for (index, why) in &tally.failed {

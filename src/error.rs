@@ -7,7 +7,7 @@
 use crate::codec::{DecodeError, EncodeError};
 use crate::crypto::CryptoError;
 use crate::framing::FramingError;
-use crate::group::{KeyPackageError, WelcomeError};
+use crate::group::{GroupError, KeyPackageError, WelcomeError};
 use crate::key_schedule::KeyScheduleError;
 use crate::secret_tree::SecretTreeError;
 use crate::tree::TreeError;
@@ -46,6 +46,9 @@ pub enum Error {
     /// A Welcome could not be used to join (RFC 9420 §12.4.3.1).
     #[error("welcome: {0}")]
     Welcome(#[from] WelcomeError),
+    /// A message or operation broke a group rule (RFC 9420 §6, §12).
+    #[error("group: {0}")]
+    Group(#[from] GroupError),
     /// An internal invariant did not hold. This is a bug in the crate, never
     /// the caller's fault; it is returned instead of panicking.
     #[error("internal error: {0}")]

@@ -20,158 +20,90 @@
 //! | [`secret_tree`] | §9 per-sender message keys |
 //! | [`framing`] | §6 PublicMessage and PrivateMessage protection |
 //! | [`messages`] | §10-§13 KeyPackage, proposals, Commit, Welcome, GroupInfo |
-//! | [`group`] | §12.4.3.1 joining from a Welcome |
+//! | [`group`] | §10-§12 the [`Group`](group::Group) state machine: KeyPackages, create, proposals, commits, Welcome joins, message processing, saved state |
 //!
-//! The group state machine that ties these into proposals, commits and
-//! joins behind one type is not built yet; the example below uses the
-//! layers directly.
+//! Most applications need only [`group`]; the lower layers are public for
+//! tests, tools and other state machines.
 //!
 //! # Example: two members
 //!
-//! Alice and Bob share a two-leaf ratchet tree and the secrets of epoch 0
-//! (as after Bob joined). Alice commits a fresh UpdatePath, Bob processes
-//! it, both enter epoch 1 with the same secrets, and Alice sends Bob an
-//! encrypted application message.
+//! Alice creates a group and adds Bob, who joins from the Welcome; they
+//! exchange messages both ways; Bob updates his keys by proposing an
+//! Update that Alice commits; Alice removes Bob.
 //!
 //! ```
-//! use rfc9420::codec::Encode;
-//! use rfc9420::crypto::{CipherSuite, HpkePrivateKey, SignaturePrivateKey, SuiteCrypto};
-//! use rfc9420::framing::{
-//!     AuthenticatedContent, FramedContent, FramedContentBody, Padding, PrivateMessage, Sender,
+//! use rfc9420::crypto::{CipherSuite, SuiteCrypto};
+//! use rfc9420::group::{
+//!     CommitOptions, Group, GroupConfig, JoinOptions, KeyPackageBundle, KeyPackageOptions,
+//!     Processed,
 //! };
-//! use rfc9420::key_schedule::{EpochSecrets, GroupContext, JoinerSecret, zero_psk_secret};
-//! use rfc9420::messages::{Credential, CredentialType, Extensions, ProtocolVersion, WireFormat};
-//! use rfc9420::secret_tree::SecretTreeConfig;
-//! use rfc9420::tree::treekem::{self, TreeKemPrivate};
-//! use rfc9420::tree::validate::{LeafContext, LifetimePolicy, Timestamp, validate_tree};
-//! use rfc9420::tree::{
-//!     Capabilities, LeafIndex, LeafNode, LeafNodeSource, Lifetime, Node, RatchetTree, TreeDiff,
-//!     TreeView,
-//! };
+//! use rfc9420::messages::{Credential, Extensions, Proposal, Remove};
+//! use rfc9420::tree::validate::Timestamp;
 //! use rfc9420::{Error, RustCryptoProvider};
 //!
 //! # fn main() -> Result<(), Error> {
-//! let provider = RustCryptoProvider;
 //! let suite = CipherSuite::MLS_128_DHKEMX25519_AES128GCM_SHA256_ED25519;
-//! let crypto = SuiteCrypto::new(&provider, suite)?;
-//! // Randomness is always the caller's: here the operating system's.
+//! let crypto = SuiteCrypto::new(&RustCryptoProvider, suite)?;
+//! // Randomness and time are always the caller's.
 //! let mut rng = rand_core::UnwrapErr(getrandom::SysRng);
 //! let now = Timestamp(1_800_000_000);
-//! let group_id = b"example group".to_vec();
-//!
-//! // A member: signature and HPKE keys, and a signed leaf (RFC 9420 §7.2).
-//! let mut member = |name: &str| -> Result<(LeafNode, SignaturePrivateKey, HpkePrivateKey), Error> {
-//!     let (signer, signature_key) = crypto.generate_signature_key_pair(&mut rng)?;
-//!     let (hpke_private, encryption_key) = crypto.generate_hpke_key_pair(&mut rng)?;
-//!     let mut leaf = LeafNode {
-//!         encryption_key,
-//!         signature_key,
-//!         credential: Credential::basic(name.as_bytes().to_vec()),
-//!         capabilities: Capabilities {
-//!             versions: vec![ProtocolVersion::MLS10],
-//!             cipher_suites: vec![suite],
-//!             credentials: vec![CredentialType::BASIC],
-//!             ..Capabilities::default()
-//!         },
-//!         leaf_node_source: LeafNodeSource::KeyPackage(Lifetime {
-//!             not_before: now.0 - 3600,
-//!             not_after: now.0 + 30 * 86_400,
-//!         }),
-//!         extensions: Extensions::default(),
-//!         signature: Vec::new(),
-//!     };
-//!     let tbs = leaf.tbs_bytes(&[], LeafIndex(0))?;
-//!     leaf.signature = crypto.sign_with_label(&signer, "LeafNodeTBS", &tbs)?;
-//!     Ok((leaf, signer, hpke_private))
+//! let key_package = |name: &str, rng: &mut _| {
+//!     let credential = Credential::basic(name.as_bytes().to_vec());
+//!     let options = KeyPackageOptions::default();
+//!     KeyPackageBundle::generate_with_new_signature_key(&crypto, credential, &options, now, rng)
 //! };
-//! let (alice_leaf, alice_signer, alice_hpke) = member("alice")?;
-//! let (bob_leaf, _bob_signer, bob_hpke) = member("bob")?;
-//! let (alice, bob) = (LeafIndex(0), LeafIndex(1));
+//! let alice_kp = key_package("alice", &mut rng)?;
+//! let bob_kp = key_package("bob", &mut rng)?;
 //!
-//! // The tree both hold, validated as a joiner validates it (§12.4.3.1).
-//! let nodes = vec![Some(Node::leaf(alice_leaf.clone())), None, Some(Node::leaf(bob_leaf.clone()))];
-//! let mut alice_tree = RatchetTree::from_nodes(&crypto, nodes)?;
-//! let accept_all = |_: &_, _: &_| true; // the application's credential check (§5.3.1)
-//! let policy = LeafContext {
-//!     group_id: &group_id,
-//!     required_capabilities: None,
-//!     lifetime: LifetimePolicy::receiving(),
-//!     now,
-//!     credentials: &accept_all,
-//! };
-//! let tree_hash = alice_tree.tree_hash().to_vec();
-//! validate_tree(&crypto, &alice_tree, &tree_hash, &policy)?;
-//! let mut bob_tree = alice_tree.clone();
-//! let epoch0 = EpochSecrets::for_new_group(&crypto, &mut rng)?;
+//! // Alice creates the group and adds Bob (RFC 9420 §11, §12.1.1).
+//! let config = GroupConfig::default();
+//! let mut alice = Group::create(
+//!     RustCryptoProvider, config.clone(), &alice_kp, b"group".to_vec(),
+//!     Extensions::default(), now, &mut rng,
+//! )?;
+//! let add = Proposal::Add(rfc9420::messages::Add { key_package: bob_kp.key_package().clone() });
+//! let out = alice.create_commit(CommitOptions::with_proposals(vec![add]), now, &mut rng)?;
+//! // Once the delivery service accepts the commit, Alice enters epoch 1.
+//! alice.merge_staged_commit(out.staged)?;
 //!
-//! // Alice stages a commit with a fresh path, then encrypts the path
-//! // secrets under the provisional GroupContext of epoch 1 (§7.5, §7.6).
-//! let mut alice_diff = TreeDiff::new(&alice_tree);
-//! let pending = treekem::prepare_update_path(
-//!     &crypto, &mut alice_diff, alice, alice_leaf, &alice_signer, &group_id, &mut rng,
+//! // Bob joins from the Welcome, which carries the ratchet tree.
+//! let welcome = out.welcome.expect("a Welcome for Bob");
+//! let mut bob = Group::join(
+//!     RustCryptoProvider, config, &welcome, &bob_kp, JoinOptions::default(), now,
 //! )?;
-//! let context = GroupContext {
-//!     version: ProtocolVersion::MLS10,
-//!     cipher_suite: suite,
-//!     group_id: group_id.clone(),
-//!     epoch: 1,
-//!     tree_hash: alice_diff.tree_hash(&crypto)?,
-//!     confirmed_transcript_hash: Vec::new(),
-//!     extensions: Extensions::default(),
-//! };
-//! let context_bytes = context.to_bytes()?;
-//! let no_new_members = |_: LeafIndex| false;
-//! let path = treekem::encrypt_update_path(
-//!     &crypto, &alice_diff, &pending, &context_bytes, &no_new_members, &mut rng,
-//! )?;
-//! let alice_staged = alice_diff.into_staged(&crypto)?;
+//! assert_eq!(bob.epoch_authenticator(), alice.epoch_authenticator());
 //!
-//! // Bob merges the path into his own staged tree and decrypts his secret.
-//! let bob_private = TreeKemPrivate::new(bob, bob_leaf.encryption_key.clone(), bob_hpke)?;
-//! let mut bob_diff = TreeDiff::new(&bob_tree);
-//! treekem::merge_update_path(&crypto, &mut bob_diff, alice, &path)?;
-//! let received = treekem::decrypt_update_path(
-//!     &crypto, &bob_diff, alice, &path, &bob_private, &context_bytes, &no_new_members,
-//! )?;
-//! assert_eq!(received.commit_secret, pending.commit_secret);
-//! let bob_staged = bob_diff.into_staged(&crypto)?;
-//! assert_eq!(bob_staged.tree_hash(), alice_staged.tree_hash());
+//! // Messages both ways (PrivateMessages, §6.3).
+//! let hello = alice.create_message(b"hello, Bob", b"", &mut rng)?;
+//! match bob.process_message(&hello, now)? {
+//!     Processed::Application(m) => assert_eq!(m.data, b"hello, Bob"),
+//!     other => panic!("unexpected {other:?}"),
+//! }
+//! let reply = bob.create_message(b"hi, Alice", b"", &mut rng)?;
+//! match alice.process_message(&reply, now)? {
+//!     Processed::Application(m) => assert_eq!(m.data, b"hi, Alice"),
+//!     other => panic!("unexpected {other:?}"),
+//! }
 //!
-//! // Both enter epoch 1: the trees merge, the key schedule runs (§8).
-//! alice_tree.merge(alice_staged);
-//! bob_tree.merge(bob_staged);
-//! let epoch1 = |commit_secret| -> Result<EpochSecrets, Error> {
-//!     JoinerSecret::derive(&crypto, &epoch0.init_secret, commit_secret, &context_bytes)?
-//!         .epoch_secrets(&crypto, &zero_psk_secret(&crypto), &context_bytes)
-//! };
-//! let (alice_epoch, bob_epoch) = (epoch1(&pending.commit_secret)?, epoch1(&received.commit_secret)?);
-//! assert_eq!(alice_epoch.epoch_authenticator, bob_epoch.epoch_authenticator);
+//! // Bob proposes an Update of his leaf (§12.1.2); Alice commits it.
+//! let (proposal, _reference) = bob.propose_update(b"", now, &mut rng)?;
+//! let Processed::Proposal(_) = alice.process_message(&proposal, now)? else { panic!() };
+//! let out = alice.create_commit(CommitOptions::default(), now, &mut rng)?;
+//! alice.merge_staged_commit(out.staged)?;
+//! let Processed::Commit(staged) = bob.process_message(&out.commit, now)? else { panic!() };
+//! assert_eq!(staged.effects().updated.len(), 1);
+//! bob.merge_staged_commit(*staged)?;
+//! assert_eq!(bob.epoch_authenticator(), alice.epoch_authenticator());
 //!
-//! // Alice encrypts an application message (§6.3) ...
-//! let mut alice_keys = alice_epoch.secret_tree(alice_tree.size(), SecretTreeConfig::DEFAULT);
-//! let content = FramedContent {
-//!     group_id: group_id.clone(),
-//!     epoch: 1,
-//!     sender: Sender::Member(alice),
-//!     authenticated_data: Vec::new(),
-//!     content: FramedContentBody::Application(b"hello, Bob".to_vec()),
-//! };
-//! let signed = AuthenticatedContent::sign(
-//!     &crypto, &alice_signer, WireFormat::PRIVATE_MESSAGE, content, Some(&context),
-//! )?;
-//! let message = PrivateMessage::protect(
-//!     &crypto, &signed, &mut alice_keys, &alice_epoch.sender_data_secret, Padding::DEFAULT, &mut rng,
-//! )?;
-//!
-//! // ... and Bob decrypts it and checks Alice's signature from his tree.
-//! let mut bob_keys = bob_epoch.secret_tree(bob_tree.size(), SecretTreeConfig::DEFAULT);
-//! let decrypted = message.decrypt(
-//!     &crypto, &context, &bob_keys, &bob_epoch.sender_data_secret,
-//!     |leaf| bob_tree.leaf(leaf).is_some(),
-//! )?;
-//! let sender_key = &bob_tree.leaf(decrypted.sender_leaf()).expect("a member").signature_key;
-//! let verified = decrypted.verify_and_merge(&crypto, sender_key, &mut bob_keys)?;
-//! assert_eq!(verified.body(), &FramedContentBody::Application(b"hello, Bob".to_vec()));
+//! // Alice removes Bob (§12.1.3); Bob sees that the commit removes him.
+//! let remove = Proposal::Remove(Remove { removed: bob.own_leaf() });
+//! let out = alice.create_commit(CommitOptions::with_proposals(vec![remove]), now, &mut rng)?;
+//! alice.merge_staged_commit(out.staged)?;
+//! let Processed::Commit(staged) = bob.process_message(&out.commit, now)? else { panic!() };
+//! assert!(staged.effects().removes_self);
+//! bob.merge_staged_commit(*staged)?;
+//! assert!(!bob.is_active());
+//! assert_eq!(alice.members().count(), 1);
 //! # Ok(())
 //! # }
 //! ```

@@ -107,6 +107,14 @@ pub enum KeyPackageError {
     /// of the signature public key given.
     #[error("the signature private key does not match the signature public key")]
     SignatureKeyMismatch,
+    /// An HPKE private key given to
+    /// [`KeyPackageBundle::from_parts`] does not belong to the
+    /// KeyPackage's public key.
+    #[error("private key does not match the KeyPackage's {key}")]
+    PrivateKeyMismatch {
+        /// `init_key` or `encryption_key`.
+        key: &'static str,
+    },
     /// Generation: `now` plus the validity does not fit in a `uint64`
     /// `not_after` (RFC 9420 §7.2).
     #[error("lifetime end {now} + {validity} overflows")]
@@ -339,6 +347,45 @@ impl KeyPackageBundle {
             now,
             rng,
         )
+    }
+
+    /// A bundle from a KeyPackage and private keys held elsewhere (for
+    /// example imported from another implementation), after checking that
+    /// each private key belongs to the KeyPackage's public key:
+    /// [`KeyPackageError::SignatureKeyMismatch`] or
+    /// [`KeyPackageError::PrivateKeyMismatch`] otherwise.
+    pub fn from_parts(
+        crypto: &SuiteCrypto<'_>,
+        key_package: KeyPackage,
+        init_private_key: HpkePrivateKey,
+        encryption_private_key: HpkePrivateKey,
+        signature_private_key: SignaturePrivateKey,
+    ) -> Result<Self, Error> {
+        check_suite(crypto, &key_package)?;
+        let provider = crypto.provider();
+        let suite = crypto.suite();
+        if provider.kem_public_key(suite, &init_private_key)? != key_package.init_key {
+            return Err(KeyPackageError::PrivateKeyMismatch { key: "init_key" }.into());
+        }
+        if provider.kem_public_key(suite, &encryption_private_key)?
+            != key_package.leaf_node.encryption_key
+        {
+            return Err(KeyPackageError::PrivateKeyMismatch {
+                key: "encryption_key",
+            }
+            .into());
+        }
+        if !crypto
+            .signature_keys_match(&signature_private_key, &key_package.leaf_node.signature_key)?
+        {
+            return Err(KeyPackageError::SignatureKeyMismatch.into());
+        }
+        Ok(Self {
+            key_package,
+            init_private_key,
+            encryption_private_key,
+            signature_private_key,
+        })
     }
 
     /// The KeyPackage, to publish.

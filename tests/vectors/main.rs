@@ -27,4 +27,7 @@ vector_files! {
     tree_validation => "tree-validation",
     treekem => "treekem",
     welcome => "welcome",
+    passive_client_welcome => "passive-client-welcome",
+    passive_client_handling_commit => "passive-client-handling-commit",
+    passive_client_random => "passive-client-random",
 }

@@ -1,0 +1,161 @@
+//! The caller's policies for a group: wire formats, padding, how far back
+//! and ahead messages are accepted, lifetimes and credentials.
+//!
+//! None of this is group state: [`GroupConfig`] is given again when a saved
+//! group is restored, and two members with different configurations still
+//! interoperate.
+
+use std::sync::Arc;
+
+use crate::crypto::SignaturePublicKey;
+use crate::framing::Padding;
+use crate::messages::{Credential, WireFormat};
+use crate::secret_tree::SecretTreeConfig;
+use crate::tree::validate::{CredentialValidator, LifetimeConfig};
+
+/// How handshake messages (proposals and commits) are framed (RFC 9420
+/// §6): signed in the clear with a membership tag, or encrypted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum HandshakeFormat {
+    /// `mls_public_message` (§6.2): the delivery service can read and
+    /// check handshake messages.
+    Public,
+    /// `mls_private_message` (§6.3): handshake messages are encrypted.
+    Private,
+}
+
+impl HandshakeFormat {
+    /// The wire format of this framing.
+    pub const fn wire_format(self) -> WireFormat {
+        match self {
+            Self::Public => WireFormat::PUBLIC_MESSAGE,
+            Self::Private => WireFormat::PRIVATE_MESSAGE,
+        }
+    }
+}
+
+/// Which wire formats a member sends and accepts for handshake messages.
+/// Application messages are always PrivateMessages (RFC 9420 §6).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct WireFormatPolicy {
+    /// The framing of the handshake messages this member creates.
+    pub outgoing: HandshakeFormat,
+    /// Whether received handshake PublicMessages are accepted.
+    pub accept_public: bool,
+    /// Whether received handshake PrivateMessages are accepted.
+    pub accept_private: bool,
+}
+
+impl WireFormatPolicy {
+    /// Sends PublicMessages, accepts both (the default).
+    pub const MIXED_PUBLIC: Self = Self {
+        outgoing: HandshakeFormat::Public,
+        accept_public: true,
+        accept_private: true,
+    };
+    /// Sends and accepts only PublicMessages.
+    pub const PURE_PUBLIC: Self = Self {
+        outgoing: HandshakeFormat::Public,
+        accept_public: true,
+        accept_private: false,
+    };
+    /// Sends PrivateMessages, accepts both.
+    pub const MIXED_PRIVATE: Self = Self {
+        outgoing: HandshakeFormat::Private,
+        accept_public: true,
+        accept_private: true,
+    };
+    /// Sends and accepts only PrivateMessages.
+    pub const PURE_PRIVATE: Self = Self {
+        outgoing: HandshakeFormat::Private,
+        accept_public: false,
+        accept_private: true,
+    };
+
+    /// Whether a received handshake message of `wire_format` is accepted.
+    pub fn accepts(&self, wire_format: WireFormat) -> bool {
+        match wire_format {
+            WireFormat::PUBLIC_MESSAGE => self.accept_public,
+            WireFormat::PRIVATE_MESSAGE => self.accept_private,
+            _ => false,
+        }
+    }
+}
+
+impl Default for WireFormatPolicy {
+    fn default() -> Self {
+        Self::MIXED_PUBLIC
+    }
+}
+
+/// A credential check that accepts every credential.
+///
+/// Basic credentials (RFC 9420 §5.3) carry no proof; an application with an
+/// Authentication Service replaces this with its own
+/// [`CredentialValidator`] (§5.3.1).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct AcceptAllCredentials;
+
+impl CredentialValidator for AcceptAllCredentials {
+    fn validate(&self, _: &Credential, _: &SignaturePublicKey) -> bool {
+        true
+    }
+}
+
+/// The caller's policies for one group.
+#[derive(Clone)]
+pub struct GroupConfig {
+    /// Handshake wire formats sent and accepted.
+    pub wire_format: WireFormatPolicy,
+    /// Padding of the PrivateMessages this member sends (RFC 9420 §6.3.1).
+    pub padding: Padding,
+    /// Out-of-order tolerance within an epoch: how far ahead a generation
+    /// may be, and how many skipped keys are kept (RFC 9420 §9.2).
+    pub secret_tree: SecretTreeConfig,
+    /// How many past epochs' application messages can still be decrypted.
+    /// Each kept epoch holds its sender-data secret and secret tree; zero
+    /// deletes them at once (RFC 9420 §9.2, §14).
+    pub max_past_epochs: usize,
+    /// How many past epochs' resumption PSKs are kept for PSK proposals
+    /// (RFC 9420 §8.6).
+    pub max_resumption_psks: usize,
+    /// Lifetime policies for leaves created and received (RFC 9420 §7.2).
+    pub lifetime: LifetimeConfig,
+    /// The most leaves a tree received in a Welcome may have.
+    pub max_tree_leaves: u32,
+    /// The application's check of credentials (RFC 9420 §5.3.1), applied
+    /// to every leaf this member receives.
+    pub credentials: Arc<dyn CredentialValidator + Send + Sync>,
+}
+
+impl core::fmt::Debug for GroupConfig {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("GroupConfig")
+            .field("wire_format", &self.wire_format)
+            .field("padding", &self.padding)
+            .field("secret_tree", &self.secret_tree)
+            .field("max_past_epochs", &self.max_past_epochs)
+            .field("max_resumption_psks", &self.max_resumption_psks)
+            .field("lifetime", &self.lifetime)
+            .field("max_tree_leaves", &self.max_tree_leaves)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Default for GroupConfig {
+    /// Public handshake messages, default padding and secret tree limits,
+    /// one past epoch, eight resumption PSKs, the default lifetimes, trees
+    /// of up to 2^20 leaves, and [`AcceptAllCredentials`].
+    fn default() -> Self {
+        Self {
+            wire_format: WireFormatPolicy::default(),
+            padding: Padding::DEFAULT,
+            secret_tree: SecretTreeConfig::DEFAULT,
+            max_past_epochs: 1,
+            max_resumption_psks: 8,
+            lifetime: LifetimeConfig::default(),
+            max_tree_leaves: 1 << 20,
+            credentials: Arc::new(AcceptAllCredentials),
+        }
+    }
+}

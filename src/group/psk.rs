@@ -1,0 +1,96 @@
+//! Pre-shared keys a group can draw on (RFC 9420 §8.4, §8.6).
+
+use std::collections::BTreeMap;
+
+use super::GroupState;
+use super::error::GroupError;
+use crate::crypto::Secret;
+use crate::error::Error;
+use crate::messages::{PreSharedKeyId, PskKind};
+
+/// External PSKs, by their `psk_id` (RFC 9420 §8.4). The application
+/// distributes them out of band and puts them here; a commit or Welcome
+/// naming a PSK that is not here is refused (§12.4.2, §12.4.3.1).
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct PskStore {
+    external: BTreeMap<Vec<u8>, Secret>,
+}
+
+impl core::fmt::Debug for PskStore {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("PskStore")
+            .field("external_psks", &self.external.len())
+            .finish()
+    }
+}
+
+impl PskStore {
+    /// An empty store.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Stores the external PSK `psk` under `psk_id`, replacing any
+    /// earlier one.
+    pub fn insert(&mut self, psk_id: Vec<u8>, psk: Secret) {
+        self.external.insert(psk_id, psk);
+    }
+
+    /// Removes the external PSK `psk_id`.
+    pub fn remove(&mut self, psk_id: &[u8]) -> Option<Secret> {
+        self.external.remove(psk_id)
+    }
+
+    /// The external PSK `psk_id`.
+    pub fn get(&self, psk_id: &[u8]) -> Option<&Secret> {
+        self.external.get(psk_id)
+    }
+
+    /// The stored PSK IDs.
+    pub fn ids(&self) -> impl Iterator<Item = &[u8]> {
+        self.external.keys().map(Vec::as_slice)
+    }
+
+    /// How many PSKs are stored.
+    pub fn len(&self) -> usize {
+        self.external.len()
+    }
+
+    /// Whether the store is empty.
+    pub fn is_empty(&self) -> bool {
+        self.external.is_empty()
+    }
+
+    #[allow(dead_code, reason = "used by state export, which lands next")]
+    pub(crate) fn entries(&self) -> impl Iterator<Item = (&Vec<u8>, &Secret)> {
+        self.external.iter()
+    }
+}
+
+impl GroupState {
+    /// The PSK `id` names: an external PSK from the store, or the
+    /// resumption PSK of this group's current or a kept past epoch
+    /// (RFC 9420 §8.4, §8.6).
+    pub(crate) fn resolve_psk(&self, id: &PreSharedKeyId) -> Result<&Secret, Error> {
+        match &id.psk {
+            PskKind::External { psk_id } => self.psks.get(psk_id),
+            PskKind::Resumption {
+                psk_group_id,
+                psk_epoch,
+                ..
+            } => {
+                if *psk_group_id != self.context.group_id {
+                    None
+                } else if *psk_epoch == self.context.epoch {
+                    Some(&self.secrets.resumption_psk)
+                } else {
+                    self.resumption_psks
+                        .iter()
+                        .find(|(e, _)| e == psk_epoch)
+                        .map(|(_, s)| s)
+                }
+            }
+        }
+        .ok_or_else(|| GroupError::UnknownPsk.into())
+    }
+}
