@@ -524,3 +524,51 @@ impl GroupState {
         }
     }
 }
+
+#[cfg(feature = "test-fixtures")]
+impl<P: CryptoProvider> Group<P> {
+    /// Assembles a member's state from parts, for benchmark and test
+    /// fixtures that build large groups directly (for example a full tree
+    /// whose every member's keys the fixture holds) instead of through
+    /// thousands of commits. Only with the `test-fixtures` feature; never
+    /// for production use.
+    ///
+    /// Checks that the parts fit together: the tree hash is the context's,
+    /// and `private` matches the tree.
+    #[doc(hidden)]
+    #[allow(
+        clippy::too_many_arguments,
+        reason = "a fixture constructor takes each part of the state"
+    )]
+    pub fn from_fixture_parts(
+        provider: P,
+        config: GroupConfig,
+        context: GroupContext,
+        tree: RatchetTree,
+        private: TreeKemPrivate,
+        signer: SignaturePrivateKey,
+        secrets: EpochSecrets,
+        interim_transcript_hash: Vec<u8>,
+        confirmation_tag: Vec<u8>,
+    ) -> Result<Self, Error> {
+        if tree.tree_hash() != context.tree_hash.as_slice() {
+            return Err(GroupError::InconsistentState("tree hash").into());
+        }
+        private.check_consistent(&tree)?;
+        let state = GroupState::new_epoch(
+            context,
+            tree,
+            private,
+            signer,
+            secrets,
+            interim_transcript_hash,
+            confirmation_tag,
+            &config,
+        );
+        Ok(Self {
+            provider,
+            config,
+            state,
+        })
+    }
+}
