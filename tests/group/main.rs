@@ -1,0 +1,362 @@
+//! Group scenarios through the public API (RFC 9420 §11, §12): members
+//! created, added, updated and removed by value and by reference, with
+//! and without paths, as PublicMessages and PrivateMessages, in every
+//! suite; PSKs, GroupContextExtensions, late and replayed messages.
+
+#[path = "../support/group_harness.rs"]
+mod harness;
+#[path = "../support/rng.rs"]
+mod rng;
+
+use harness::{Harness, NOW};
+use rfc9420::Error;
+use rfc9420::crypto::{CipherSuite, Secret};
+use rfc9420::group::{
+    CommitOptions, GroupConfig, GroupError, HandshakeFormat, Processed, WireFormatPolicy,
+};
+use rfc9420::messages::{
+    Extension, ExtensionType, Extensions, GroupContextExtensions, PreSharedKey, PreSharedKeyId,
+    Proposal, PskKind, Remove, RequiredCapabilities, ResumptionPskUsage,
+};
+use rfc9420::secret_tree::SecretTreeError;
+use rfc9420::tree::LeafIndex;
+
+const SUITE_1: CipherSuite = CipherSuite::MLS_128_DHKEMX25519_AES128GCM_SHA256_ED25519;
+
+fn lifecycle(suite: CipherSuite, config: GroupConfig) {
+    let mut h = Harness::new(suite, config, u64::from(suite.0));
+    // Add three by value, with a path.
+    let joiners = h.new_key_packages(3);
+    h.commit(0, CommitOptions::default(), joiners).unwrap();
+    h.assert_agree();
+    h.exchange_messages();
+    // Add one without a path, from another member.
+    let joiners = h.new_key_packages(1);
+    let options = CommitOptions {
+        update_path: false,
+        ..CommitOptions::default()
+    };
+    h.commit(2, options, joiners).unwrap();
+    h.assert_agree();
+    // Updates by reference, committed by a third member.
+    h.propose_update(1).unwrap();
+    h.propose_update(3).unwrap();
+    h.commit(4, CommitOptions::default(), vec![]).unwrap();
+    h.assert_agree();
+    h.exchange_messages();
+    // A Remove by reference and one by value.
+    let leaf_1 = h.group(1).own_leaf();
+    let leaf_3 = h.group(3).own_leaf();
+    h.propose(2, Proposal::Remove(Remove { removed: leaf_1 }))
+        .unwrap();
+    let options = CommitOptions::with_proposals(vec![Proposal::Remove(Remove { removed: leaf_3 })]);
+    h.commit(0, options, vec![]).unwrap();
+    assert!(h.members[1].is_none() && h.members[3].is_none());
+    h.assert_agree();
+    h.exchange_messages();
+    // An empty commit refreshes the committer's path.
+    h.commit(4, CommitOptions::default(), vec![]).unwrap();
+    h.assert_agree();
+    h.exchange_messages();
+}
+
+macro_rules! all_suites {
+    ($f:ident, $config:expr) => {
+        mod $f {
+            use super::*;
+            #[test]
+            fn suite_1() {
+                lifecycle(CipherSuite(1), $config)
+            }
+            #[test]
+            fn suite_2() {
+                lifecycle(CipherSuite(2), $config)
+            }
+            #[test]
+            fn suite_3() {
+                lifecycle(CipherSuite(3), $config)
+            }
+            #[test]
+            fn suite_4() {
+                lifecycle(CipherSuite(4), $config)
+            }
+            #[test]
+            fn suite_5() {
+                lifecycle(CipherSuite(5), $config)
+            }
+            #[test]
+            fn suite_6() {
+                lifecycle(CipherSuite(6), $config)
+            }
+            #[test]
+            fn suite_7() {
+                lifecycle(CipherSuite(7), $config)
+            }
+        }
+    };
+}
+
+all_suites!(public_handshake, GroupConfig::default());
+all_suites!(
+    private_handshake,
+    GroupConfig {
+        wire_format: WireFormatPolicy::PURE_PRIVATE,
+        ..GroupConfig::default()
+    }
+);
+
+#[test]
+fn tree_out_of_band() {
+    let mut h = Harness::new(SUITE_1, GroupConfig::default(), 7);
+    let joiners = h.new_key_packages(2);
+    let options = CommitOptions {
+        ratchet_tree_in_welcome: false,
+        ..CommitOptions::default()
+    };
+    h.commit(0, options, joiners).unwrap();
+    h.assert_agree();
+    h.exchange_messages();
+}
+
+#[test]
+fn remove_wins_over_update_of_the_same_leaf() {
+    let mut h = Harness::new(SUITE_1, GroupConfig::default(), 8);
+    let joiners = h.new_key_packages(3);
+    h.commit(0, CommitOptions::default(), joiners).unwrap();
+    h.propose_update(2).unwrap();
+    let leaf_2 = h.group(2).own_leaf();
+    h.propose(1, Proposal::Remove(Remove { removed: leaf_2 }))
+        .unwrap();
+    let mut rng = rng::TestRng::new(80);
+    let created = h
+        .group(0)
+        .create_commit(CommitOptions::default(), NOW, &mut rng)
+        .unwrap();
+    assert_eq!(created.dropped.len(), 1, "the Update is dropped");
+    assert_eq!(created.staged.effects().removed.len(), 1);
+    assert!(created.staged.effects().updated.is_empty());
+}
+
+#[test]
+fn external_and_resumption_psks() {
+    let mut h = Harness::new(SUITE_1, GroupConfig::default(), 9);
+    let joiners = h.new_key_packages(2);
+    h.commit(0, CommitOptions::default(), joiners).unwrap();
+    let psk_id = b"shared psk".to_vec();
+    for i in h.active() {
+        h.group(i)
+            .psks_mut()
+            .insert(psk_id.clone(), Secret::new(vec![7; 32]));
+    }
+    let nonce = |b: u8| vec![b; 32];
+    let external = PreSharedKeyId {
+        psk: PskKind::External {
+            psk_id: psk_id.clone(),
+        },
+        psk_nonce: nonce(1),
+    };
+    let epoch = h.group(0).epoch();
+    let resumption = PreSharedKeyId {
+        psk: PskKind::Resumption {
+            usage: ResumptionPskUsage::Application,
+            psk_group_id: h.group(0).group_id().to_vec(),
+            psk_epoch: epoch,
+        },
+        psk_nonce: nonce(2),
+    };
+    h.propose(1, Proposal::PreSharedKey(PreSharedKey { psk: external }))
+        .unwrap();
+    let options = CommitOptions::with_proposals(vec![Proposal::PreSharedKey(PreSharedKey {
+        psk: resumption,
+    })]);
+    h.commit(2, options, vec![]).unwrap();
+    h.assert_agree();
+
+    // A member without the external PSK cannot follow a commit naming it.
+    let unknown = PreSharedKeyId {
+        psk: PskKind::External {
+            psk_id: b"nobody has it".to_vec(),
+        },
+        psk_nonce: nonce(3),
+    };
+    let options =
+        CommitOptions::with_proposals(vec![Proposal::PreSharedKey(PreSharedKey { psk: unknown })]);
+    let mut rng = rng::TestRng::new(90);
+    let err = h
+        .group(0)
+        .create_commit(options, NOW, &mut rng)
+        .unwrap_err();
+    assert_eq!(err, Error::Group(GroupError::UnknownPsk));
+}
+
+#[test]
+fn group_context_extensions() {
+    let mut h = Harness::new(SUITE_1, GroupConfig::default(), 10);
+    let joiners = h.new_key_packages(2);
+    h.commit(0, CommitOptions::default(), joiners).unwrap();
+    let mut extensions = Extensions::default();
+    extensions
+        .set(&RequiredCapabilities {
+            extension_types: vec![],
+            proposal_types: vec![],
+            credential_types: vec![rfc9420::messages::CredentialType::BASIC],
+        })
+        .unwrap();
+    h.propose(
+        1,
+        Proposal::GroupContextExtensions(GroupContextExtensions {
+            extensions: extensions.clone(),
+        }),
+    )
+    .unwrap();
+    h.commit(2, CommitOptions::default(), vec![]).unwrap();
+    h.assert_agree();
+    assert_eq!(h.group(0).extensions(), &extensions);
+    // An extension no member supports is refused.
+    let unsupported = Extensions::from(vec![Extension {
+        extension_type: ExtensionType(0xff00),
+        extension_data: vec![],
+    }]);
+    let mut rng = rng::TestRng::new(100);
+    let err = h
+        .group(0)
+        .propose(
+            Proposal::GroupContextExtensions(GroupContextExtensions {
+                extensions: unsupported,
+            }),
+            b"",
+            NOW,
+            &mut rng,
+        )
+        .unwrap_err();
+    assert_eq!(
+        err,
+        Error::Group(GroupError::UnsupportedGroupExtension(ExtensionType(0xff00)))
+    );
+}
+
+#[test]
+fn late_and_replayed_application_messages() {
+    let mut h = Harness::new(SUITE_1, GroupConfig::default(), 11);
+    let joiners = h.new_key_packages(1);
+    h.commit(0, CommitOptions::default(), joiners).unwrap();
+    let mut rng = rng::TestRng::new(110);
+    let m: Vec<Vec<u8>> = (0..4)
+        .map(|i| h.group(0).create_message(&[i], b"", &mut rng).unwrap())
+        .collect();
+    // Out of order within the epoch.
+    for i in [2usize, 0, 3] {
+        match h.group(1).process_message(&m[i], NOW).unwrap() {
+            Processed::Application(a) => assert_eq!(a.data, vec![i as u8]),
+            other => panic!("{other:?}"),
+        }
+    }
+    // A replay is refused, and changes nothing.
+    let err = h.group(1).process_message(&m[2], NOW).unwrap_err();
+    assert!(matches!(err, Error::SecretTree(_)), "{err:?}");
+    // A new epoch; the late message of the last epoch still decrypts
+    // (one past epoch kept by default), once.
+    h.commit(1, CommitOptions::default(), vec![]).unwrap();
+    match h.group(1).process_message(&m[1], NOW).unwrap() {
+        Processed::Application(a) => {
+            assert_eq!(a.data, vec![1]);
+            assert_eq!(a.epoch, 1);
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(matches!(
+        h.group(1).process_message(&m[1], NOW),
+        Err(Error::SecretTree(
+            SecretTreeError::GenerationConsumed { .. }
+        )) | Err(Error::SecretTree(_))
+    ));
+    // Two epochs later it is gone.
+    h.commit(0, CommitOptions::default(), vec![]).unwrap();
+    let err = h.group(1).process_message(&m[3], NOW).unwrap_err();
+    assert!(
+        matches!(err, Error::Group(GroupError::WrongEpoch { got: 1, .. })),
+        "{err:?}"
+    );
+}
+
+#[test]
+fn wire_format_policy_is_enforced() {
+    let mut h = Harness::new(SUITE_1, GroupConfig::default(), 12);
+    let joiners = h.new_key_packages(1);
+    h.commit(0, CommitOptions::default(), joiners).unwrap();
+    let private_only = GroupConfig {
+        wire_format: WireFormatPolicy {
+            outgoing: HandshakeFormat::Private,
+            accept_public: false,
+            accept_private: true,
+        },
+        ..GroupConfig::default()
+    };
+    h.group(1).set_config(private_only);
+    let mut rng = rng::TestRng::new(120);
+    let created = h
+        .group(0)
+        .create_commit(CommitOptions::default(), NOW, &mut rng)
+        .unwrap();
+    let err = h
+        .group(1)
+        .process_message(&created.commit, NOW)
+        .unwrap_err();
+    assert_eq!(
+        err,
+        Error::Group(GroupError::WireFormatRefused(
+            rfc9420::messages::WireFormat::PUBLIC_MESSAGE
+        ))
+    );
+}
+
+#[test]
+fn own_and_foreign_messages_are_refused() {
+    let mut h = Harness::new(SUITE_1, GroupConfig::default(), 13);
+    let joiners = h.new_key_packages(1);
+    h.commit(0, CommitOptions::default(), joiners).unwrap();
+    let mut rng = rng::TestRng::new(130);
+    let created = h
+        .group(0)
+        .create_commit(CommitOptions::default(), NOW, &mut rng)
+        .unwrap();
+    assert_eq!(
+        h.group(0)
+            .process_message(&created.commit, NOW)
+            .unwrap_err(),
+        Error::Group(GroupError::OwnMessage)
+    );
+    // A message of another group.
+    let mut other = Harness::new(SUITE_1, GroupConfig::default(), 14);
+    let msg = other.group(0).create_message(b"x", b"", &mut rng).unwrap();
+    assert_eq!(
+        h.group(1).process_message(&msg, NOW).unwrap_err(),
+        Error::Group(GroupError::WrongGroup)
+    );
+    // Adding the same client twice in one commit.
+    let kp = h.new_key_packages(1).pop().unwrap();
+    let add = Proposal::Add(rfc9420::messages::Add {
+        key_package: kp.key_package().clone(),
+    });
+    let err = h
+        .group(0)
+        .create_commit(
+            CommitOptions::with_proposals(vec![add.clone(), add]),
+            NOW,
+            &mut rng,
+        )
+        .unwrap_err();
+    assert_eq!(err, Error::Group(GroupError::DuplicateAdd));
+    // Removing oneself by value.
+    let own = h.group(0).own_leaf();
+    let err = h
+        .group(0)
+        .create_commit(
+            CommitOptions::with_proposals(vec![Proposal::Remove(Remove { removed: own })]),
+            NOW,
+            &mut rng,
+        )
+        .unwrap_err();
+    assert_eq!(err, Error::Group(GroupError::CommitterRemoved));
+    let _ = LeafIndex(0);
+}
