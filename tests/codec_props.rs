@@ -4,25 +4,30 @@
 //!
 //! Inputs are arbitrary bytes, arbitrary bytes behind a valid message
 //! header, and mutations (byte flips, overwrites, insertions, deletions,
-//! truncations) of the official `messages.json` vectors.
+//! truncations) of the official `messages.json` vectors and of saved
+//! state (secret tree, TreeKEM keys, epoch secrets).
 
 use std::sync::OnceLock;
 
 use proptest::prelude::*;
 use proptest::sample::Index;
+use rfc9420::RustCryptoProvider;
 use rfc9420::codec::{Decode, Encode, decode_exact};
+use rfc9420::crypto::{CipherSuite, Secret, SuiteCrypto};
 use rfc9420::framing::{
     AuthenticatedContent, ContentType, FramedContent, PrivateMessage, PrivateMessageContent,
     PublicMessage, Sender, SenderData,
 };
-use rfc9420::key_schedule::GroupContext;
+use rfc9420::key_schedule::{EpochSecrets, GroupContext};
 use rfc9420::messages::{
     Add, Commit, Credential, Extensions, ExternalInit, ExternalSenders, GroupContextExtensions,
     GroupInfo, GroupSecrets, KeyPackage, MlsMessage, PreSharedKey, PreSharedKeyId, Proposal,
     ProposalOrRef, RatchetTreeExtension, ReInit, Remove, RequiredCapabilities, Update, UpdatePath,
     Welcome,
 };
-use rfc9420::tree::{LeafNode, Node, ParentNode};
+use rfc9420::secret_tree::{RatchetType, SecretTree, SecretTreeConfig};
+use rfc9420::tree::treekem::TreeKemPrivate;
+use rfc9420::tree::{LeafIndex, LeafNode, Node, NodeIndex, ParentNode, TreeSize};
 
 /// A decoder under test: decodes the whole input and, on success, checks
 /// that re-encoding reproduces it.
@@ -101,6 +106,9 @@ const ALL: &[(&str, Check)] = &[
     ("PrivateMessageContent(commit)", |b| {
         private_content(ContentType::Commit, b)
     }),
+    ("SecretTree", canonical::<SecretTree>),
+    ("TreeKemPrivate", canonical::<TreeKemPrivate>),
+    ("EpochSecrets", canonical::<EpochSecrets>),
 ];
 
 fn check_all(bytes: &[u8]) -> Result<(), TestCaseError> {
@@ -168,6 +176,46 @@ fn vectors() -> &'static [Vec<Vec<u8>>] {
 fn field(vector: &[Vec<u8>], name: &str) -> Vec<u8> {
     let i = FIELDS.iter().position(|(n, _)| *n == name).unwrap();
     vector[i].clone()
+}
+
+/// Saved state in use, each encoding with its decoder: a secret tree
+/// after sending and out-of-order receiving, a member's TreeKEM keys on
+/// its whole direct path, and the secrets of an epoch.
+fn states() -> &'static [(Vec<u8>, Check)] {
+    static STATES: OnceLock<Vec<(Vec<u8>, Check)>> = OnceLock::new();
+    STATES.get_or_init(|| {
+        let suite = SuiteCrypto::new(
+            &RustCryptoProvider,
+            CipherSuite::MLS_128_DHKEMX25519_AES128GCM_SHA256_ED25519,
+        )
+        .unwrap();
+        let config = SecretTreeConfig {
+            max_forward_distance: 20,
+            max_retained_keys: 3,
+        };
+        let size = TreeSize::for_leaves(4).unwrap();
+        let mut tree = SecretTree::with_config(Secret::new(vec![1; 32]), size, config);
+        tree.next_encryption_key(&suite, LeafIndex(0), RatchetType::Application)
+            .unwrap();
+        for generation in [5, 3] {
+            tree.decryption_key(&suite, LeafIndex(3), RatchetType::Handshake, generation)
+                .unwrap();
+        }
+
+        let (leaf_private, leaf_public) = suite.derive_key_pair(&[2; 32]).unwrap();
+        let mut keys = TreeKemPrivate::new(LeafIndex(2), leaf_public, leaf_private).unwrap();
+        for node in [5, 3] {
+            keys.set_path_secret(&suite, NodeIndex(node), &Secret::new(vec![3; 32]))
+                .unwrap();
+        }
+
+        let epoch = EpochSecrets::from_epoch_secret(&suite, &Secret::new(vec![4; 32])).unwrap();
+        vec![
+            (tree.to_bytes().unwrap(), canonical::<SecretTree> as Check),
+            (keys.to_bytes().unwrap(), canonical::<TreeKemPrivate>),
+            (epoch.to_bytes().unwrap(), canonical::<EpochSecrets>),
+        ]
+    })
 }
 
 /// Bytes that sit on the boundaries of the encoding: small lengths and
@@ -325,6 +373,20 @@ proptest! {
     }
 
     #[test]
+    fn mutated_state_encodings(
+        which in any::<Index>(),
+        mutations in proptest::collection::vec(mutation(), 1..4),
+    ) {
+        let (bytes, check) = which.get(states());
+        let mut bytes = bytes.clone();
+        for m in &mutations {
+            apply(&mut bytes, m);
+        }
+        check(&bytes)?;
+        check_all(&bytes)?;
+    }
+
+    #[test]
     fn mutated_private_message_plaintexts(
         vector in any::<Index>(),
         ct in content_type(),
@@ -346,6 +408,16 @@ proptest! {
             private_content(ct, &bytes)?;
         }
     }
+}
+
+#[test]
+fn saved_state_decodes_canonically() {
+    for (bytes, check) in states() {
+        check(bytes).unwrap();
+    }
+    let (tree, _) = &states()[0];
+    let restored: SecretTree = decode_exact(tree).unwrap();
+    assert_eq!(restored.to_bytes().unwrap(), *tree);
 }
 
 #[test]

@@ -72,6 +72,13 @@ impl AsRef<[u8]> for Secret {
 
 /// Encoded as `opaque<V>`, for structures that carry secrets on the wire
 /// inside encryption (GroupSecrets, RFC 9420 §12.4.3.1) and for state export.
+///
+/// The bytes are copied into `out`, a plain `Vec<u8>` that the caller owns
+/// and should wipe (for example by building it as a
+/// `zeroize::Zeroizing<Vec<u8>>`). If `out` has to grow while it is being
+/// written, its old buffer is freed without being wiped and keeps a copy
+/// of what was written so far: reserve enough capacity first when encoding
+/// secret-bearing state.
 impl Encode for Secret {
     fn encode(&self, out: &mut Vec<u8>) -> Result<(), EncodeError> {
         encode_opaque(&self.0, out)
@@ -81,6 +88,47 @@ impl Encode for Secret {
 impl Decode for Secret {
     fn decode(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
         Ok(Self::from_slice(r.read_opaque()?))
+    }
+}
+
+/// The longest symmetric secret that decoding exported state accepts.
+///
+/// Every hash output, AEAD key and AEAD nonce of the RFC 9420 suites is at
+/// most 64 bytes; the bound leaves room for others and still rejects a
+/// corrupted length long before it costs anything.
+pub(crate) const MAX_STATE_SECRET_LEN: usize = 255;
+
+/// Checks, while decoding exported state, that the values of one kind (the
+/// secrets of one tree, the HPKE private keys of one member, ...) all have
+/// the same length, which is non-zero and at most a maximum.
+///
+/// Exported state is not a wire format of RFC 9420; one group uses one
+/// cipher suite, so values of one kind that differ in length are corrupt.
+#[derive(Debug)]
+pub(crate) struct UniformLength {
+    what: &'static str,
+    max: usize,
+    len: Option<usize>,
+}
+
+impl UniformLength {
+    /// Lengths of `what`, which names the kind in
+    /// [`DecodeError::Invalid`], from 1 to `max` bytes.
+    pub(crate) const fn new(what: &'static str, max: usize) -> Self {
+        Self {
+            what,
+            max,
+            len: None,
+        }
+    }
+
+    /// Accepts `len` if it is in range and equal to every earlier one.
+    pub(crate) fn check(&mut self, len: usize) -> Result<(), DecodeError> {
+        let first = *self.len.get_or_insert(len);
+        if len == 0 || len > self.max || len != first {
+            return Err(DecodeError::Invalid(self.what));
+        }
+        Ok(())
     }
 }
 
@@ -101,5 +149,17 @@ mod tests {
         assert_eq!(Secret::from_slice(b"abc"), Secret::from_slice(b"abc"));
         assert_ne!(Secret::from_slice(b"abc"), Secret::from_slice(b"abd"));
         assert_ne!(Secret::from_slice(b"abc"), Secret::from_slice(b"ab"));
+    }
+
+    #[test]
+    fn uniform_length_rejects_empty_long_and_differing() {
+        let bad = Err(DecodeError::Invalid("x"));
+        assert_eq!(UniformLength::new("x", 4).check(0), bad);
+        assert_eq!(UniformLength::new("x", 4).check(5), bad);
+        let mut lengths = UniformLength::new("x", 4);
+        assert_eq!(lengths.check(3), Ok(()));
+        assert_eq!(lengths.check(3), Ok(()));
+        assert_eq!(lengths.check(2), bad);
+        assert_eq!(lengths.check(4), bad);
     }
 }

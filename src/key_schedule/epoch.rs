@@ -6,7 +6,10 @@ use rand_core::CryptoRng;
 use super::KeyScheduleError;
 use super::exporter::export;
 use super::transcript::{confirmation_tag, verify_confirmation_tag};
-use crate::crypto::{HpkePrivateKey, HpkePublicKey, Secret, SuiteCrypto};
+use crate::codec::{Decode, DecodeError, Encode, EncodeError, Reader};
+use crate::crypto::{
+    HpkePrivateKey, HpkePublicKey, MAX_STATE_SECRET_LEN, Secret, SuiteCrypto, UniformLength,
+};
 use crate::error::Error;
 use crate::secret_tree::{KeyNonce, SecretTree, SecretTreeConfig};
 use crate::tree::TreeSize;
@@ -298,6 +301,76 @@ impl EpochSecrets {
     }
 }
 
+impl EpochSecrets {
+    /// The nine secrets in the order of the fields.
+    fn all(&self) -> [&Secret; 9] {
+        [
+            &self.sender_data_secret,
+            &self.encryption_secret,
+            &self.exporter_secret,
+            &self.external_secret,
+            &self.confirmation_key,
+            &self.membership_key,
+            &self.resumption_psk,
+            &self.epoch_authenticator,
+            &self.init_secret,
+        ]
+    }
+}
+
+/// Encodes the secrets for the caller's own storage of its group state
+/// (not a wire format of RFC 9420), each as `opaque<V>` in the order of
+/// the fields:
+///
+/// ```text
+/// struct {
+///     opaque sender_data_secret<V>;
+///     opaque encryption_secret<V>;
+///     opaque exporter_secret<V>;
+///     opaque external_secret<V>;
+///     opaque confirmation_key<V>;
+///     opaque membership_key<V>;
+///     opaque resumption_psk<V>;
+///     opaque epoch_authenticator<V>;
+///     opaque init_secret<V>;
+/// } EpochSecretsState;
+/// ```
+///
+/// The output holds key material: keep it as confidential as the group
+/// state itself, and wipe it when done. Growing `out` may leave copies of
+/// what was written before in freed memory; see [`Secret`]'s `Encode`.
+impl Encode for EpochSecrets {
+    fn encode(&self, out: &mut Vec<u8>) -> Result<(), EncodeError> {
+        self.all().into_iter().try_for_each(|s| s.encode(out))
+    }
+}
+
+/// Decodes an `EpochSecretsState` (see [`EpochSecrets`]'s `Encode`).
+/// Every secret is `KDF.Nh` bytes (RFC 9420 §8): fails with
+/// [`DecodeError::Invalid`] unless all nine have the same length, from 1
+/// to 255 bytes. Whether that length is the suite's `KDF.Nh` is for the
+/// caller, who knows the suite, to check.
+impl Decode for EpochSecrets {
+    fn decode(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
+        let secrets = Self {
+            sender_data_secret: Secret::decode(r)?,
+            encryption_secret: Secret::decode(r)?,
+            exporter_secret: Secret::decode(r)?,
+            external_secret: Secret::decode(r)?,
+            confirmation_key: Secret::decode(r)?,
+            membership_key: Secret::decode(r)?,
+            resumption_psk: Secret::decode(r)?,
+            epoch_authenticator: Secret::decode(r)?,
+            init_secret: Secret::decode(r)?,
+        };
+        let mut lengths = UniformLength::new("epoch secret length", MAX_STATE_SECRET_LEN);
+        for secret in secrets.all() {
+            lengths.check(secret.len())?;
+        }
+        Ok(secrets)
+    }
+}
+
 /// The complete output of the key schedule for one epoch (RFC 9420 §8):
 /// what a committer needs for its new epoch and for the Welcome.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -354,5 +427,76 @@ impl EpochKeys {
             welcome_secret,
             secrets,
         })
+    }
+}
+
+#[cfg(test)]
+mod state_tests {
+    use super::*;
+    use crate::codec::decode_exact;
+    use crate::crypto::{CipherSuite, RustCryptoProvider};
+
+    fn secrets(suite: CipherSuite) -> EpochSecrets {
+        let crypto = SuiteCrypto::new(&RustCryptoProvider, suite).unwrap();
+        let epoch_secret = Secret::new(vec![0x5e; crypto.hash_len()]);
+        EpochSecrets::from_epoch_secret(&crypto, &epoch_secret).unwrap()
+    }
+
+    #[test]
+    fn secrets_round_trip() {
+        for suite in CipherSuite::ALL {
+            let secrets = secrets(suite);
+            let bytes = secrets.to_bytes().unwrap();
+            let nh = secrets.init_secret.len();
+            let header = if nh < 64 { 1 } else { 2 };
+            assert_eq!(bytes.len(), 9 * (header + nh));
+            let back = decode_exact::<EpochSecrets>(&bytes).unwrap();
+            assert_eq!(back, secrets);
+            assert_eq!(back.to_bytes().unwrap(), bytes);
+        }
+    }
+
+    #[test]
+    fn every_truncation_fails() {
+        let bytes = secrets(CipherSuite::MLS_128_DHKEMX25519_AES128GCM_SHA256_ED25519)
+            .to_bytes()
+            .unwrap();
+        for len in 0..bytes.len() {
+            let e = decode_exact::<EpochSecrets>(&bytes[..len]).unwrap_err();
+            assert!(
+                matches!(
+                    e,
+                    DecodeError::Truncated { .. } | DecodeError::LengthExceedsInput { .. }
+                ),
+                "prefix of {len} bytes: {e:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn secrets_of_inconsistent_length_are_rejected() {
+        let bad = Err(DecodeError::Invalid("epoch secret length"));
+        let base = secrets(CipherSuite::MLS_128_DHKEMX25519_AES128GCM_SHA256_ED25519);
+        let mut longer = base.clone();
+        longer.init_secret = Secret::new(vec![1; 48]);
+        assert_eq!(
+            decode_exact::<EpochSecrets>(&longer.to_bytes().unwrap()),
+            bad
+        );
+        let mut first_short = base.clone();
+        first_short.sender_data_secret = Secret::new(vec![1; 16]);
+        assert_eq!(
+            decode_exact::<EpochSecrets>(&first_short.to_bytes().unwrap()),
+            bad
+        );
+        let empty = EpochSecrets::decode(&mut Reader::new(&[0; 9]));
+        assert_eq!(empty, bad);
+        let mut huge = Vec::new();
+        for _ in 0..9 {
+            Secret::new(vec![1; MAX_STATE_SECRET_LEN + 1])
+                .encode(&mut huge)
+                .unwrap();
+        }
+        assert_eq!(decode_exact::<EpochSecrets>(&huge), bad);
     }
 }

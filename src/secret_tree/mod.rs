@@ -32,8 +32,17 @@
 //!
 //! [`SecretTree::next_encryption_key`] returns the next generation of the
 //! member's own ratchet and deletes it.
+//!
+//! # Storage
+//!
+//! [`SecretTree`] implements [`Encode`](crate::codec::Encode) and
+//! [`Decode`](crate::codec::Decode) so that a member can save its group
+//! state and restore it: an encoding of the secrets the tree still holds,
+//! not a wire format of the RFC. Decoding rejects any tree this module
+//! could not have produced.
 
 mod ratchet;
+mod state;
 
 use std::collections::BTreeMap;
 

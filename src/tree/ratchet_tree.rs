@@ -461,6 +461,16 @@ impl RatchetTree {
 
 /// Encodes as `optional<Node> ratchet_tree<V>` (RFC 9420 §12.4.3.3),
 /// without trailing blanks and without cloning the nodes.
+///
+/// This is also how a tree is saved with the group state: decode the bytes
+/// as `Vec<Option<Node>>` and restore with
+/// [`RatchetTree::from_nodes`], which recomputes every tree hash (`O(n)`
+/// hashes). The restored tree is the smallest full tree that holds the
+/// last non-blank node; that is the original size for every tree whose
+/// right half has a member, which truncation on removal keeps true
+/// (RFC 9420 §12.1.3). Comparing the restored [`RatchetTree::tree_hash`]
+/// with the saved GroupContext's `tree_hash` checks both the nodes and
+/// the size.
 impl Encode for RatchetTree {
     fn encode(&self, out: &mut Vec<u8>) -> Result<(), EncodeError> {
         let end = self.last_non_blank().map_or(0, |i| i + 1);

@@ -12,6 +12,12 @@
 //! - receiver: [`merge_update_path`] puts the sender's keys into the diff and
 //!   checks the leaf's parent hash; the caller computes the GroupContext;
 //!   [`decrypt_update_path`] recovers the path secret and commit secret.
+//!
+//! [`TreeKemPrivate`] implements [`Encode`](crate::codec::Encode) and
+//! [`Decode`](crate::codec::Decode) for the caller's own storage of its
+//! group state; that encoding is not a wire format of the RFC.
+
+mod state;
 
 use std::collections::BTreeMap;
 
