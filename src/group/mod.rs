@@ -31,6 +31,7 @@ mod process;
 mod proposals;
 mod psk;
 mod staged;
+mod state;
 pub mod welcome;
 
 use std::collections::VecDeque;
@@ -88,7 +89,7 @@ pub(crate) struct GroupState {
     pub(crate) tree: RatchetTree,
     pub(crate) private: TreeKemPrivate,
     pub(crate) signer: SignaturePrivateKey,
-    /// The epoch's secrets; `encryption_secret` is emptied once the secret
+    /// The epoch's secrets; `encryption_secret` is overwritten with zeros once the secret
     /// tree is built from it (§9.2).
     pub(crate) secrets: EpochSecrets,
     pub(crate) secret_tree: SecretTree,
@@ -505,7 +506,7 @@ impl GroupState {
         config: &GroupConfig,
     ) -> Self {
         let secret_tree = secrets.secret_tree(tree.size(), config.secret_tree);
-        secrets.encryption_secret = Secret::new(Vec::new());
+        secrets.encryption_secret = Secret::zero(secrets.encryption_secret.len());
         Self {
             context,
             tree,

@@ -61,7 +61,6 @@ impl PskStore {
         self.external.is_empty()
     }
 
-    #[allow(dead_code, reason = "used by state export, which lands next")]
     pub(crate) fn entries(&self) -> impl Iterator<Item = (&Vec<u8>, &Secret)> {
         self.external.iter()
     }

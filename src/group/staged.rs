@@ -127,7 +127,7 @@ impl<P: CryptoProvider> Group<P> {
             .secrets
             .secret_tree(next.tree.size(), self.config.secret_tree);
         let mut secrets = next.secrets;
-        secrets.encryption_secret = Secret::new(Vec::new());
+        secrets.encryption_secret = Secret::zero(secrets.encryption_secret.len());
         let old_secrets = core::mem::replace(&mut state.secrets, secrets);
         let old_secret_tree = core::mem::replace(&mut state.secret_tree, new_secret_tree);
         let old_context = core::mem::replace(&mut state.context, next.context);

@@ -360,3 +360,89 @@ fn own_and_foreign_messages_are_refused() {
     assert_eq!(err, Error::Group(GroupError::CommitterRemoved));
     let _ = LeafIndex(0);
 }
+
+/// Saves and restores every member (`Group::to_bytes`, `Group::from_bytes`).
+fn save_and_restore_all(h: &mut Harness) {
+    for i in h.active() {
+        let g = h.members[i].take().unwrap();
+        let bytes = g.to_bytes().unwrap();
+        let restored = rfc9420::group::Group::from_bytes(
+            rfc9420::RustCryptoProvider,
+            h.config.clone(),
+            &bytes,
+        )
+        .unwrap();
+        assert_eq!(restored.to_bytes().unwrap(), bytes, "restore is lossless");
+        h.members[i] = Some(restored);
+    }
+}
+
+/// A 20-epoch scenario, run twice with the same randomness: once as is,
+/// once saving and restoring every member after every step. Both runs
+/// see the same epoch authenticators.
+fn twenty_epochs(restore: bool) -> Vec<Vec<u8>> {
+    let config = GroupConfig {
+        wire_format: WireFormatPolicy::MIXED_PRIVATE,
+        max_past_epochs: 2,
+        ..GroupConfig::default()
+    };
+    let mut h = Harness::new(SUITE_1, config, 21);
+    let mut authenticators = Vec::new();
+    for step in 0..20usize {
+        let active = h.active();
+        let committer = active[step % active.len()];
+        match step % 5 {
+            0 | 1 => {
+                let joiners = h.new_key_packages(2);
+                h.commit(committer, CommitOptions::default(), joiners)
+                    .unwrap();
+            }
+            2 => {
+                let other = active[(step + 1) % active.len()];
+                if other != committer {
+                    h.propose_update(other).unwrap();
+                }
+                h.commit(committer, CommitOptions::default(), vec![])
+                    .unwrap();
+            }
+            3 => {
+                let victim = *active.iter().rev().find(|i| **i != committer).unwrap();
+                let leaf = h.group(victim).own_leaf();
+                h.propose(committer, Proposal::Remove(Remove { removed: leaf }))
+                    .unwrap();
+                let options = CommitOptions {
+                    update_path: true,
+                    ..CommitOptions::default()
+                };
+                h.commit(committer, options, vec![]).unwrap();
+            }
+            _ => {
+                let options = CommitOptions {
+                    update_path: false,
+                    ..CommitOptions::default()
+                };
+                let joiners = h.new_key_packages(1);
+                h.commit(committer, options, joiners).unwrap();
+            }
+        }
+        if restore {
+            save_and_restore_all(&mut h);
+        }
+        h.assert_agree();
+        h.exchange_messages();
+        if restore {
+            save_and_restore_all(&mut h);
+        }
+        let first = h.active()[0];
+        authenticators.push(h.group(first).epoch_authenticator().as_bytes().to_vec());
+    }
+    authenticators
+}
+
+#[test]
+fn saved_and_restored_members_follow_the_same_epochs() {
+    let plain = twenty_epochs(false);
+    let restored = twenty_epochs(true);
+    assert_eq!(plain.len(), 20);
+    assert_eq!(plain, restored);
+}
