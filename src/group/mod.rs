@@ -424,8 +424,26 @@ impl<P: CryptoProvider> Group<P> {
     /// and returns the encoded MLSMessage to send.
     ///
     /// The proposal is checked as a receiver would check it first. This
-    /// member cannot propose ExternalInit (§12.1.6).
+    /// member cannot propose ExternalInit (§12.1.6), and proposes Updates
+    /// of its leaf with [`propose_update`](Self::propose_update), which
+    /// keeps the new private key.
     pub fn propose(
+        &mut self,
+        proposal: Proposal,
+        authenticated_data: &[u8],
+        now: Timestamp,
+        rng: &mut (impl CryptoRng + ?Sized),
+    ) -> Result<(Vec<u8>, ProposalRef), Error> {
+        if matches!(proposal, Proposal::Update(_)) {
+            return Err(
+                GroupError::ProposalNotAllowed(crate::messages::ProposalType::UPDATE).into(),
+            );
+        }
+        self.propose_checked(proposal, authenticated_data, now, rng)
+    }
+
+    /// [`propose`](Self::propose) without the Update restriction.
+    fn propose_checked(
         &mut self,
         proposal: Proposal,
         authenticated_data: &[u8],
@@ -483,7 +501,7 @@ impl<P: CryptoProvider> Group<P> {
         let tbs = leaf_node.tbs_bytes(&self.state.context.group_id, own)?;
         leaf_node.signature = crypto.sign_with_label(&self.state.signer, "LeafNodeTBS", &tbs)?;
         let proposal = Proposal::Update(crate::messages::Update { leaf_node });
-        let sent = self.propose(proposal, authenticated_data, now, rng)?;
+        let sent = self.propose_checked(proposal, authenticated_data, now, rng)?;
         self.state.pending_update_keys.push((public, private));
         Ok(sent)
     }
