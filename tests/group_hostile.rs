@@ -6,7 +6,7 @@
 //! PrivateMessage handshakes) and the official passive-client vectors.
 
 #[path = "vectors/common.rs"]
-#[allow(dead_code, unreachable_pub, unused_imports)]
+#[allow(unreachable_pub, unused_imports)]
 mod common;
 #[path = "support/group_harness.rs"]
 mod harness;
