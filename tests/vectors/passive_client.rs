@@ -31,16 +31,22 @@ struct ExternalPsk {
     psk: Hex,
 }
 
+/// One epoch of a vector: the proposals and commit that lead to it.
 #[derive(Deserialize)]
-struct Epoch {
-    proposals: Vec<Hex>,
-    commit: Hex,
-    epoch_authenticator: Hex,
+pub struct Epoch {
+    /// Proposals by reference, as MlsMessages.
+    pub proposals: Vec<Hex>,
+    /// The commit, as an MlsMessage.
+    pub commit: Hex,
+    /// The epoch authenticator after the commit.
+    pub epoch_authenticator: Hex,
 }
 
+/// One passive-client vector.
 #[derive(Deserialize)]
-struct Vector {
-    cipher_suite: u16,
+pub struct Vector {
+    /// The group's cipher suite.
+    pub cipher_suite: u16,
     external_psks: Vec<ExternalPsk>,
     key_package: Hex,
     signature_priv: Hex,
@@ -49,7 +55,8 @@ struct Vector {
     welcome: Hex,
     ratchet_tree: Option<Hex>,
     initial_epoch_authenticator: Hex,
-    epochs: Vec<Epoch>,
+    /// The epochs after joining.
+    pub epochs: Vec<Epoch>,
 }
 
 /// Checks one vector.
@@ -71,7 +78,9 @@ pub fn config() -> GroupConfig {
     config
 }
 
-fn run(v: &Vector) -> Result<(), String> {
+/// The passive client joined from the vector's Welcome, checked against
+/// the initial epoch authenticator, and the time to process with.
+pub fn join(v: &Vector) -> Result<(Group, Timestamp), String> {
     let provider = super::common::PROVIDER;
     let suite = CipherSuite(v.cipher_suite);
     let crypto = super::common::suite(v.cipher_suite)?;
@@ -117,13 +126,18 @@ fn run(v: &Vector) -> Result<(), String> {
     let options = JoinOptions { ratchet_tree, psks };
     // Any time works under the lenient policy; this one is in 2026.
     let now = Timestamp(1_790_000_000);
-    let mut group = Group::join(provider, config(), &v.welcome, &bundle, options, now)
+    let group = Group::join(provider, config(), &v.welcome, &bundle, options, now)
         .map_err(|e| format!("join: {e}"))?;
     check_eq(
         "initial epoch_authenticator",
         group.epoch_authenticator().as_bytes(),
         &v.initial_epoch_authenticator,
     )?;
+    Ok((group, now))
+}
+
+fn run(v: &Vector) -> Result<(), String> {
+    let (mut group, now) = join(v)?;
     for (i, epoch) in v.epochs.iter().enumerate() {
         for (j, proposal) in epoch.proposals.iter().enumerate() {
             match group.process_message(proposal, now) {
