@@ -274,3 +274,27 @@ fn suite_2_group_evolves() {
 fn suite_4_group_evolves() {
     simulate(CipherSuite::MLS_256_DHKEMX448_AES256GCM_SHA512_ED448, 10, 4);
 }
+
+/// The benches' full-tree fixture works for any member count: the tree
+/// validates (parent hashes with blank subtrees right of the members
+/// included) and every member's private state matches it.
+#[test]
+fn full_fixture_of_any_member_count_is_valid() {
+    let crypto = SuiteCrypto::new(
+        &RustCryptoProvider,
+        CipherSuite::MLS_128_DHKEMX25519_AES128GCM_SHA256_ED25519,
+    )
+    .unwrap();
+    let mut rng = TestRng::new(99);
+    for n in [1, 2, 3, 5, 6, 7, 8, 9, 100] {
+        let f = tree_fixture::full_tree(&crypto, n, &mut rng);
+        let tree = RatchetTree::from_nodes(&crypto, f.nodes.clone()).unwrap();
+        assert_eq!(tree.members().count(), n as usize);
+        check_valid(&crypto, &tree, &f.group_id);
+        for leaf in 0..n {
+            f.private_state(LeafIndex(leaf))
+                .check_consistent(&tree)
+                .unwrap_or_else(|e| panic!("{n} members, leaf {leaf}: {e}"));
+        }
+    }
+}

@@ -1,9 +1,12 @@
 //! Builds valid ratchet trees of any size with known private keys, for
 //! tests and benchmarks.
 //!
-//! A *full* tree has every parent node set and parent-hash valid: each
-//! parent's chain runs through its left child, so every left-child leaf
-//! is `commit`-sourced and every right-child leaf came from a KeyPackage.
+//! A *full* tree has every parent node set whose subtree holds a member,
+//! and is parent-hash valid: each parent's chain runs through its left
+//! child, so every left-child leaf is `commit`-sourced and every
+//! right-child leaf came from a KeyPackage. With a member count that is
+//! not a power of two, the members fill the leftmost leaves and the
+//! subtrees right of them are blank, as after adds that never left a gap.
 //! A *blank* tree has every leaf set and every parent blank, as after a
 //! run of commits that added members without a path.
 #![allow(dead_code, reason = "each user takes what it needs")]
@@ -134,6 +137,8 @@ pub fn sign_leaf(
 struct Builder<'a, 'c, R: CryptoRng> {
     crypto: &'a SuiteCrypto<'c>,
     group_id: Vec<u8>,
+    /// Leaves `0..members` are set; the others are blank.
+    members: u32,
     nodes: Vec<Option<Node>>,
     signers: Vec<Option<SignaturePrivateKey>>,
     keys: BTreeMap<NodeIndex, (HpkePublicKey, HpkePrivateKey)>,
@@ -144,6 +149,16 @@ impl<R: CryptoRng> Builder<'_, '_, R> {
     /// Fills the subtree under `x`, whose own parent-hash field is `ph`
     /// (`None` when `x` chains to nothing), and returns its tree hash.
     fn fill(&mut self, x: NodeIndex, ph: Option<Vec<u8>>) -> Vec<u8> {
+        // Members fill a prefix of the leaves, so a subtree holds a member
+        // exactly when its leftmost leaf is one; then its left child's
+        // subtree holds one too, and every chain can run through the left.
+        let mut leftmost = x;
+        while let Some(left) = leftmost.left() {
+            leftmost = left;
+        }
+        if leftmost.leaf().unwrap().0 >= self.members {
+            return self.blank_hash(x);
+        }
         if let Some(leaf) = x.leaf() {
             let (node, signer, private) =
                 make_leaf(self.crypto, &self.group_id, leaf, ph, self.rng);
@@ -176,25 +191,41 @@ impl<R: CryptoRng> Builder<'_, '_, R> {
         self.nodes[x.as_usize()] = Some(Node::Parent(Box::new(parent)));
         hash
     }
+
+    /// The tree hash of the blank subtree under `x`.
+    fn blank_hash(&self, x: NodeIndex) -> Vec<u8> {
+        match x.leaf() {
+            Some(leaf) => leaf_tree_hash(self.crypto, leaf, None).unwrap(),
+            None => {
+                let left = self.blank_hash(x.left().unwrap());
+                let right = self.blank_hash(x.right().unwrap());
+                parent_tree_hash(self.crypto, None, &left, &right).unwrap()
+            }
+        }
+    }
 }
 
-/// A tree of `n_leaves` (a power of two) members with every parent set.
+/// A tree of `n_leaves` members (leaves `0..n_leaves`) with every parent
+/// set above them: all parents when `n_leaves` is a power of two, and
+/// otherwise each parent whose subtree holds a member.
 pub fn full_tree(crypto: &SuiteCrypto<'_>, n_leaves: u32, rng: &mut impl CryptoRng) -> Fixture {
+    assert!(n_leaves > 0, "a tree needs a member");
     let size = TreeSize::for_leaves(n_leaves).unwrap();
-    assert_eq!(
-        size.leaf_count(),
-        n_leaves,
-        "full trees need a power of two"
-    );
     let mut b = Builder {
         crypto,
         group_id: b"fixture group".to_vec(),
+        members: n_leaves,
         nodes: vec![None; size.node_count() as usize],
         signers: (0..n_leaves).map(|_| None).collect(),
         keys: BTreeMap::new(),
         rng,
     };
     b.fill(size.root(), None);
+    // The node list of a `ratchet_tree` extension ends with a non-blank
+    // node (RFC 9420 §12.4.3.3).
+    while b.nodes.last().is_some_and(Option::is_none) {
+        b.nodes.pop();
+    }
     Fixture {
         suite: crypto.suite(),
         group_id: b.group_id,
