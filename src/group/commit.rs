@@ -12,9 +12,7 @@ use super::{Group, GroupState};
 use crate::codec::Encode;
 use crate::crypto::{CryptoProvider, Secret, SuiteCrypto};
 use crate::error::Error;
-use crate::framing::{
-    AuthenticatedContent, FramedContent, FramedContentBody, PrivateMessage, PublicMessage, Sender,
-};
+use crate::framing::{AuthenticatedContent, FramedContent, FramedContentBody, Sender};
 use crate::key_schedule::{
     ConfirmedTranscriptHashInput, confirmed_transcript_hash, interim_transcript_hash,
 };
@@ -24,7 +22,7 @@ use crate::key_schedule::{
 use crate::messages::{
     Commit, EncryptedGroupSecrets, Extensions, GroupInfo, GroupSecrets, KeyPackageRef, MlsMessage,
     MlsMessageBody, PathSecret, PreSharedKeyId, Proposal, ProposalOrRef, RatchetTreeExtension,
-    Welcome, WireFormat,
+    Welcome,
 };
 use crate::tree::treekem::{self, PendingPath};
 use crate::tree::validate::Timestamp;
@@ -401,24 +399,7 @@ impl<P: CryptoProvider> Group<P> {
         let base_tree_hash = state.context.tree_hash.clone();
 
         // Protect last: for a PrivateMessage this takes a handshake key.
-        let body = if wire_format == WireFormat::PRIVATE_MESSAGE {
-            MlsMessageBody::PrivateMessage(PrivateMessage::protect(
-                &crypto,
-                &signed,
-                &mut self.state.secret_tree,
-                &self.state.secrets.sender_data_secret,
-                self.config.padding,
-                rng,
-            )?)
-        } else {
-            MlsMessageBody::PublicMessage(PublicMessage::protect_member(
-                &crypto,
-                signed,
-                &self.state.context,
-                &self.state.secrets.membership_key,
-            )?)
-        };
-        let commit_bytes = MlsMessage::new(body).to_bytes()?;
+        let commit_bytes = self.protect_signed(signed, rng)?;
 
         Ok(CreatedCommit {
             commit: commit_bytes,

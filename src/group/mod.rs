@@ -398,7 +398,21 @@ impl<P: CryptoProvider> Group<P> {
             content,
             Some(&self.state.context),
         )?;
-        let body = if wire_format == WireFormat::PRIVATE_MESSAGE {
+        let bytes = self.protect_signed(signed.clone(), rng)?;
+        Ok((bytes, signed))
+    }
+
+    /// Frames signed content of the current epoch as the PrivateMessage
+    /// or PublicMessage its wire format names (RFC 9420 §6.2, §6.3) and
+    /// encodes the MLSMessage. A PrivateMessage takes the next key of the
+    /// sender's ratchet, which is deleted (§9.2).
+    pub(crate) fn protect_signed(
+        &mut self,
+        signed: AuthenticatedContent,
+        rng: &mut (impl CryptoRng + ?Sized),
+    ) -> Result<Vec<u8>, Error> {
+        let crypto = SuiteCrypto::new(&self.provider, self.state.context.cipher_suite)?;
+        let body = if signed.wire_format == WireFormat::PRIVATE_MESSAGE {
             MlsMessageBody::PrivateMessage(PrivateMessage::protect(
                 &crypto,
                 &signed,
@@ -410,12 +424,12 @@ impl<P: CryptoProvider> Group<P> {
         } else {
             MlsMessageBody::PublicMessage(PublicMessage::protect_member(
                 &crypto,
-                signed.clone(),
+                signed,
                 &self.state.context,
                 &self.state.secrets.membership_key,
             )?)
         };
-        Ok((MlsMessage::new(body).to_bytes()?, signed))
+        Ok(MlsMessage::new(body).to_bytes()?)
     }
 
     /// Proposes `proposal` by reference (RFC 9420 §12.1): signs and frames

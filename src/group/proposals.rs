@@ -444,34 +444,9 @@ fn check_required_capabilities(
     required: &RequiredCapabilities,
     index: LeafIndex,
 ) -> Result<(), Error> {
-    let caps = &leaf.capabilities;
-    let missing = |kind, value| TreeError::MissingRequiredCapability {
-        leaf: index,
-        kind,
-        value,
-    };
-    if let Some(t) = required
-        .extension_types
-        .iter()
-        .find(|t| !t.is_default() && !caps.extensions.contains(t))
-    {
-        return Err(missing("extension", t.0).into());
-    }
-    if let Some(t) = required
-        .proposal_types
-        .iter()
-        .find(|t| !t.is_default() && !caps.proposals.contains(t))
-    {
-        return Err(missing("proposal", t.0).into());
-    }
-    if let Some(t) = required
-        .credential_types
-        .iter()
-        .find(|t| !caps.credentials.contains(t))
-    {
-        return Err(missing("credential", t.0).into());
-    }
-    Ok(())
+    Ok(crate::tree::validate::check_required(
+        index, leaf, required,
+    )?)
 }
 
 /// §7.3: each credential type in use in the staged tree is supported by

@@ -238,7 +238,7 @@ pub fn validate_leaf_node(
 
 /// Checks that `leaf` lists every non-default type the group requires
 /// (RFC 9420 §11.1).
-fn check_required(
+pub(crate) fn check_required(
     index: LeafIndex,
     leaf: &LeafNode,
     required: &RequiredCapabilities,
