@@ -16,42 +16,6 @@ const SUITE: CipherSuite = CipherSuite::MLS_128_DHKEMX25519_AES128GCM_SHA256_ED2
 const NOW: Timestamp = Timestamp(1_800_000_000);
 const DAY: u64 = 24 * 60 * 60;
 
-macro_rules! all_suites {
-    ($f:ident) => {
-        mod $f {
-            use super::*;
-            #[test]
-            fn suite_1() {
-                $f(CipherSuite::MLS_128_DHKEMX25519_AES128GCM_SHA256_ED25519)
-            }
-            #[test]
-            fn suite_2() {
-                $f(CipherSuite::MLS_128_DHKEMP256_AES128GCM_SHA256_P256)
-            }
-            #[test]
-            fn suite_3() {
-                $f(CipherSuite::MLS_128_DHKEMX25519_CHACHA20POLY1305_SHA256_ED25519)
-            }
-            #[test]
-            fn suite_4() {
-                $f(CipherSuite::MLS_256_DHKEMX448_AES256GCM_SHA512_ED448)
-            }
-            #[test]
-            fn suite_5() {
-                $f(CipherSuite::MLS_256_DHKEMP521_AES256GCM_SHA512_P521)
-            }
-            #[test]
-            fn suite_6() {
-                $f(CipherSuite::MLS_256_DHKEMX448_CHACHA20POLY1305_SHA512_ED448)
-            }
-            #[test]
-            fn suite_7() {
-                $f(CipherSuite::MLS_256_DHKEMP384_AES256GCM_SHA384_P384)
-            }
-        }
-    };
-}
-
 fn crypto(suite: CipherSuite) -> SuiteCrypto<'static> {
     SuiteCrypto::new(&RustCryptoProvider, suite).unwrap()
 }
