@@ -27,7 +27,9 @@ use crate::messages::{
 };
 use crate::secret_tree::StagedKey;
 use crate::tree::treekem;
-use crate::tree::validate::{LeafContext, LeafRole, Timestamp, validate_leaf_node};
+use crate::tree::validate::{
+    LeafContext, LeafRole, Timestamp, check_supports_credentials, validate_leaf_node,
+};
 use crate::tree::{LeafIndex, TreeDiff, TreeView};
 
 /// Application data received in a PrivateMessage (RFC 9420 §6.3).
@@ -577,21 +579,8 @@ fn check_path_credentials(
             continue;
         }
         if let Some(node) = diff.leaf(index) {
-            let other = node.credential.credential_type();
-            if !node.capabilities.credentials.contains(&new_type) {
-                return Err(crate::tree::TreeError::CredentialTypeNotSupported {
-                    leaf: index,
-                    credential_type: new_type.0,
-                }
-                .into());
-            }
-            if !leaf_node.capabilities.credentials.contains(&other) {
-                return Err(crate::tree::TreeError::CredentialTypeNotSupported {
-                    leaf: committer,
-                    credential_type: other.0,
-                }
-                .into());
-            }
+            check_supports_credentials(index, node, [&new_type])?;
+            check_supports_credentials(committer, leaf_node, [&node.credential.credential_type()])?;
         }
     }
     Ok(())

@@ -16,10 +16,13 @@ use crate::crypto::{SignaturePublicKey, SuiteCrypto};
 use crate::error::Error;
 use crate::framing::Sender;
 use crate::messages::{
-    CredentialType, ExtensionType, Extensions, ExternalSenders, KeyPackage, PreSharedKeyId,
-    Proposal, ProposalRef, ProposalType, PskKind, ReInit, RequiredCapabilities, ResumptionPskUsage,
+    ExtensionType, Extensions, ExternalSenders, KeyPackage, PreSharedKeyId, Proposal, ProposalRef,
+    ProposalType, PskKind, ReInit, RequiredCapabilities, ResumptionPskUsage,
 };
-use crate::tree::validate::{LeafContext, LeafRole, Timestamp, validate_leaf_node};
+use crate::tree::validate::{
+    LeafContext, LeafRole, Timestamp, check_supports_credentials, credential_types_in_use,
+    validate_leaf_node,
+};
 use crate::tree::{LeafIndex, LeafNode, TreeDiff, TreeError, TreeView};
 
 /// The group's `required_capabilities` extension, if present (RFC 9420
@@ -454,28 +457,15 @@ fn check_required_capabilities(
 /// this, so the full scan happens only when one of them brings a
 /// credential type that was not in use, or lacks one that is.
 fn check_credential_support(diff: &TreeDiff<'_>, applied: &Applied) -> Result<(), Error> {
-    let base = diff.base();
-    let in_use_before: BTreeSet<CredentialType> = base
-        .members()
-        .map(|(_, l)| l.credential.credential_type())
-        .collect();
+    let in_use_before = credential_types_in_use(diff.base());
     let new_leaves = applied
         .added
         .iter()
         .map(|(l, kp)| (*l, &kp.leaf_node))
         .chain(applied.updated.iter().map(|(l, n)| (*l, n)));
     let mut new_types = BTreeSet::new();
-    for (index, leaf) in new_leaves.clone() {
-        if let Some(t) = in_use_before
-            .iter()
-            .find(|t| !leaf.capabilities.credentials.contains(t))
-        {
-            return Err(TreeError::CredentialTypeNotSupported {
-                leaf: index,
-                credential_type: t.0,
-            }
-            .into());
-        }
+    for (index, leaf) in new_leaves {
+        check_supports_credentials(index, leaf, &in_use_before)?;
         let t = leaf.credential.credential_type();
         if !in_use_before.contains(&t) {
             new_types.insert(t);
@@ -487,16 +477,7 @@ fn check_credential_support(diff: &TreeDiff<'_>, applied: &Applied) -> Result<()
     for leaf in 0..diff.size().leaf_count() {
         let index = LeafIndex(leaf);
         if let Some(node) = diff.leaf(index) {
-            if let Some(t) = new_types
-                .iter()
-                .find(|t| !node.capabilities.credentials.contains(t))
-            {
-                return Err(TreeError::CredentialTypeNotSupported {
-                    leaf: index,
-                    credential_type: t.0,
-                }
-                .into());
-            }
+            check_supports_credentials(index, node, &new_types)?;
         }
     }
     Ok(())

@@ -354,24 +354,38 @@ pub fn validate_leaves(
     tree: &RatchetTree,
     ctx: &LeafContext<'_>,
 ) -> Result<(), Error> {
-    let in_use: BTreeSet<CredentialType> = tree
-        .members()
-        .map(|(_, l)| l.credential.credential_type())
-        .collect();
+    let in_use = credential_types_in_use(tree);
     for (index, leaf) in tree.members() {
-        if let Some(t) = in_use
-            .iter()
-            .find(|t| !leaf.capabilities.credentials.contains(t))
-        {
-            return Err(TreeError::CredentialTypeNotSupported {
-                leaf: index,
-                credential_type: t.0,
-            }
-            .into());
-        }
+        check_supports_credentials(index, leaf, &in_use)?;
         validate_leaf_node(crypto, leaf, index, LeafRole::InTree, ctx)?;
     }
     Ok(())
+}
+
+/// The credential types of the members of `tree`.
+pub(crate) fn credential_types_in_use(tree: &RatchetTree) -> BTreeSet<CredentialType> {
+    tree.members()
+        .map(|(_, l)| l.credential.credential_type())
+        .collect()
+}
+
+/// §7.3: the leaf at `index` lists every credential type of `types` in
+/// its capabilities.
+pub(crate) fn check_supports_credentials<'a>(
+    index: LeafIndex,
+    leaf: &LeafNode,
+    types: impl IntoIterator<Item = &'a CredentialType>,
+) -> Result<(), TreeError> {
+    match types
+        .into_iter()
+        .find(|t| !leaf.capabilities.credentials.contains(t))
+    {
+        Some(t) => Err(TreeError::CredentialTypeNotSupported {
+            leaf: index,
+            credential_type: t.0,
+        }),
+        None => Ok(()),
+    }
 }
 
 /// Validates a ratchet tree received by a joiner (RFC 9420 §12.4.3.1):
