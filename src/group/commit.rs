@@ -26,7 +26,7 @@ use crate::messages::{
 };
 use crate::tree::treekem::{self, PendingPath};
 use crate::tree::validate::Timestamp;
-use crate::tree::{LeafIndex, Node, NodeIndex, NodeRef, TreeDiff, TreeView};
+use crate::tree::{LeafIndex, TreeDiff, TreeView};
 
 /// The label of the group-secrets encryption (RFC 9420 §12.4.3.1).
 const WELCOME_LABEL: &str = "Welcome";
@@ -188,22 +188,6 @@ pub(crate) fn provisional_context(
     })
 }
 
-/// The node list of any tree view, without trailing blanks, as carried
-/// in a `ratchet_tree` extension (RFC 9420 §12.4.3.3).
-pub(crate) fn tree_nodes(tree: &impl TreeView) -> Vec<Option<Node>> {
-    let mut nodes: Vec<Option<Node>> = (0..tree.size().node_count())
-        .map(|i| match tree.node(NodeIndex(i)) {
-            NodeRef::Blank => None,
-            NodeRef::Leaf(l) => Some(Node::leaf(l.clone())),
-            NodeRef::Parent(p) => Some(Node::parent(p.clone())),
-        })
-        .collect();
-    while nodes.last().is_some_and(Option::is_none) {
-        nodes.pop();
-    }
-    nodes
-}
-
 impl<P: CryptoProvider> Group<P> {
     /// Creates a commit (RFC 9420 §12.4.1) of the valid pending proposals
     /// and `options.proposals`, with an UpdatePath when required or asked
@@ -337,14 +321,14 @@ impl<P: CryptoProvider> Group<P> {
         // The GroupInfo and Welcome (§12.4.3).
         let need_group_info = !applied.added.is_empty() || options.group_info;
         let tree_bytes = if !applied.added.is_empty() && !options.ratchet_tree_in_welcome {
-            Some(RatchetTreeExtension(tree_nodes(&diff)).to_bytes()?)
+            Some(RatchetTreeExtension(diff.to_nodes()).to_bytes()?)
         } else {
             None
         };
         let group_info = if need_group_info {
             let mut gi_extensions = Extensions::new();
             if options.ratchet_tree_in_welcome {
-                gi_extensions.set(&RatchetTreeExtension(tree_nodes(&diff)))?;
+                gi_extensions.set(&RatchetTreeExtension(diff.to_nodes()))?;
             }
             let mut group_info = GroupInfo {
                 group_context: step.context.clone(),

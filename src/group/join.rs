@@ -128,7 +128,7 @@ impl<P: CryptoProvider> Group<P> {
         validate_tree(&crypto, &tree, &context.tree_hash, &ctx)?;
         let own_leaf = find_own_leaf(&tree, &key_package.leaf_node)?;
         // §12.4.3: the joiner supports the group's extensions.
-        check_leaf_supports_extensions(&key_package.leaf_node, &context.extensions, own_leaf)?;
+        check_leaf_supports_extensions(&key_package.leaf_node, &context.extensions)?;
         let private = joiner_private_state(
             &crypto,
             &tree,

@@ -179,7 +179,7 @@ impl<P: CryptoProvider> Group<P> {
             LeafRole::KeyPackage,
             &ctx,
         )?;
-        proposals::check_leaf_supports_extensions(&leaf_node, &extensions, LeafIndex(0))?;
+        proposals::check_leaf_supports_extensions(&leaf_node, &extensions)?;
 
         let tree = RatchetTree::new(&crypto, leaf_node.clone())?;
         let private = TreeKemPrivate::new(

@@ -450,7 +450,7 @@ impl<P: CryptoProvider> Group<P> {
                 credentials: self.config.credentials.as_ref(),
             };
             validate_leaf_node(crypto, &path.leaf_node, committer, LeafRole::Commit, &ctx)?;
-            check_leaf_supports_extensions(&path.leaf_node, &extensions, committer)?;
+            check_leaf_supports_extensions(&path.leaf_node, &extensions)?;
             if path.leaf_node.encryption_key == current.encryption_key {
                 return Err(GroupError::PathKeepsEncryptionKey.into());
             }

@@ -54,9 +54,7 @@ pub(crate) fn check_extensions_wellformed(extensions: &Extensions) -> Result<(),
 pub(crate) fn check_leaf_supports_extensions(
     leaf: &LeafNode,
     extensions: &Extensions,
-    index: LeafIndex,
 ) -> Result<(), Error> {
-    let _ = index;
     match extensions
         .iter()
         .map(|e| e.extension_type)
@@ -137,7 +135,6 @@ impl<'a> Checker<'a> {
                 check_leaf_supports_extensions(
                     &add.key_package.leaf_node,
                     &self.state.context.extensions,
-                    LeafIndex(0),
                 )
             }
             Proposal::Update(update) => {
@@ -170,7 +167,7 @@ impl<'a> Checker<'a> {
                 // §12.1.7: every member supports the new extensions and
                 // meets the new required capabilities.
                 for (index, leaf) in self.state.tree.members() {
-                    check_leaf_supports_extensions(leaf, &gce.extensions, index)?;
+                    check_leaf_supports_extensions(leaf, &gce.extensions)?;
                     if let Some(required) = &required {
                         check_required_capabilities(leaf, required, index)?;
                     }
@@ -211,7 +208,7 @@ impl<'a> Checker<'a> {
         if leaf_node.encryption_key == current.encryption_key {
             return Err(GroupError::UpdateKeepsEncryptionKey(leaf).into());
         }
-        check_leaf_supports_extensions(leaf_node, &self.state.context.extensions, leaf)?;
+        check_leaf_supports_extensions(leaf_node, &self.state.context.extensions)?;
         check_fresh_leaf_keys(tree, leaf, leaf_node)
     }
 
@@ -307,7 +304,7 @@ impl<'a> Checker<'a> {
                 return Err(GroupError::ConflictingLeafChanges(leaf).into());
             }
             self.check_update(diff, leaf, leaf_node)?;
-            check_leaf_supports_extensions(leaf_node, &extensions, leaf)?;
+            check_leaf_supports_extensions(leaf_node, &extensions)?;
             let old = self.state.tree.leaf(leaf).map(|l| l.signature_key.clone());
             applied.changed_leaves.insert(leaf, old);
             diff.update_leaf(leaf, leaf_node.clone())?;
@@ -331,7 +328,7 @@ impl<'a> Checker<'a> {
         for key_package in adds {
             self.check_key_package(key_package)?;
             let leaf_node = &key_package.leaf_node;
-            check_leaf_supports_extensions(leaf_node, &extensions, LeafIndex(0))?;
+            check_leaf_supports_extensions(leaf_node, &extensions)?;
             // §12.2: no client twice, no current member unless removed
             // (identical signature keys identify a client).
             if diff.find_signature_key(&leaf_node.signature_key).is_some() {
@@ -367,7 +364,7 @@ impl<'a> Checker<'a> {
             for leaf in 0..diff.size().leaf_count() {
                 let index = LeafIndex(leaf);
                 if let Some(node) = diff.leaf(index) {
-                    check_leaf_supports_extensions(node, &extensions, index)?;
+                    check_leaf_supports_extensions(node, &extensions)?;
                     if let Some(required) = &self.required {
                         check_required_capabilities(node, required, index)?;
                     }

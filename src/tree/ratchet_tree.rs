@@ -156,6 +156,22 @@ pub trait TreeView {
             .filter(|l| self.leaf(LeafIndex(*l)).is_some())
             .count()
     }
+
+    /// The node list as carried in a `ratchet_tree` extension: every node in
+    /// array order, without trailing blanks (RFC 9420 §12.4.3.3).
+    fn to_nodes(&self) -> Vec<Option<Node>> {
+        let mut nodes: Vec<Option<Node>> = (0..self.size().node_count())
+            .map(|i| match self.node(NodeIndex(i)) {
+                NodeRef::Blank => None,
+                NodeRef::Leaf(l) => Some(Node::leaf(l.clone())),
+                NodeRef::Parent(p) => Some(Node::parent(p.clone())),
+            })
+            .collect();
+        while nodes.last().is_some_and(Option::is_none) {
+            nodes.pop();
+        }
+        nodes
+    }
 }
 
 /// The public state of the ratchet tree, with every node's tree hash
@@ -294,20 +310,10 @@ impl RatchetTree {
         self.hashes.get(node.as_usize()).map(Vec::as_slice)
     }
 
-    /// The node list as carried in a `ratchet_tree` extension: every node in
-    /// array order, without trailing blanks (RFC 9420 §12.4.3.3).
+    /// The node list as carried in a `ratchet_tree` extension
+    /// ([`TreeView::to_nodes`], callable without the trait in scope).
     pub fn to_nodes(&self) -> Vec<Option<Node>> {
-        let mut nodes: Vec<Option<Node>> = (0..self.size.node_count())
-            .map(|i| match self.node(NodeIndex(i)) {
-                NodeRef::Blank => None,
-                NodeRef::Leaf(l) => Some(Node::Leaf(Box::new(l.clone()))),
-                NodeRef::Parent(p) => Some(Node::Parent(Box::new(p.clone()))),
-            })
-            .collect();
-        while nodes.last().is_some_and(Option::is_none) {
-            nodes.pop();
-        }
-        nodes
+        <Self as TreeView>::to_nodes(self)
     }
 
     /// The index of the last non-blank node, if any.
