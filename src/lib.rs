@@ -170,5 +170,15 @@ pub mod messages;
 pub mod secret_tree;
 pub mod tree;
 
-pub use crate::crypto::{CipherSuite, CryptoProvider, RustCryptoProvider};
+pub use crate::crypto::{CipherSuite, CryptoProvider, RustCryptoProvider, SuiteCrypto};
 pub use crate::error::{Error, Result};
+pub use crate::group::{
+    CommitEffects, CommitOptions, CreatedCommit, Group, GroupConfig, JoinOptions,
+    KeyPackageBundle, KeyPackageOptions, Processed, StagedCommit,
+};
+pub use crate::messages::{
+    Credential, CredentialType, Extension, ExtensionType, Extensions, KeyPackage, MlsMessage,
+    Proposal, WireFormat,
+};
+pub use crate::tree::validate::Timestamp;
+pub use crate::tree::{LeafIndex, LeafNode};
