@@ -20,7 +20,7 @@
 //! | [`secret_tree`] | §9 per-sender message keys |
 //! | [`framing`] | §6 PublicMessage and PrivateMessage protection |
 //! | [`messages`] | §10-§13 KeyPackage, proposals, Commit, Welcome, GroupInfo |
-//! | [`group`] | §10-§12 the [`Group`](group::Group) state machine: KeyPackages, create, proposals, commits, Welcome joins, message processing, saved state |
+//! | [`group`] | §10-§12 the [`Group`] state machine: KeyPackages, create, proposals, commits, Welcome joins, message processing, saved state |
 //!
 //! Most applications need only [`group`]; the lower layers are public for
 //! tests, tools and other state machines.
