@@ -48,11 +48,11 @@ use criterion::{
 use rfc9420::codec::Encode;
 use rfc9420::crypto::{CipherSuite, RustCryptoProvider, SuiteCrypto};
 use rfc9420::group::{
-    CommitOptions, Group, GroupConfig, JoinOptions, KeyPackageBundle, KeyPackageOptions, Processed,
+    CommitOptions, EpochParts, Group, GroupConfig, JoinOptions, KeyPackageBundle,
+    KeyPackageOptions, Processed,
 };
 use rfc9420::key_schedule::{EpochSecrets, GroupContext, interim_transcript_hash};
 use rfc9420::messages::{Add, Credential, Extensions, Proposal, ProtocolVersion, Remove};
-use rfc9420::tree::treekem::TreeKemPrivate;
 use rfc9420::tree::validate::Timestamp;
 use rfc9420::tree::{LeafIndex, RatchetTree};
 
@@ -100,32 +100,9 @@ fn no_path(proposals: Vec<Proposal>) -> CommitOptions {
     }
 }
 
-/// A member's state in a full fixture, kept to rebuild its `Group`.
-struct Parts {
-    context: GroupContext,
-    tree: RatchetTree,
-    private: TreeKemPrivate,
-    signer: rfc9420::crypto::SignaturePrivateKey,
-    secrets: EpochSecrets,
-    interim: Vec<u8>,
-    tag: Vec<u8>,
-}
-
-impl Parts {
-    fn group(&self) -> Group {
-        Group::from_fixture_parts(
-            RustCryptoProvider,
-            GroupConfig::default(),
-            self.context.clone(),
-            self.tree.clone(),
-            self.private.clone(),
-            self.signer.clone(),
-            self.secrets.clone(),
-            self.interim.clone(),
-            self.tag.clone(),
-        )
-        .unwrap()
-    }
+/// Rebuilds a member's `Group` from its fixture parts.
+fn group_from(parts: &EpochParts) -> Group {
+    Group::from_fixture_parts(RustCryptoProvider, GroupConfig::default(), parts.clone()).unwrap()
 }
 
 /// Two members of one group of `n`.
@@ -135,7 +112,7 @@ struct Pair {
     committer: Group,
     receiver: Group,
     /// The receiver's parts, for the full shape.
-    receiver_parts: Option<Parts>,
+    receiver_parts: Option<EpochParts>,
 }
 
 /// The blank shape of `n` members through the API. Prints the one-shot
@@ -215,18 +192,18 @@ fn full_pair(n: u32, rng: &mut TestRng) -> Pair {
     let secrets = EpochSecrets::for_new_group(&crypto, rng).unwrap();
     let tag = secrets.confirmation_tag(&crypto, &[]).unwrap();
     let interim = interim_transcript_hash(&crypto, &[], &tag).unwrap();
-    let parts = |leaf: LeafIndex| Parts {
+    let parts = |leaf: LeafIndex| EpochParts {
         context: context.clone(),
         tree: tree.clone(),
         private: f.private_state(leaf),
         signer: f.signers[leaf.0 as usize].clone(),
         secrets: secrets.clone(),
-        interim: interim.clone(),
-        tag: tag.clone(),
+        interim_transcript_hash: interim.clone(),
+        confirmation_tag: tag.clone(),
     };
-    let committer = parts(LeafIndex(0)).group();
+    let committer = group_from(&parts(LeafIndex(0)));
     let receiver_parts = parts(LeafIndex(n - 1));
-    let receiver = receiver_parts.group();
+    let receiver = group_from(&receiver_parts);
     Pair {
         shape: "full",
         n,
@@ -324,7 +301,7 @@ fn bench_pair(
             b.iter_custom(|iters| {
                 let mut total = Duration::ZERO;
                 for _ in 0..iters {
-                    let mut receiver = parts.group();
+                    let mut receiver = group_from(parts);
                     let start = Instant::now();
                     let Processed::Commit(staged) =
                         receiver.process_message(&commit, NOW_TS).unwrap()

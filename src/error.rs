@@ -7,7 +7,9 @@
 use crate::codec::{DecodeError, EncodeError};
 use crate::crypto::CryptoError;
 use crate::framing::FramingError;
-use crate::group::{GroupError, KeyPackageError, WelcomeError};
+use crate::group::{
+    CommitError, KeyPackageError, MessageError, ProposalError, StateError, WelcomeError,
+};
 use crate::key_schedule::KeyScheduleError;
 use crate::secret_tree::SecretTreeError;
 use crate::tree::TreeError;
@@ -46,9 +48,21 @@ pub enum Error {
     /// A Welcome could not be used to join (RFC 9420 §12.4.3.1).
     #[error("welcome: {0}")]
     Welcome(#[from] WelcomeError),
-    /// A message or operation broke a group rule (RFC 9420 §6, §12).
-    #[error("group: {0}")]
-    Group(#[from] GroupError),
+    /// A received message cannot be taken by the group, whatever its
+    /// content (RFC 9420 §6, §12.4.2).
+    #[error("message: {0}")]
+    Message(#[from] MessageError),
+    /// A proposal or a commit's proposal list broke a rule (RFC 9420
+    /// §12.1, §12.2, §13).
+    #[error("proposal: {0}")]
+    Proposal(#[from] ProposalError),
+    /// A commit broke a rule of RFC 9420 §12.4, or cannot be followed.
+    #[error("commit: {0}")]
+    Commit(#[from] CommitError),
+    /// The group's state does not allow the operation, or saved state
+    /// could not be restored.
+    #[error("state: {0}")]
+    State(#[from] StateError),
     /// An internal invariant did not hold. This is a bug in the crate, never
     /// the caller's fault; it is returned instead of panicking.
     #[error("internal error: {0}")]

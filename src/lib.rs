@@ -173,8 +173,8 @@ pub mod tree;
 pub use crate::crypto::{CipherSuite, CryptoProvider, RustCryptoProvider, SuiteCrypto};
 pub use crate::error::{Error, Result};
 pub use crate::group::{
-    CommitEffects, CommitOptions, CreatedCommit, Group, GroupConfig, JoinOptions,
-    KeyPackageBundle, KeyPackageOptions, Processed, StagedCommit,
+    CommitEffects, CommitOptions, CreatedCommit, Group, GroupConfig, JoinOptions, KeyPackageBundle,
+    KeyPackageOptions, Processed, StagedCommit,
 };
 pub use crate::messages::{
     Credential, CredentialType, Extension, ExtensionType, Extensions, KeyPackage, MlsMessage,

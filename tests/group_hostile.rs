@@ -21,7 +21,8 @@ mod vector_files;
 use harness::{Harness, NOW};
 use rfc9420::Error;
 use rfc9420::crypto::{CipherSuite, RustCryptoProvider};
-use rfc9420::group::{CommitOptions, Group, GroupConfig, GroupError, Processed, WireFormatPolicy};
+use rfc9420::framing::FramingError;
+use rfc9420::group::{CommitOptions, Group, GroupConfig, Processed, WireFormatPolicy};
 use rfc9420::messages::{Proposal, Remove};
 use rfc9420::tree::validate::Timestamp;
 
@@ -58,7 +59,7 @@ impl<'a> Receiver<'a> {
     fn new(group: &Group, config: &'a GroupConfig, now: Timestamp) -> Self {
         Self {
             config,
-            saved: group.to_bytes().unwrap(),
+            saved: group.to_bytes().unwrap().to_vec(),
             now,
             count: 0,
         }
@@ -81,7 +82,7 @@ impl<'a> Receiver<'a> {
             Expect::Exact(want) => assert_eq!(&err, want, "{what}"),
             Expect::SecretTree => assert!(matches!(err, Error::SecretTree(_)), "{what}: {err:?}"),
         }
-        assert_eq!(g.to_bytes().unwrap(), self.saved, "{what}: state changed");
+        assert_eq!(*g.to_bytes().unwrap(), self.saved, "{what}: state changed");
         if let Some(original) = original {
             if let Err(e) = g.process_message(original, self.now) {
                 panic!("{what}: original refused after the variant: {e:?}");
@@ -124,8 +125,12 @@ impl<'a> Receiver<'a> {
     }
 }
 
-fn group_err(e: GroupError) -> Error {
-    Error::Group(e)
+fn wrong_group() -> Error {
+    Error::Framing(FramingError::WrongGroup)
+}
+
+fn wrong_epoch(got: u64, current: u64) -> Error {
+    Error::Framing(FramingError::WrongEpoch { got, current })
 }
 
 /// Runs the harness scenario in `config`; returns the number of variants.
@@ -155,15 +160,12 @@ fn scenario(config: GroupConfig, seed: u64) -> usize {
         r.refuse(
             "foreign application",
             &foreign,
-            Expect::Exact(&group_err(GroupError::WrongGroup)),
+            Expect::Exact(&wrong_group()),
             Some(&app),
         );
         for (e, old) in &old_apps {
             if *e + 1 < epoch {
-                let want = group_err(GroupError::WrongEpoch {
-                    got: *e,
-                    current: epoch,
-                });
+                let want = wrong_epoch(*e, epoch);
                 r.refuse(
                     "application of a dropped epoch",
                     old,
@@ -192,11 +194,11 @@ fn scenario(config: GroupConfig, seed: u64) -> usize {
         r.refuse(
             "foreign proposal",
             &foreign,
-            Expect::Exact(&group_err(GroupError::WrongGroup)),
+            Expect::Exact(&wrong_group()),
             Some(&upd),
         );
         for (e, old) in &old_handshakes {
-            let want = group_err(GroupError::HandshakeFromPastEpoch(*e));
+            let want = wrong_epoch(*e, epoch);
             r.refuse(
                 "past-epoch handshake",
                 old,
@@ -244,7 +246,7 @@ fn scenario(config: GroupConfig, seed: u64) -> usize {
         let ghost_app = ghost.create_message(b"ghost", b"", &mut rng).unwrap();
         let fresh = h.group(0).create_message(b"fresh", b"", &mut rng).unwrap();
         let mut r = Receiver::new(h.group(1), &config, NOW);
-        let want = group_err(GroupError::HandshakeFromPastEpoch(epoch));
+        let want = wrong_epoch(epoch, epoch + 1);
         r.refuse(
             "removed member's proposal",
             &ghost_prop,
@@ -273,10 +275,7 @@ fn scenario(config: GroupConfig, seed: u64) -> usize {
         old_handshakes.push((epoch + 1, add_commit));
         let fresh = h.group(0).create_message(b"fresh", b"", &mut rng).unwrap();
         let mut r = Receiver::new(h.group(1), &config, NOW);
-        let want = group_err(GroupError::WrongEpoch {
-            got: epoch,
-            current: epoch + 2,
-        });
+        let want = wrong_epoch(epoch, epoch + 2);
         r.refuse(
             "removed member's application",
             &ghost_app,
@@ -341,7 +340,7 @@ fn passive(file: &str, max_epochs: usize, full: bool) -> usize {
                 &epoch.epoch_authenticator[..]
             );
             // The commit just merged, replayed: a past-epoch handshake.
-            let want = group_err(GroupError::HandshakeFromPastEpoch(group.epoch() - 1));
+            let want = wrong_epoch(group.epoch() - 1, group.epoch());
             let mut r = Receiver::new(&group, &config, now);
             r.refuse("replayed commit", &epoch.commit, Expect::Exact(&want), None);
             count += r.count;

@@ -67,8 +67,8 @@ pub enum DecodeError {
     },
     /// A value decoded but breaks a structural rule of its type (for
     /// example a fixed-size field of the wrong length).
-    #[error("invalid {0}")]
-    Invalid(&'static str),
+    #[error("invalid {0:?}")]
+    Invalid(InvalidField),
     /// A vector element consumed no bytes, which would loop forever.
     #[error("vector element of zero size")]
     ZeroSizedElement,
@@ -79,6 +79,58 @@ pub enum DecodeError {
         /// The offset of the first non-zero byte within the padding.
         offset: usize,
     },
+}
+
+/// The structural rule a decoded value broke ([`DecodeError::Invalid`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum InvalidField {
+    /// A vector length that does not fit in memory on this platform.
+    VectorLength,
+    /// A tree size that is not a full binary tree of at most 2^31 leaves.
+    TreeSize,
+    /// Saved TreeKEM keys: an own leaf index past the largest tree.
+    TreeKemOwnLeaf,
+    /// Saved TreeKEM keys: node indices not strictly ascending.
+    TreeKemKeyOrder,
+    /// Saved TreeKEM keys: a key for a node off the own leaf's direct path.
+    TreeKemKeyNode,
+    /// Saved TreeKEM keys: no key for the own leaf.
+    TreeKemLeafKey,
+    /// Saved TreeKEM keys: HPKE public keys of different or zero lengths.
+    HpkePublicKeyLength,
+    /// Saved TreeKEM keys: HPKE private keys of different or zero lengths.
+    HpkePrivateKeyLength,
+    /// Saved epoch secrets of different lengths, or empty, or too long.
+    EpochSecretLength,
+    /// A saved secret tree's node index outside the tree.
+    SecretTreeNodeIndex,
+    /// A saved secret tree's node indices not strictly ascending.
+    SecretTreeNodeOrder,
+    /// A saved secret tree's leaf index outside the tree.
+    SecretTreeLeafIndex,
+    /// A saved secret tree's leaf indices not strictly ascending.
+    SecretTreeLeafOrder,
+    /// A saved secret tree with two secrets on one root-to-leaf path.
+    SecretTreeOverlap,
+    /// A saved secret tree with a leaf under no stored secret.
+    SecretTreeGap,
+    /// Saved secret tree secrets of different or zero lengths.
+    SecretTreeSecretLength,
+    /// A saved ratchet keeping more skipped keys than its configuration.
+    RetainedKeyCount,
+    /// A saved ratchet's skipped-key generations not strictly ascending.
+    RetainedKeyOrder,
+    /// A saved ratchet's skipped key at or past its next generation.
+    RetainedKeyGeneration,
+    /// Saved ratchet keys of different or zero lengths.
+    RatchetKeyLength,
+    /// Saved ratchet nonces of different or zero lengths.
+    RatchetNonceLength,
+    /// A saved past epoch listing one leaf twice.
+    ChangedLeaves,
+    /// A saved group's active flag that is neither 0 nor 1.
+    ActiveFlag,
 }
 
 /// Why a value could not be encoded.

@@ -1,6 +1,6 @@
 //! A bounds-checked cursor over untrusted bytes.
 
-use super::DecodeError;
+use super::{DecodeError, InvalidField};
 
 /// A cursor over a byte slice. Every read checks the remaining length and
 /// returns [`DecodeError`] instead of panicking.
@@ -86,7 +86,7 @@ impl<'a> Reader<'a> {
         if value < min {
             return Err(DecodeError::NonMinimalVarint { value });
         }
-        usize::try_from(value).map_err(|_| DecodeError::Invalid("vector length"))
+        usize::try_from(value).map_err(|_| DecodeError::Invalid(InvalidField::VectorLength))
     }
 
     /// Reads a vector length header and returns a reader over exactly the

@@ -4,7 +4,7 @@
 use subtle::ConstantTimeEq;
 use zeroize::Zeroizing;
 
-use crate::codec::{Decode, DecodeError, Encode, EncodeError, Reader, encode_opaque};
+use crate::codec::{Decode, DecodeError, Encode, EncodeError, InvalidField, Reader, encode_opaque};
 
 /// Secret key material.
 ///
@@ -106,7 +106,7 @@ pub(crate) const MAX_STATE_SECRET_LEN: usize = 255;
 /// cipher suite, so values of one kind that differ in length are corrupt.
 #[derive(Debug)]
 pub(crate) struct UniformLength {
-    what: &'static str,
+    what: InvalidField,
     max: usize,
     len: Option<usize>,
 }
@@ -114,7 +114,7 @@ pub(crate) struct UniformLength {
 impl UniformLength {
     /// Lengths of `what`, which names the kind in
     /// [`DecodeError::Invalid`], from 1 to `max` bytes.
-    pub(crate) const fn new(what: &'static str, max: usize) -> Self {
+    pub(crate) const fn new(what: InvalidField, max: usize) -> Self {
         Self {
             what,
             max,
@@ -153,10 +153,11 @@ mod tests {
 
     #[test]
     fn uniform_length_rejects_empty_long_and_differing() {
-        let bad = Err(DecodeError::Invalid("x"));
-        assert_eq!(UniformLength::new("x", 4).check(0), bad);
-        assert_eq!(UniformLength::new("x", 4).check(5), bad);
-        let mut lengths = UniformLength::new("x", 4);
+        let x = InvalidField::EpochSecretLength;
+        let bad = Err(DecodeError::Invalid(x));
+        assert_eq!(UniformLength::new(x, 4).check(0), bad);
+        assert_eq!(UniformLength::new(x, 4).check(5), bad);
+        let mut lengths = UniformLength::new(x, 4);
         assert_eq!(lengths.check(3), Ok(()));
         assert_eq!(lengths.check(3), Ok(()));
         assert_eq!(lengths.check(2), bad);

@@ -2,6 +2,7 @@
 
 use super::kdf::labeled_content;
 use super::{CryptoError, SignaturePrivateKey, SignaturePublicKey, SuiteCrypto};
+use crate::error::Error;
 
 impl SuiteCrypto<'_> {
     /// `SignWithLabel(key, label, content)` (RFC 9420 §5.1.2): signs
@@ -34,7 +35,26 @@ impl SuiteCrypto<'_> {
         self.provider.verify(self.suite, key, &message, signature)
     }
 
-    /// Generates nothing: checks that `private` and `public` form a key pair.
+    /// [`verify_with_label`](Self::verify_with_label) with the crate's one
+    /// mapping of a failed signature: a signature that does not verify is
+    /// `invalid` (the caller's error naming what was signed); any other
+    /// failure, such as an unusable key, stays the [`CryptoError`].
+    pub fn verify_with_label_or(
+        &self,
+        key: &SignaturePublicKey,
+        label: &str,
+        content: &[u8],
+        signature: &[u8],
+        invalid: impl Into<Error>,
+    ) -> Result<(), Error> {
+        match self.verify_with_label(key, label, content, signature) {
+            Ok(()) => Ok(()),
+            Err(CryptoError::InvalidSignature) => Err(invalid.into()),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Checks that `private` and `public` form a key pair.
     pub fn signature_keys_match(
         &self,
         private: &SignaturePrivateKey,

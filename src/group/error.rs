@@ -1,40 +1,31 @@
-//! Why a group operation or a received message was refused.
+//! Why a group operation or a received message was refused, by what went
+//! wrong: the message ([`MessageError`]), a proposal or proposal list
+//! ([`ProposalError`]), a commit ([`CommitError`]), or the group's state
+//! ([`StateError`]). Each variant names its rule's section and carries the
+//! facts a caller needs.
 
 use crate::framing::{ContentType, SenderType};
-use crate::messages::{ExtensionType, ProposalType, WireFormat};
+use crate::messages::{
+    ExtensionType, PreSharedKeyId, ProposalRef, ProposalType, ProtocolVersion, ResumptionPskUsage,
+    WireFormat,
+};
 use crate::tree::LeafIndex;
 
-/// A group-level rule a message or an operation broke (RFC 9420 §6, §12).
-/// Each variant names the rule's section.
+/// A received message the group cannot take, whatever its content
+/// (RFC 9420 §6, §12.4.2).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
-pub enum GroupError {
+pub enum MessageError {
     /// The message's protocol version is not `mls10` (RFC 9420 §6).
-    #[error("protocol version {0:#06x} is not mls10")]
-    UnsupportedVersion(u16),
-    /// The message is of a wire format `process_message` does not take
-    /// (a Welcome, GroupInfo or KeyPackage).
-    #[error("wire format {0:?} is not a group message")]
-    NotAGroupMessage(WireFormat),
+    #[error("protocol version {0:?} is not mls10")]
+    UnsupportedVersion(ProtocolVersion),
+    /// The message is of a wire format this entry point does not take (for
+    /// example a Welcome given to `process_message`).
+    #[error("wire format {0:?} is not taken here")]
+    UnexpectedWireFormat(WireFormat),
     /// A handshake message in a wire format the policy refuses.
     #[error("handshake message as {0:?} refused by the wire format policy")]
     WireFormatRefused(WireFormat),
-    /// The message is for another group.
-    #[error("message for another group")]
-    WrongGroup,
-    /// The message's epoch is neither the current one nor, for application
-    /// messages, a kept past epoch (RFC 9420 §6.3, §14).
-    #[error("message from epoch {got}, group at epoch {current}")]
-    WrongEpoch {
-        /// The message's epoch.
-        got: u64,
-        /// The group's epoch.
-        current: u64,
-    },
-    /// A handshake message from a past epoch (RFC 9420 §12.4.2: commits and
-    /// proposals are processed only in their own epoch).
-    #[error("handshake message from past epoch {0}")]
-    HandshakeFromPastEpoch(u64),
     /// The sender's leaf is blank or outside the tree (RFC 9420 §6.1).
     #[error("sender leaf {0:?} is not a member")]
     SenderNotMember(LeafIndex),
@@ -42,83 +33,97 @@ pub enum GroupError {
     /// `external_senders` extension (RFC 9420 §12.1.8.1).
     #[error("external sender {0} is unknown")]
     UnknownExternalSender(u32),
-    /// A sender type this crate does not accept for this content yet.
-    #[error("{sender_type:?} sender with {content_type:?} content is not supported")]
+    /// A sender type this crate does not accept for this content.
+    #[error("{sender_type:?} sender with {content_type:?} content is not accepted")]
     UnsupportedSender {
         /// The sender's type.
         sender_type: SenderType,
         /// The content type.
         content_type: ContentType,
     },
-    /// A commit or proposal from this member itself arrived as a received
-    /// message; own commits are merged from the result of creating them.
-    #[error("message sent by this member")]
-    OwnMessage,
-    /// The member was removed; the group can no longer be used.
-    #[error("this member is no longer in the group")]
-    NotAMember,
+    /// A handshake message sent by this member itself came back.
+    #[error("{content_type:?} message sent by this member")]
+    OwnMessage {
+        /// The content type.
+        content_type: ContentType,
+    },
+}
+
+/// A proposal, or a commit's list of proposals, broke a rule of RFC 9420
+/// §12.1, §12.2 or §13.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ProposalError {
     /// A commit references a proposal that was not received in this epoch
     /// (RFC 9420 §12.4.2).
-    #[error("commit references an unknown proposal")]
-    UnknownProposalRef,
+    #[error("commit references unknown proposal {0:?}")]
+    UnknownProposalRef(ProposalRef),
     /// A proposal reference appears twice in one commit (RFC 9420 §12.4).
-    #[error("proposal referenced twice in one commit")]
-    DuplicateProposalRef,
+    #[error("proposal {0:?} referenced twice in one commit")]
+    DuplicateProposalRef(ProposalRef),
     /// An Update proposal from the committer itself (RFC 9420 §12.2).
-    #[error("commit holds an Update from the committer")]
-    CommitterUpdate,
+    #[error("commit holds an Update from its committer, leaf {0:?}")]
+    CommitterUpdate(LeafIndex),
     /// A Remove of the committer (RFC 9420 §12.2).
-    #[error("commit removes the committer")]
-    CommitterRemoved,
+    #[error("commit removes its committer, leaf {0:?}")]
+    CommitterRemoved(LeafIndex),
     /// Two Updates or Removes for one leaf (RFC 9420 §12.2).
     #[error("several Updates or Removes for leaf {0:?}")]
     ConflictingLeafChanges(LeafIndex),
     /// An Update proposal from a sender that is not a member (RFC 9420
     /// §12.1.2).
-    #[error("Update proposal from a non-member")]
-    UpdateFromNonMember,
+    #[error("Update proposal from a {0:?} sender")]
+    UpdateFromNonMember(SenderType),
     /// An Update proposal's leaf keeps the current encryption key
     /// (RFC 9420 §12.1.2).
     #[error("Update for leaf {0:?} keeps its encryption key")]
     UpdateKeepsEncryptionKey(LeafIndex),
-    /// A commit applies an Update of this member's leaf that this member
-    /// did not propose in this epoch (RFC 9420 §12.1.2).
-    #[error("commit applies an Update of this member's leaf it does not know")]
-    UnknownOwnUpdate,
     /// A Remove of a blank leaf or a leaf outside the tree (RFC 9420
     /// §12.1.3).
     #[error("Remove of leaf {0:?}, which is not a member")]
     RemoveNonMember(LeafIndex),
-    /// Two Adds of the same client, or an Add of a current member that is
-    /// not also removed (RFC 9420 §12.2: identical signature keys).
-    #[error("Add of a client already in the group or added twice")]
-    DuplicateAdd,
-    /// An Add whose KeyPackage's encryption key is already in the tree
-    /// (RFC 9420 §7.3: encryption keys are unique).
-    #[error("Add with an encryption key already in the tree")]
-    DuplicateEncryptionKey,
+    /// An Add of a client that is already a member (and not removed by the
+    /// same commit) or is added twice (RFC 9420 §12.2: identical signature
+    /// keys identify a client).
+    #[error("Add of a client already at leaf {existing:?}")]
+    DuplicateAdd {
+        /// The leaf that already holds the client's signature key.
+        existing: LeafIndex,
+    },
     /// Two PreSharedKey proposals for the same PreSharedKeyID (RFC 9420
     /// §12.2).
-    #[error("PSK proposed twice in one commit")]
-    DuplicatePsk,
-    /// A PSK proposal whose nonce is not `KDF.Nh` bytes (RFC 9420 §8.4).
-    #[error("PSK nonce of {0} bytes")]
-    InvalidPskNonce(usize),
+    #[error("PSK {0:?} proposed twice in one commit")]
+    DuplicatePsk(Box<PreSharedKeyId>),
+    /// A PSK whose nonce is not `KDF.Nh` bytes (RFC 9420 §8.4).
+    #[error("PSK nonce of {len} bytes, the suite needs {expected}")]
+    InvalidPskNonce {
+        /// The nonce's length.
+        len: usize,
+        /// `KDF.Nh`.
+        expected: usize,
+    },
     /// A resumption PSK proposal with a usage other than `application`
     /// (RFC 9420 §12.1.4).
-    #[error("resumption PSK proposal with usage other than application")]
-    InvalidPskUsage,
+    #[error("resumption PSK proposal with usage {0:?}")]
+    InvalidPskUsage(ResumptionPskUsage),
     /// A PSK the group does not hold (RFC 9420 §12.4.2: "Verify that all
-    /// PreSharedKey proposals in the proposals vector are available").
-    #[error("PSK not available")]
-    UnknownPsk,
+    /// PreSharedKey proposals in the proposals vector are available"), or,
+    /// for a resumption PSK, an epoch that is not kept.
+    #[error("PSK {0:?} not available")]
+    UnknownPsk(Box<PreSharedKeyId>),
     /// More than one GroupContextExtensions proposal (RFC 9420 §12.2).
     #[error("several GroupContextExtensions proposals")]
     MultipleGroupContextExtensions,
-    /// A GroupContextExtensions proposal with an extension type some member
-    /// does not support (RFC 9420 §12.1.7).
-    #[error("extension {0:?} not supported by every member")]
-    UnsupportedGroupExtension(ExtensionType),
+    /// A leaf does not support a non-default extension of the group
+    /// (RFC 9420 §12.1.7, §13.4: members support the group's extensions).
+    #[error("leaf {leaf:?} does not support group extension {extension_type:?}")]
+    UnsupportedGroupExtension {
+        /// The leaf; `None` for the leaf of a KeyPackage not yet in the
+        /// tree.
+        leaf: Option<LeafIndex>,
+        /// The extension.
+        extension_type: ExtensionType,
+    },
     /// Duplicate extension types in one extension list (RFC 9420 §13.4).
     #[error("extension {0:?} appears twice")]
     DuplicateExtension(ExtensionType),
@@ -126,58 +131,94 @@ pub enum GroupError {
     #[error("extension {0:?} is malformed")]
     MalformedExtension(ExtensionType),
     /// A ReInit proposal together with other proposals (RFC 9420 §12.2).
-    #[error("ReInit combined with other proposals")]
-    ReInitWithOthers,
+    #[error("ReInit combined with {others} other proposals")]
+    ReInitWithOthers {
+        /// How many other proposals the list holds.
+        others: usize,
+    },
     /// A ReInit proposal to an older protocol version (RFC 9420 §12.1.5).
-    #[error("ReInit to an older protocol version")]
-    ReInitDowngrade,
-    /// An ExternalInit proposal in a member's commit (RFC 9420 §12.2).
-    #[error("ExternalInit in a member commit")]
-    ExternalInitInMemberCommit,
-    /// A proposal type some member does not support (RFC 9420 §12.2).
-    #[error("proposal type {0:?} not supported by every member")]
-    UnsupportedProposalType(ProposalType),
-    /// A proposal of a type this member cannot send or receive by value or
-    /// reference in this position (RFC 9420 §12.1.8).
+    #[error("ReInit from {current:?} to older {proposed:?}")]
+    ReInitDowngrade {
+        /// The group's version.
+        current: ProtocolVersion,
+        /// The ReInit's version.
+        proposed: ProtocolVersion,
+    },
+    /// A proposal of a type this member cannot send or receive in this
+    /// position: an ExternalInit in a member's commit or by reference
+    /// (RFC 9420 §12.1.6, §12.2), or an Update through `propose` instead of
+    /// `propose_update`.
     #[error("proposal type {0:?} not allowed here")]
     ProposalNotAllowed(ProposalType),
+}
+
+/// A commit broke a rule of RFC 9420 §12.4, or cannot be followed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum CommitError {
     /// A commit without an UpdatePath whose proposals require one
     /// (RFC 9420 §12.4).
     #[error("commit lacks a required UpdatePath")]
     PathRequired,
     /// A commit's UpdatePath leaf keeps the committer's encryption key
     /// (RFC 9420 §12.4.2).
-    #[error("UpdatePath leaf keeps the committer's encryption key")]
-    PathKeepsEncryptionKey,
+    #[error("UpdatePath leaf of {0:?} keeps the committer's encryption key")]
+    PathKeepsEncryptionKey(LeafIndex),
     /// A commit message without its confirmation tag (RFC 9420 §6.1).
     #[error("commit without confirmation tag")]
     MissingConfirmationTag,
-    /// The GroupContext of a Welcome does not match the joiner's KeyPackage
-    /// (RFC 9420 §12.4.3.1: version and cipher suite).
-    #[error("the group's version or cipher suite differs from the KeyPackage's")]
-    JoinParametersMismatch,
-    /// No ratchet tree was given and the GroupInfo carries none (RFC 9420
-    /// §12.4.3.1).
-    #[error("no ratchet tree: pass one or use a Welcome that carries it")]
-    MissingRatchetTree,
-    /// The GroupContext's tree hash does not match the ratchet tree
-    /// (RFC 9420 §12.4.3.1).
-    #[error("ratchet tree does not match the GroupContext")]
-    TreeHashMismatch,
-    /// A member asked to add or remove itself, or to remove a leaf that is
-    /// not a member.
-    #[error("invalid operation for leaf {0:?}")]
-    InvalidTarget(LeafIndex),
-    /// A staged commit built for another epoch or group state.
-    #[error("staged commit does not belong to the group's current state")]
-    StaleStagedCommit,
-    /// Saved state in an unknown format version.
-    #[error("saved state of format version {0} is not supported")]
-    UnsupportedStateVersion(u16),
-    /// Saved state whose parts do not fit together.
-    #[error("saved state is inconsistent: {0}")]
-    InconsistentState(&'static str),
+    /// A commit applies an Update of this member's leaf that this member
+    /// did not propose in this epoch (RFC 9420 §12.1.2).
+    #[error("commit applies an Update of this member's leaf {0:?} it does not know")]
+    UnknownOwnUpdate(LeafIndex),
     /// An epoch counter at its maximum (RFC 9420 §8: epochs are uint64).
     #[error("epoch counter exhausted")]
     EpochExhausted,
+}
+
+/// The group's state does not allow the operation, or saved state could
+/// not be restored.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum StateError {
+    /// The member was removed, or the group was re-initialized
+    /// (RFC 9420 §11.2, §12.4.2): it can no longer be used to send or
+    /// receive.
+    #[error("this member can no longer use the group")]
+    Inactive,
+    /// A staged commit built for another epoch or state of the group.
+    #[error("staged commit for epoch {staged}, group at epoch {current}")]
+    StaleStagedCommit {
+        /// The epoch the commit was staged on.
+        staged: u64,
+        /// The group's epoch.
+        current: u64,
+    },
+    /// Bytes that do not start like saved group state.
+    #[error("not saved group state")]
+    NotASavedGroup,
+    /// Saved state in an unknown format version.
+    #[error("saved state of format version {0} is not supported")]
+    UnsupportedVersion(u16),
+    /// The saved tree does not hash to the saved GroupContext's tree hash.
+    #[error("saved tree does not match the saved GroupContext")]
+    TreeHashMismatch,
+    /// The saved private keys do not match the saved tree.
+    #[error("saved private keys do not match the saved tree")]
+    PrivateKeysMismatch,
+    /// The saved secret tree is not of the saved tree's size.
+    #[error("saved secret tree of {secret_tree} leaves, tree of {tree}")]
+    SecretTreeSize {
+        /// The secret tree's leaf count.
+        secret_tree: u32,
+        /// The ratchet tree's leaf count.
+        tree: u32,
+    },
+    /// A saved past epoch of another group, not older than the current
+    /// epoch, or out of order.
+    #[error("saved past epoch {epoch} is out of place")]
+    PastEpochOutOfOrder {
+        /// The past epoch's number.
+        epoch: u64,
+    },
 }

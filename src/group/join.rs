@@ -1,22 +1,25 @@
 //! Joining a group from a Welcome message (RFC 9420 §12.4.3.1).
 
-use super::error::GroupError;
+use super::error::{MessageError, ProposalError};
 use super::key_package::KeyPackageBundle;
-use super::proposals::{
+use super::psk::PskStore;
+use super::state::{EpochParts, GroupState};
+use super::validate::{
     check_extensions_wellformed, check_leaf_supports_extensions, required_capabilities,
 };
-use super::psk::PskStore;
 use super::welcome::{
-    decrypt_group_info, decrypt_group_secrets, find_own_leaf, joiner_private_state,
+    WelcomeError, decrypt_group_info, decrypt_group_secrets, find_own_leaf, joiner_private_state,
     verify_group_info_in_tree,
 };
-use super::{Group, GroupConfig, GroupState};
+use super::{Group, GroupConfig};
 use crate::codec::{Encode, decode_exact};
 use crate::crypto::{CryptoProvider, Secret, SuiteCrypto};
 use crate::error::Error;
-use crate::key_schedule::interim_transcript_hash;
-use crate::key_schedule::{JoinerSecret, psk_secret, zero_psk_secret};
-use crate::messages::{MlsMessage, MlsMessageBody, ProtocolVersion, PskKind, RatchetTreeExtension};
+use crate::key_schedule::{GroupContext, JoinerSecret, interim_transcript_hash, psk_secret};
+use crate::messages::{
+    ExtensionType, GroupInfo, KeyPackage, MlsMessage, MlsMessageBody, PreSharedKeyId,
+    ProtocolVersion, PskKind, RatchetTreeExtension, Welcome,
+};
 use crate::tree::validate::{LeafContext, Timestamp, validate_tree};
 use crate::tree::{Node, RatchetTree};
 
@@ -50,7 +53,7 @@ impl<P: CryptoProvider> Group<P> {
     /// to:
     ///
     /// 1. decrypts the GroupSecrets for the KeyPackage and the PSKs they
-    ///    name ([`GroupError::UnknownPsk`] if one is missing);
+    ///    name ([`ProposalError::UnknownPsk`] if one is missing);
     /// 2. decrypts the GroupInfo, checks the group's version and cipher
     ///    suite against the KeyPackage;
     /// 3. takes the ratchet tree from the GroupInfo or `options`, checks
@@ -67,54 +70,19 @@ impl<P: CryptoProvider> Group<P> {
         options: JoinOptions,
         now: Timestamp,
     ) -> Result<Self, Error> {
-        let message: MlsMessage = decode_exact(welcome)?;
-        if message.version != ProtocolVersion::MLS10 {
-            return Err(GroupError::UnsupportedVersion(message.version.0).into());
-        }
-        let welcome = match message.body {
-            MlsMessageBody::Welcome(w) => w,
-            other => return Err(GroupError::NotAGroupMessage(other.wire_format()).into()),
-        };
+        let welcome = open_welcome(welcome)?;
         let key_package = own.key_package();
         let crypto = SuiteCrypto::new(&provider, key_package.cipher_suite)?;
         let group_secrets =
             decrypt_group_secrets(&crypto, &welcome, key_package, own.init_private_key())?;
-
-        let psk = if group_secrets.psks.is_empty() {
-            zero_psk_secret(&crypto)
-        } else {
-            let mut resolved: Vec<(&crate::messages::PreSharedKeyId, &Secret)> = Vec::new();
-            for id in &group_secrets.psks {
-                let secret = match &id.psk {
-                    PskKind::External { psk_id } => options.psks.get(psk_id),
-                    PskKind::Resumption { .. } => None,
-                }
-                .ok_or(GroupError::UnknownPsk)?;
-                resolved.push((id, secret));
-            }
-            psk_secret(&crypto, resolved)?
-        };
+        let psk = joiner_psk_secret(&crypto, &group_secrets.psks, &options.psks)?;
         let joiner = JoinerSecret::from_secret(&crypto, group_secrets.joiner_secret.clone())?;
         let welcome_secret = joiner.welcome_secret(&crypto, &psk)?;
         let group_info = decrypt_group_info(&crypto, &welcome, &welcome_secret)?;
         let context = group_info.group_context.clone();
-        if context.version != ProtocolVersion::MLS10
-            || context.version != key_package.version
-            || context.cipher_suite != key_package.cipher_suite
-        {
-            return Err(GroupError::JoinParametersMismatch.into());
-        }
-        check_extensions_wellformed(&context.extensions)?;
+        check_group_parameters(&context, key_package)?;
 
-        let nodes = match group_info
-            .extensions
-            .get::<RatchetTreeExtension>()
-            .map_err(|_| {
-                GroupError::MalformedExtension(crate::messages::ExtensionType::RATCHET_TREE)
-            })? {
-            Some(tree) => tree.0,
-            None => options.ratchet_tree.ok_or(GroupError::MissingRatchetTree)?,
-        };
+        let nodes = ratchet_tree_from(&group_info, options.ratchet_tree)?;
         let tree = RatchetTree::from_nodes_with_max(&crypto, nodes, config.max_tree_leaves)?;
         verify_group_info_in_tree(&crypto, &group_info, &tree)?;
         let required = required_capabilities(&context.extensions)?;
@@ -128,7 +96,11 @@ impl<P: CryptoProvider> Group<P> {
         validate_tree(&crypto, &tree, &context.tree_hash, &ctx)?;
         let own_leaf = find_own_leaf(&tree, &key_package.leaf_node)?;
         // §12.4.3: the joiner supports the group's extensions.
-        check_leaf_supports_extensions(&key_package.leaf_node, &context.extensions)?;
+        check_leaf_supports_extensions(
+            Some(own_leaf),
+            &key_package.leaf_node,
+            &context.extensions,
+        )?;
         let private = joiner_private_state(
             &crypto,
             &tree,
@@ -149,21 +121,89 @@ impl<P: CryptoProvider> Group<P> {
             &context.confirmed_transcript_hash,
             &group_info.confirmation_tag,
         )?;
-        let mut state = GroupState::new_epoch(
+        let parts = EpochParts {
             context,
             tree,
             private,
-            own.signature_private_key().clone(),
+            signer: own.signature_private_key().clone(),
             secrets,
-            interim,
-            group_info.confirmation_tag,
-            &config,
-        );
-        state.psks = options.psks;
+            interim_transcript_hash: interim,
+            confirmation_tag: group_info.confirmation_tag,
+        };
+        let state = GroupState::initial(parts, options.psks, &config);
         Ok(Self {
             provider,
             config,
             state,
         })
+    }
+}
+
+/// Decodes an MLSMessage that must carry a Welcome of MLS 1.0.
+fn open_welcome(bytes: &[u8]) -> Result<Welcome, Error> {
+    let message: MlsMessage = decode_exact(bytes)?;
+    if message.version != ProtocolVersion::MLS10 {
+        return Err(MessageError::UnsupportedVersion(message.version).into());
+    }
+    match message.body {
+        MlsMessageBody::Welcome(w) => Ok(w),
+        other => Err(MessageError::UnexpectedWireFormat(other.wire_format()).into()),
+    }
+}
+
+/// The PSK secret of the PSKs a Welcome names (RFC 9420 §8.4,
+/// §12.4.3.1), from the external PSKs the joiner holds.
+fn joiner_psk_secret(
+    crypto: &SuiteCrypto<'_>,
+    ids: &[PreSharedKeyId],
+    psks: &PskStore,
+) -> Result<Secret, Error> {
+    let resolved = ids
+        .iter()
+        .map(|id| {
+            match &id.psk {
+                PskKind::External { psk_id } => psks.get(psk_id),
+                PskKind::Resumption { .. } => None,
+            }
+            .map(|secret| (id, secret))
+            .ok_or_else(|| ProposalError::UnknownPsk(Box::new(id.clone())).into())
+        })
+        .collect::<Result<Vec<_>, Error>>()?;
+    psk_secret(crypto, resolved)
+}
+
+/// The group's version and suite are the KeyPackage's, and the version is
+/// MLS 1.0 (RFC 9420 §12.4.3.1); its extensions are well formed.
+fn check_group_parameters(context: &GroupContext, key_package: &KeyPackage) -> Result<(), Error> {
+    if context.version != ProtocolVersion::MLS10 || context.version != key_package.version {
+        return Err(WelcomeError::VersionMismatch {
+            group: context.version,
+            key_package: key_package.version,
+        }
+        .into());
+    }
+    if context.cipher_suite != key_package.cipher_suite {
+        return Err(WelcomeError::CipherSuiteMismatch {
+            welcome: context.cipher_suite,
+            key_package: key_package.cipher_suite,
+        }
+        .into());
+    }
+    check_extensions_wellformed(&context.extensions)
+}
+
+/// The ratchet tree from the GroupInfo's `ratchet_tree` extension, or the
+/// one delivered out of band (RFC 9420 §12.4.3.3).
+fn ratchet_tree_from(
+    group_info: &GroupInfo,
+    out_of_band: Option<Vec<Option<Node>>>,
+) -> Result<Vec<Option<Node>>, Error> {
+    match group_info
+        .extensions
+        .get::<RatchetTreeExtension>()
+        .map_err(|_| ProposalError::MalformedExtension(ExtensionType::RATCHET_TREE))?
+    {
+        Some(tree) => Ok(tree.0),
+        None => out_of_band.ok_or_else(|| WelcomeError::MissingRatchetTree.into()),
     }
 }

@@ -27,8 +27,6 @@ use crate::tree::{Capabilities, LeafIndex, LeafNode, LeafNodeSource, Lifetime};
 
 /// The label of the KeyPackage signature (RFC 9420 §10).
 const KEY_PACKAGE_LABEL: &str = "KeyPackageTBS";
-/// The label of the LeafNode signature (RFC 9420 §7.2).
-const LEAF_NODE_LABEL: &str = "LeafNodeTBS";
 /// The leaf index [`validate_leaf_node`] is given for a KeyPackage's leaf:
 /// a `key_package` leaf is signed without a group or a position (RFC 9420
 /// §7.2), so the index only labels the [`TreeError`](crate::tree::TreeError)
@@ -294,8 +292,7 @@ impl KeyPackageBundle {
             signature: Vec::new(),
         };
         // A key_package leaf signs no group and no position (§7.2).
-        let leaf_tbs = leaf_node.tbs_bytes(&[], KEY_PACKAGE_LEAF)?;
-        leaf_node.signature = crypto.sign_with_label(signer, LEAF_NODE_LABEL, &leaf_tbs)?;
+        leaf_node.sign(crypto, signer, &[], KEY_PACKAGE_LEAF)?;
 
         let mut key_package = KeyPackage {
             version: ProtocolVersion::MLS10,

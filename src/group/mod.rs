@@ -23,6 +23,7 @@
 
 mod commit;
 mod config;
+mod epoch;
 mod error;
 mod join;
 pub mod key_package;
@@ -32,83 +33,40 @@ mod proposals;
 mod psk;
 mod staged;
 mod state;
+mod validate;
 pub mod welcome;
-
-use std::collections::VecDeque;
 
 use rand_core::CryptoRng;
 
 pub use commit::{CommitOptions, CreatedCommit};
 pub use config::{AcceptAllCredentials, GroupConfig, HandshakeFormat, WireFormatPolicy};
-pub use error::GroupError;
+pub use error::{CommitError, MessageError, ProposalError, StateError};
 pub use join::JoinOptions;
 pub use key_package::{KeyPackageBundle, KeyPackageError, KeyPackageOptions, validate_key_package};
 pub use process::{ApplicationMessage, Processed, ReceivedProposal};
 pub use psk::PskStore;
 pub use staged::{CommitEffects, StagedCommit};
+pub use state::EpochParts;
 pub use welcome::WelcomeError;
 
 use crate::RustCryptoProvider;
 use crate::codec::Encode;
-use crate::crypto::{
-    CipherSuite, CryptoProvider, HpkePrivateKey, HpkePublicKey, Secret, SignaturePrivateKey,
-    SuiteCrypto,
-};
+use crate::crypto::{CipherSuite, CryptoProvider, Secret, SuiteCrypto};
 use crate::error::Error;
 use crate::framing::{
-    AuthenticatedContent, FramedContent, FramedContentBody, PrivateMessage, PublicMessage, Sender,
+    AuthenticatedContent, FramedContent, FramedContentBody, PublicMessage, Sender,
 };
 use crate::key_schedule::{EpochSecrets, GroupContext, TranscriptHashes};
 use crate::messages::{
-    Extensions, MlsMessage, MlsMessageBody, Proposal, ProposalRef, ProtocolVersion, WireFormat,
+    Extensions, MlsMessage, MlsMessageBody, Proposal, ProposalRef, ProposalType, ProtocolVersion,
+    Update, WireFormat,
 };
-use crate::secret_tree::SecretTree;
 use crate::tree::treekem::TreeKemPrivate;
 use crate::tree::validate::{LeafContext, LeafRole, Timestamp, validate_leaf_node};
 use crate::tree::{LeafIndex, LeafNode, LeafNodeSource, RatchetTree, TreeView};
 
-use past::PastEpoch;
-
-/// A proposal received (or sent) by reference in the current epoch, kept
-/// until the next commit (RFC 9420 §12.1, §12.4).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct PendingProposal {
-    /// `ProposalRef` of the AuthenticatedContent that carried it (§5.2).
-    pub(crate) reference: ProposalRef,
-    /// The proposal.
-    pub(crate) proposal: Proposal,
-    /// Who sent it.
-    pub(crate) sender: Sender,
-}
-
-/// Everything a member holds about a group in one epoch. Cloning it is
-/// O(n) in the tree; nothing in the processing paths does.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct GroupState {
-    pub(crate) context: GroupContext,
-    pub(crate) tree: RatchetTree,
-    pub(crate) private: TreeKemPrivate,
-    pub(crate) signer: SignaturePrivateKey,
-    /// The epoch's secrets; `encryption_secret` is overwritten with zeros once the secret
-    /// tree is built from it (§9.2).
-    pub(crate) secrets: EpochSecrets,
-    pub(crate) secret_tree: SecretTree,
-    pub(crate) interim_transcript_hash: Vec<u8>,
-    /// The confirmation tag of the commit that started the epoch (for
-    /// GroupInfo, §12.4.3).
-    pub(crate) confirmation_tag: Vec<u8>,
-    pub(crate) proposals: Vec<PendingProposal>,
-    /// Oldest first.
-    pub(crate) past_epochs: VecDeque<PastEpoch>,
-    /// `(epoch, resumption_psk)` of past epochs, oldest first (§8.6).
-    pub(crate) resumption_psks: VecDeque<(u64, Secret)>,
-    pub(crate) psks: PskStore,
-    /// Private keys of the leaves this member proposed in Update
-    /// proposals this epoch, by public key (RFC 9420 §12.1.2).
-    pub(crate) pending_update_keys: Vec<(HpkePublicKey, HpkePrivateKey)>,
-    /// Whether this member is still in the group.
-    pub(crate) active: bool,
-}
+use state::{GroupState, PendingProposal};
+use validate::{ProposalValidator, check_extensions_wellformed, check_leaf_supports_extensions};
 
 /// One member's view of one group (RFC 9420 §8, §12).
 ///
@@ -122,12 +80,13 @@ pub struct Group<P: CryptoProvider = RustCryptoProvider> {
 
 impl<P: CryptoProvider> core::fmt::Debug for Group<P> {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        let context = self.state.context();
         f.debug_struct("Group")
-            .field("group_id", &self.state.context.group_id)
-            .field("epoch", &self.state.context.epoch)
-            .field("cipher_suite", &self.state.context.cipher_suite)
-            .field("own_leaf", &self.state.private.own_leaf())
-            .field("members", &self.state.tree.member_count())
+            .field("group_id", &context.group_id)
+            .field("epoch", &context.epoch)
+            .field("cipher_suite", &context.cipher_suite)
+            .field("own_leaf", &self.state.own_leaf())
+            .field("members", &self.state.tree().member_count())
             .finish_non_exhaustive()
     }
 }
@@ -160,11 +119,10 @@ impl<P: CryptoProvider> Group<P> {
         let suite = key_package.cipher_suite;
         let crypto = SuiteCrypto::new(&provider, suite)?;
         let leaf_node = key_package.leaf_node.clone();
-        // The creator's own leaf must satisfy the group's requirements
-        // (RFC 9420 §11: "the creator MUST verify that its own leaf node
-        // supports the group's required capabilities").
-        let required = proposals::required_capabilities(&extensions)?;
-        proposals::check_extensions_wellformed(&extensions)?;
+        // RFC 9420 §11: "the creator MUST verify that its own leaf node
+        // supports the group's required capabilities" (and extensions).
+        check_extensions_wellformed(&extensions)?;
+        let required = validate::required_capabilities(&extensions)?;
         let ctx = LeafContext {
             group_id: &group_id,
             required_capabilities: required.as_ref(),
@@ -179,7 +137,7 @@ impl<P: CryptoProvider> Group<P> {
             LeafRole::KeyPackage,
             &ctx,
         )?;
-        proposals::check_leaf_supports_extensions(&leaf_node, &extensions)?;
+        check_leaf_supports_extensions(Some(LeafIndex(0)), &leaf_node, &extensions)?;
 
         let tree = RatchetTree::new(&crypto, leaf_node.clone())?;
         let private = TreeKemPrivate::new(
@@ -199,16 +157,16 @@ impl<P: CryptoProvider> Group<P> {
         let secrets = EpochSecrets::for_new_group(&crypto, rng)?;
         let confirmation_tag = secrets.confirmation_tag(&crypto, &[])?;
         let transcript = TranscriptHashes::new(&crypto, &[], &confirmation_tag)?;
-        let state = GroupState::new_epoch(
+        let parts = EpochParts {
             context,
             tree,
             private,
-            own.signature_private_key().clone(),
+            signer: own.signature_private_key().clone(),
             secrets,
-            transcript.interim,
+            interim_transcript_hash: transcript.interim,
             confirmation_tag,
-            &config,
-        );
+        };
+        let state = GroupState::initial(parts, PskStore::new(), &config);
         Ok(Self {
             provider,
             config,
@@ -220,54 +178,54 @@ impl<P: CryptoProvider> Group<P> {
     pub(crate) fn crypto(&self) -> Result<SuiteCrypto<'_>, Error> {
         Ok(SuiteCrypto::new(
             &self.provider,
-            self.state.context.cipher_suite,
+            self.state.context().cipher_suite,
         )?)
     }
 
     /// The group's ID.
     pub fn group_id(&self) -> &[u8] {
-        &self.state.context.group_id
+        &self.state.context().group_id
     }
 
     /// The current epoch.
     pub fn epoch(&self) -> u64 {
-        self.state.context.epoch
+        self.state.context().epoch
     }
 
     /// The group's cipher suite.
     pub fn cipher_suite(&self) -> CipherSuite {
-        self.state.context.cipher_suite
+        self.state.context().cipher_suite
     }
 
     /// The GroupContext of the current epoch (RFC 9420 §8.1).
     pub fn context(&self) -> &GroupContext {
-        &self.state.context
+        self.state.context()
     }
 
     /// The GroupContext extensions (RFC 9420 §13).
     pub fn extensions(&self) -> &Extensions {
-        &self.state.context.extensions
+        &self.state.context().extensions
     }
 
     /// The ratchet tree of the current epoch (RFC 9420 §7).
     pub fn tree(&self) -> &RatchetTree {
-        &self.state.tree
+        self.state.tree()
     }
 
     /// This member's leaf.
     pub fn own_leaf(&self) -> LeafIndex {
-        self.state.private.own_leaf()
+        self.state.own_leaf()
     }
 
     /// This member's leaf node.
     pub fn own_leaf_node(&self) -> Option<&LeafNode> {
-        self.state.tree.leaf(self.own_leaf())
+        self.state.tree().leaf(self.own_leaf())
     }
 
     /// The members, in leaf order.
     pub fn members(&self) -> impl Iterator<Item = Member<'_>> {
         self.state
-            .tree
+            .tree()
             .members()
             .map(|(leaf, leaf_node)| Member { leaf, leaf_node })
     }
@@ -275,15 +233,15 @@ impl<P: CryptoProvider> Group<P> {
     /// The member at `leaf`, if that leaf is not blank.
     pub fn member(&self, leaf: LeafIndex) -> Option<Member<'_>> {
         self.state
-            .tree
+            .tree()
             .leaf(leaf)
             .map(|leaf_node| Member { leaf, leaf_node })
     }
 
-    /// Whether this member is still in the group: false once a commit
-    /// removing it was merged (RFC 9420 §12.4.2).
+    /// Whether this member can still use the group: false once a commit
+    /// removing it, or a ReInit, was merged (RFC 9420 §11.2, §12.4.2).
     pub fn is_active(&self) -> bool {
-        self.state.active
+        self.state.is_active()
     }
 
     /// The caller's policies.
@@ -291,19 +249,19 @@ impl<P: CryptoProvider> Group<P> {
         &self.config
     }
 
-    /// Replaces the caller's policies; the group state is unchanged.
+    /// Replaces the caller's policies. The state is kept, except that past
+    /// epochs and resumption PSKs beyond the new `max_past_epochs` and
+    /// `max_resumption_psks` are deleted at once (oldest first), with the
+    /// message keys of those epochs.
     pub fn set_config(&mut self, config: GroupConfig) {
         self.config = config;
-        let keep = self.config.max_past_epochs;
-        while self.state.past_epochs.len() > keep {
-            self.state.past_epochs.pop_front();
-        }
+        self.state.trim_history(&self.config);
     }
 
     /// The epoch authenticator (RFC 9420 §8.7): equal for every member
     /// that shares this epoch's view of the group.
     pub fn epoch_authenticator(&self) -> &Secret {
-        &self.state.secrets.epoch_authenticator
+        &self.state.secrets().epoch_authenticator
     }
 
     /// `MLS-Exporter(label, context, length)` of the current epoch
@@ -315,43 +273,74 @@ impl<P: CryptoProvider> Group<P> {
         length: usize,
     ) -> Result<Secret, Error> {
         let crypto = self.crypto()?;
-        self.state.secrets.export(&crypto, label, context, length)
+        self.state.secrets().export(&crypto, label, context, length)
     }
 
     /// The confirmation tag of the commit that started this epoch.
     pub fn confirmation_tag(&self) -> &[u8] {
-        &self.state.confirmation_tag
+        self.state.confirmation_tag()
     }
 
     /// The external PSKs this member holds (RFC 9420 §8.4).
     pub fn psks(&self) -> &PskStore {
-        &self.state.psks
+        self.state.psks()
     }
 
     /// The external PSKs, to add or remove keys.
     pub fn psks_mut(&mut self) -> &mut PskStore {
-        &mut self.state.psks
+        self.state.psks_mut()
     }
 
     /// The proposals received or sent by reference in this epoch, in
     /// arrival order, with their references and senders.
     pub fn pending_proposals(&self) -> impl Iterator<Item = (&ProposalRef, &Proposal, Sender)> {
         self.state
-            .proposals
+            .proposals()
             .iter()
             .map(|p| (&p.reference, &p.proposal, p.sender))
     }
 
-    /// Forgets the proposals received by reference in this epoch.
+    /// Forgets the proposals received or sent by reference in this epoch,
+    /// for example when the application decides not to commit them. The
+    /// private keys of this member's own proposed Updates are kept until
+    /// the epoch ends, so a commit by another member that includes one of
+    /// them can still be followed.
     pub fn clear_pending_proposals(&mut self) {
-        self.state.proposals.clear();
+        self.state.clear_proposals();
+    }
+
+    /// The whole group state as bytes, in a versioned format (see
+    /// `group::state`'s saved format). The bytes contain every secret of
+    /// this member: keep them as safe as its keys. The buffer is wiped when
+    /// dropped.
+    pub fn to_bytes(&self) -> Result<zeroize::Zeroizing<Vec<u8>>, Error> {
+        let mut out = zeroize::Zeroizing::new(Vec::new());
+        self.state.encode_saved(&mut out)?;
+        Ok(out)
+    }
+
+    /// Restores a group saved by [`to_bytes`](Self::to_bytes), with the
+    /// caller's provider and policies (which are not part of the state).
+    /// The saved tree must fit `config.max_tree_leaves`.
+    ///
+    /// Fails with a [`StateError`] for another format version or parts
+    /// that do not fit together, a decoding error for malformed bytes, and
+    /// [`TreeError::TooManyNodes`](crate::tree::TreeError::TooManyNodes)
+    /// for a tree over the limit. It never panics.
+    pub fn from_bytes(provider: P, config: GroupConfig, bytes: &[u8]) -> Result<Self, Error> {
+        let state = GroupState::decode_saved(&provider, &config, bytes)?;
+        Ok(Self {
+            provider,
+            config,
+            state,
+        })
     }
 
     fn ensure_active(&self) -> Result<(), Error> {
-        if self.state.active {
+        if self.state.is_active() {
             Ok(())
         } else {
-            Err(GroupError::NotAMember.into())
+            Err(StateError::Inactive.into())
         }
     }
 
@@ -383,20 +372,21 @@ impl<P: CryptoProvider> Group<P> {
         rng: &mut (impl CryptoRng + ?Sized),
     ) -> Result<(Vec<u8>, AuthenticatedContent), Error> {
         self.ensure_active()?;
+        let context = self.state.context();
         let content = FramedContent {
-            group_id: self.state.context.group_id.clone(),
-            epoch: self.state.context.epoch,
+            group_id: context.group_id.clone(),
+            epoch: context.epoch,
             sender: Sender::Member(self.own_leaf()),
             authenticated_data: authenticated_data.to_vec(),
             content: body,
         };
-        let crypto = SuiteCrypto::new(&self.provider, self.state.context.cipher_suite)?;
+        let crypto = SuiteCrypto::new(&self.provider, context.cipher_suite)?;
         let signed = AuthenticatedContent::sign(
             &crypto,
-            &self.state.signer,
+            self.state.signer(),
             wire_format,
             content,
-            Some(&self.state.context),
+            Some(context),
         )?;
         let bytes = self.protect_signed(signed.clone(), rng)?;
         Ok((bytes, signed))
@@ -411,22 +401,20 @@ impl<P: CryptoProvider> Group<P> {
         signed: AuthenticatedContent,
         rng: &mut (impl CryptoRng + ?Sized),
     ) -> Result<Vec<u8>, Error> {
-        let crypto = SuiteCrypto::new(&self.provider, self.state.context.cipher_suite)?;
+        let crypto = SuiteCrypto::new(&self.provider, self.state.context().cipher_suite)?;
         let body = if signed.wire_format == WireFormat::PRIVATE_MESSAGE {
-            MlsMessageBody::PrivateMessage(PrivateMessage::protect(
+            MlsMessageBody::PrivateMessage(self.state.encrypt(
                 &crypto,
                 &signed,
-                &mut self.state.secret_tree,
-                &self.state.secrets.sender_data_secret,
-                self.config.padding,
+                &self.config,
                 rng,
             )?)
         } else {
             MlsMessageBody::PublicMessage(PublicMessage::protect_member(
                 &crypto,
                 signed,
-                &self.state.context,
-                &self.state.secrets.membership_key,
+                self.state.context(),
+                &self.state.secrets().membership_key,
             )?)
         };
         Ok(MlsMessage::new(body).to_bytes()?)
@@ -449,9 +437,7 @@ impl<P: CryptoProvider> Group<P> {
         rng: &mut (impl CryptoRng + ?Sized),
     ) -> Result<(Vec<u8>, ProposalRef), Error> {
         if matches!(proposal, Proposal::Update(_)) {
-            return Err(
-                GroupError::ProposalNotAllowed(crate::messages::ProposalType::UPDATE).into(),
-            );
+            return Err(ProposalError::ProposalNotAllowed(ProposalType::UPDATE).into());
         }
         self.propose_checked(proposal, authenticated_data, now, rng)
     }
@@ -468,8 +454,8 @@ impl<P: CryptoProvider> Group<P> {
         let sender = Sender::Member(self.own_leaf());
         {
             let crypto = self.crypto()?;
-            let checker = proposals::Checker::new(&crypto, &self.state, &self.config, now)?;
-            checker.check_single(&proposal, sender)?;
+            let validator = ProposalValidator::new(&crypto, &self.state, &self.config, now)?;
+            validator.check_proposal(&proposal, sender)?;
         }
         let wire_format = self.config.wire_format.outgoing.wire_format();
         let (bytes, signed) = self.send_content(
@@ -480,7 +466,7 @@ impl<P: CryptoProvider> Group<P> {
         )?;
         let crypto = self.crypto()?;
         let reference = ProposalRef(crypto.proposal_ref(&signed.to_bytes()?)?);
-        self.state.proposals.push(PendingProposal {
+        self.state.store_proposal(PendingProposal {
             reference: reference.clone(),
             proposal,
             sender,
@@ -505,56 +491,23 @@ impl<P: CryptoProvider> Group<P> {
         let crypto = self.crypto()?;
         let mut leaf_node = self
             .state
-            .tree
+            .tree()
             .leaf(own)
-            .ok_or(GroupError::NotAMember)?
+            .ok_or(StateError::Inactive)?
             .clone();
         let (private, public) = crypto.generate_hpke_key_pair(rng)?;
         leaf_node.encryption_key = public.clone();
         leaf_node.leaf_node_source = LeafNodeSource::Update;
-        let tbs = leaf_node.tbs_bytes(&self.state.context.group_id, own)?;
-        leaf_node.signature = crypto.sign_with_label(&self.state.signer, "LeafNodeTBS", &tbs)?;
-        let proposal = Proposal::Update(crate::messages::Update { leaf_node });
+        leaf_node.sign(
+            &crypto,
+            self.state.signer(),
+            &self.state.context().group_id,
+            own,
+        )?;
+        let proposal = Proposal::Update(Update { leaf_node });
         let sent = self.propose_checked(proposal, authenticated_data, now, rng)?;
-        self.state.pending_update_keys.push((public, private));
+        self.state.keep_update_key(public, private);
         Ok(sent)
-    }
-}
-
-impl GroupState {
-    /// The state at the start of an epoch with the given secrets.
-    #[allow(
-        clippy::too_many_arguments,
-        reason = "each argument is a separate part of the epoch's state"
-    )]
-    pub(crate) fn new_epoch(
-        context: GroupContext,
-        tree: RatchetTree,
-        private: TreeKemPrivate,
-        signer: SignaturePrivateKey,
-        mut secrets: EpochSecrets,
-        interim_transcript_hash: Vec<u8>,
-        confirmation_tag: Vec<u8>,
-        config: &GroupConfig,
-    ) -> Self {
-        let secret_tree = secrets.secret_tree(tree.size(), config.secret_tree);
-        secrets.encryption_secret = Secret::zero(secrets.encryption_secret.len());
-        Self {
-            context,
-            tree,
-            private,
-            signer,
-            secrets,
-            secret_tree,
-            interim_transcript_hash,
-            confirmation_tag,
-            proposals: Vec::new(),
-            past_epochs: VecDeque::new(),
-            resumption_psks: VecDeque::new(),
-            psks: PskStore::new(),
-            pending_update_keys: Vec::new(),
-            active: true,
-        }
     }
 }
 
@@ -567,37 +520,18 @@ impl<P: CryptoProvider> Group<P> {
     /// for production use.
     ///
     /// Checks that the parts fit together: the tree hash is the context's,
-    /// and `private` matches the tree.
+    /// and the private keys match the tree.
     #[doc(hidden)]
-    #[allow(
-        clippy::too_many_arguments,
-        reason = "a fixture constructor takes each part of the state"
-    )]
     pub fn from_fixture_parts(
         provider: P,
         config: GroupConfig,
-        context: GroupContext,
-        tree: RatchetTree,
-        private: TreeKemPrivate,
-        signer: SignaturePrivateKey,
-        secrets: EpochSecrets,
-        interim_transcript_hash: Vec<u8>,
-        confirmation_tag: Vec<u8>,
+        parts: EpochParts,
     ) -> Result<Self, Error> {
-        if tree.tree_hash() != context.tree_hash.as_slice() {
-            return Err(GroupError::InconsistentState("tree hash").into());
+        if parts.tree.tree_hash() != parts.context.tree_hash.as_slice() {
+            return Err(StateError::TreeHashMismatch.into());
         }
-        private.check_consistent(&tree)?;
-        let state = GroupState::new_epoch(
-            context,
-            tree,
-            private,
-            signer,
-            secrets,
-            interim_transcript_hash,
-            confirmation_tag,
-            &config,
-        );
+        parts.private.check_consistent(&parts.tree)?;
+        let state = GroupState::initial(parts, PskStore::new(), &config);
         Ok(Self {
             provider,
             config,

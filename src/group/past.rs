@@ -20,5 +20,5 @@ pub(crate) struct PastEpoch {
     /// the commit that ended it (`None`: the leaf was blank). Leaves not
     /// listed are as in the next epoch. Only changed leaves are kept, so
     /// a past epoch costs O(changes), not O(n).
-    pub(crate) changed_leaves: BTreeMap<LeafIndex, Option<SignaturePublicKey>>,
+    pub(crate) previous_signature_keys: BTreeMap<LeafIndex, Option<SignaturePublicKey>>,
 }

@@ -1,82 +1,221 @@
-//! Validating proposals (RFC 9420 §12.1, §12.2) and applying a commit's
-//! proposal list to a staged tree (§12.3).
+//! A commit's proposals (RFC 9420 §12.2-§12.4): resolving a received
+//! commit's list, choosing the pending proposals a new commit includes, and
+//! validating and applying a list to a staged tree, one §12.3 phase at a
+//! time (GroupContextExtensions, Updates, Removes, Adds, PSKs).
 //!
-//! The same [`Checker`] serves every path: a proposal received by
-//! reference, a proposal this member sends, the list of a received commit,
-//! and the list of a commit this member creates. Nothing here changes the
-//! group: tree edits go into a [`TreeDiff`].
+//! Nothing here changes the group: tree edits go into a [`TreeDiff`].
 
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 
-use super::GroupState;
-use super::config::GroupConfig;
-use super::error::GroupError;
-use super::key_package::validate_key_package;
-use crate::crypto::{SignaturePublicKey, SuiteCrypto};
+use super::error::{MessageError, ProposalError};
+use super::staged::CommitEffects;
+use super::state::{GroupState, PendingProposal};
+use super::validate::{ProposalValidator, check_credential_support, check_leaf_meets_group};
+use crate::crypto::SignaturePublicKey;
 use crate::error::Error;
 use crate::framing::Sender;
 use crate::messages::{
-    ExtensionType, Extensions, ExternalSenders, KeyPackage, PreSharedKeyId, Proposal, ProposalRef,
-    ProposalType, PskKind, ReInit, RequiredCapabilities, ResumptionPskUsage,
-};
-use crate::tree::validate::{
-    LeafContext, LeafRole, Timestamp, check_supports_credentials, credential_types_in_use,
-    validate_leaf_node,
+    Extensions, KeyPackage, PreSharedKeyId, Proposal, ProposalOrRef, ProposalRef, ProposalType,
+    ReInit,
 };
 use crate::tree::{LeafIndex, LeafNode, TreeDiff, TreeError, TreeView};
 
-/// The group's `required_capabilities` extension, if present (RFC 9420
-/// §11.1).
-pub(crate) fn required_capabilities(
-    extensions: &Extensions,
-) -> Result<Option<RequiredCapabilities>, Error> {
-    extensions
-        .get::<RequiredCapabilities>()
-        .map_err(|_| GroupError::MalformedExtension(ExtensionType::REQUIRED_CAPABILITIES).into())
-}
-
-/// GroupContext extensions are unique by type, and those this crate knows
-/// decode (RFC 9420 §13.4).
-pub(crate) fn check_extensions_wellformed(extensions: &Extensions) -> Result<(), Error> {
-    if let Some(t) = extensions.first_duplicate() {
-        return Err(GroupError::DuplicateExtension(t).into());
-    }
-    required_capabilities(extensions)?;
-    extensions
-        .get::<ExternalSenders>()
-        .map_err(|_| GroupError::MalformedExtension(ExtensionType::EXTERNAL_SENDERS))?;
-    Ok(())
-}
-
-/// `leaf` supports every non-default extension type of the GroupContext
-/// (RFC 9420 §12.1.7, §13.4: members MUST support the group's
-/// extensions).
-pub(crate) fn check_leaf_supports_extensions(
-    leaf: &LeafNode,
-    extensions: &Extensions,
-) -> Result<(), Error> {
-    match extensions
-        .iter()
-        .map(|e| e.extension_type)
-        .find(|t| !t.is_default() && !leaf.capabilities.extensions.contains(t))
-    {
-        Some(t) => Err(GroupError::UnsupportedGroupExtension(t).into()),
-        None => Ok(()),
-    }
-}
-
-/// A proposal of a commit, resolved from its value or reference, with
-/// its sender.
+/// A proposal of a commit, resolved from its value or reference, with its
+/// sender.
 #[derive(Debug, Clone)]
-pub(crate) struct Resolved {
+pub(crate) struct ResolvedProposal {
     pub(crate) proposal: Proposal,
     pub(crate) sender: Sender,
     pub(crate) reference: Option<ProposalRef>,
 }
 
+impl ResolvedProposal {
+    /// A proposal `sender` includes by value.
+    pub(crate) fn by_value(proposal: Proposal, sender: Sender) -> Self {
+        Self {
+            proposal,
+            sender,
+            reference: None,
+        }
+    }
+
+    fn by_reference(pending: &PendingProposal) -> Self {
+        Self {
+            proposal: pending.proposal.clone(),
+            sender: pending.sender,
+            reference: Some(pending.reference.clone()),
+        }
+    }
+
+    /// The entry of the Commit's `proposals` vector.
+    pub(crate) fn to_proposal_or_ref(&self) -> ProposalOrRef {
+        match &self.reference {
+            Some(reference) => ProposalOrRef::Reference(reference.clone()),
+            None => ProposalOrRef::Proposal(Box::new(self.proposal.clone())),
+        }
+    }
+}
+
+/// Resolves a received commit's proposal list (RFC 9420 §12.4.2): values
+/// are the committer's; each reference names a proposal received in this
+/// epoch, at most once.
+pub(crate) fn resolve_commit_proposals(
+    state: &GroupState,
+    committer: Sender,
+    list: &[ProposalOrRef],
+) -> Result<Vec<ResolvedProposal>, Error> {
+    let mut seen = HashSet::new();
+    list.iter()
+        .map(|item| match item {
+            ProposalOrRef::Proposal(p) => Ok(ResolvedProposal::by_value((**p).clone(), committer)),
+            ProposalOrRef::Reference(r) => {
+                if !seen.insert(r) {
+                    return Err(ProposalError::DuplicateProposalRef(r.clone()).into());
+                }
+                state
+                    .proposals()
+                    .iter()
+                    .find(|p| p.reference == *r)
+                    .map(ResolvedProposal::by_reference)
+                    .ok_or_else(|| ProposalError::UnknownProposalRef(r.clone()).into())
+            }
+        })
+        .collect()
+}
+
+/// Chooses the pending proposals a commit by `committer` includes
+/// (RFC 9420 §12.2): each must be valid on its own; then, in arrival order,
+/// a Remove wins over Updates of the same leaf and the latest Update of a
+/// leaf over earlier ones; the committer's own Updates and Removes of the
+/// committer are left out (its UpdatePath replaces the former, and it
+/// cannot commit the latter); one Add per client and per encryption key;
+/// one proposal per PSK; the first GroupContextExtensions; a ReInit only if
+/// nothing else is chosen. Returns the chosen proposals in arrival order
+/// and the references left out.
+pub(crate) fn select_pending(
+    validator: &ProposalValidator<'_>,
+    committer: LeafIndex,
+) -> (Vec<ResolvedProposal>, Vec<ProposalRef>) {
+    let pending = validator.state().proposals();
+    let valid: Vec<&PendingProposal> = pending
+        .iter()
+        .filter(|p| validator.check_proposal(&p.proposal, p.sender).is_ok())
+        .collect();
+    let removed = removed_leaves(&valid, committer);
+    let mut chosen: BTreeSet<&ProposalRef> = BTreeSet::new();
+    chosen.extend(valid.iter().filter_map(|p| match &p.proposal {
+        Proposal::Remove(r) if removed.get(&r.removed) == Some(&&p.reference) => Some(&p.reference),
+        _ => None,
+    }));
+    chosen.extend(latest_updates(&valid, committer, &removed));
+    chosen.extend(first_per_psk(&valid));
+    chosen.extend(first_group_context_extensions(&valid));
+    chosen.extend(adds_that_fit(&valid, validator.state(), &removed));
+    if chosen.is_empty() {
+        chosen.extend(first_reinit(&valid));
+    }
+    let mut kept = Vec::new();
+    let mut dropped = Vec::new();
+    for p in pending {
+        if chosen.contains(&p.reference) {
+            kept.push(ResolvedProposal::by_reference(p));
+        } else {
+            dropped.push(p.reference.clone());
+        }
+    }
+    (kept, dropped)
+}
+
+/// The first Remove of each leaf other than the committer's.
+fn removed_leaves<'p>(
+    valid: &[&'p PendingProposal],
+    committer: LeafIndex,
+) -> BTreeMap<LeafIndex, &'p ProposalRef> {
+    let mut removed = BTreeMap::new();
+    for p in valid {
+        if let Proposal::Remove(r) = &p.proposal {
+            if r.removed != committer {
+                removed.entry(r.removed).or_insert(&p.reference);
+            }
+        }
+    }
+    removed
+}
+
+/// The latest Update of each member other than the committer whose leaf
+/// is not removed.
+fn latest_updates<'p>(
+    valid: &[&'p PendingProposal],
+    committer: LeafIndex,
+    removed: &BTreeMap<LeafIndex, &ProposalRef>,
+) -> impl Iterator<Item = &'p ProposalRef> {
+    let mut latest = BTreeMap::new();
+    for p in valid {
+        if let (Proposal::Update(_), Sender::Member(leaf)) = (&p.proposal, p.sender) {
+            if leaf != committer && !removed.contains_key(&leaf) {
+                latest.insert(leaf, &p.reference);
+            }
+        }
+    }
+    latest.into_values()
+}
+
+/// The first proposal of each PSK.
+fn first_per_psk<'p>(valid: &[&'p PendingProposal]) -> Vec<&'p ProposalRef> {
+    let mut seen = HashSet::new();
+    valid
+        .iter()
+        .filter(|p| matches!(&p.proposal, Proposal::PreSharedKey(psk) if seen.insert(&psk.psk)))
+        .map(|p| &p.reference)
+        .collect()
+}
+
+/// The first GroupContextExtensions proposal.
+fn first_group_context_extensions<'p>(valid: &[&'p PendingProposal]) -> Option<&'p ProposalRef> {
+    valid
+        .iter()
+        .find(|p| matches!(p.proposal, Proposal::GroupContextExtensions(_)))
+        .map(|p| &p.reference)
+}
+
+/// The first ReInit proposal.
+fn first_reinit<'p>(valid: &[&'p PendingProposal]) -> Option<&'p ProposalRef> {
+    valid
+        .iter()
+        .find(|p| matches!(p.proposal, Proposal::ReInit(_)))
+        .map(|p| &p.reference)
+}
+
+/// The Adds of clients that are not members (or whose leaf is removed)
+/// with fresh encryption keys, one per client and per key.
+fn adds_that_fit<'p>(
+    valid: &[&'p PendingProposal],
+    state: &GroupState,
+    removed: &BTreeMap<LeafIndex, &ProposalRef>,
+) -> Vec<&'p ProposalRef> {
+    let tree = state.tree();
+    let mut signature_keys = HashSet::new();
+    let mut encryption_keys = HashSet::new();
+    valid
+        .iter()
+        .filter(|p| {
+            let Proposal::Add(add) = &p.proposal else {
+                return false;
+            };
+            let leaf = &add.key_package.leaf_node;
+            tree.find_signature_key(&leaf.signature_key)
+                .is_none_or(|m| removed.contains_key(&m))
+                && tree.find_encryption_key(&leaf.encryption_key).is_none()
+                && signature_keys.insert(&leaf.signature_key)
+                && encryption_keys.insert(&leaf.encryption_key)
+        })
+        .map(|p| &p.reference)
+        .collect()
+}
+
 /// What applying a proposal list did.
 #[derive(Debug, Clone, Default)]
-pub(crate) struct Applied {
+pub(crate) struct AppliedProposals {
     pub(crate) added: Vec<(LeafIndex, KeyPackage)>,
     pub(crate) removed: Vec<(LeafIndex, LeafNode)>,
     pub(crate) updated: Vec<(LeafIndex, LeafNode)>,
@@ -85,397 +224,299 @@ pub(crate) struct Applied {
     pub(crate) reinit: Option<ReInit>,
     /// Whether the commit must carry an UpdatePath (RFC 9420 §12.4).
     pub(crate) path_required: bool,
-    /// The old signature key of every leaf the list changed.
-    pub(crate) changed_leaves: BTreeMap<LeafIndex, Option<SignaturePublicKey>>,
+    /// The signature key each leaf the list changed had before (`None`:
+    /// the leaf was blank), for late messages of this epoch.
+    pub(crate) previous_signature_keys: BTreeMap<LeafIndex, Option<SignaturePublicKey>>,
 }
 
-/// Validates proposals against a group state (RFC 9420 §12.1).
-pub(crate) struct Checker<'a> {
-    crypto: &'a SuiteCrypto<'a>,
-    state: &'a GroupState,
-    config: &'a GroupConfig,
-    now: Timestamp,
-    required: Option<RequiredCapabilities>,
-}
-
-impl<'a> Checker<'a> {
-    /// A checker for the current epoch of `state`.
-    pub(crate) fn new(
-        crypto: &'a SuiteCrypto<'a>,
-        state: &'a GroupState,
-        config: &'a GroupConfig,
-        now: Timestamp,
-    ) -> Result<Self, Error> {
-        Ok(Self {
-            crypto,
-            state,
-            config,
-            now,
-            required: required_capabilities(&state.context.extensions)?,
-        })
-    }
-
-    fn leaf_context(&self) -> LeafContext<'_> {
-        LeafContext {
-            group_id: &self.state.context.group_id,
-            required_capabilities: self.required.as_ref(),
-            lifetime: self.config.lifetime.receive,
-            now: self.now,
-            credentials: self.config.credentials.as_ref(),
+impl AppliedProposals {
+    /// The effects of a commit from `committer` starting `new_epoch` with
+    /// this list, as seen by the member at `own`.
+    pub(crate) fn effects(
+        &self,
+        committer: Sender,
+        new_epoch: u64,
+        path_leaf: Option<LeafNode>,
+        own: LeafIndex,
+    ) -> CommitEffects {
+        CommitEffects {
+            committer,
+            new_epoch,
+            added: self.added.clone(),
+            removed: self.removed.clone(),
+            updated: self.updated.clone(),
+            path_leaf,
+            psks: self.psks.clone(),
+            extensions: self.extensions.clone(),
+            reinit: self.reinit.clone(),
+            removes_self: self.removes(own),
         }
     }
 
-    /// Checks one proposal on its own against the current epoch
-    /// (RFC 9420 §12.1.1-§12.1.7), as a receiver of a proposal message
-    /// does.
-    pub(crate) fn check_single(&self, proposal: &Proposal, sender: Sender) -> Result<(), Error> {
-        match proposal {
-            Proposal::Add(add) => {
-                self.check_key_package(&add.key_package)?;
-                check_leaf_supports_extensions(
-                    &add.key_package.leaf_node,
-                    &self.state.context.extensions,
-                )
-            }
+    /// Whether the list removes `leaf`.
+    pub(crate) fn removes(&self, leaf: LeafIndex) -> bool {
+        self.removed.iter().any(|(l, _)| *l == leaf)
+    }
+
+    /// Whether the list adds `leaf`.
+    pub(crate) fn adds(&self, leaf: LeafIndex) -> bool {
+        self.added.iter().any(|(l, _)| *l == leaf)
+    }
+}
+
+/// A member commit's proposals sorted by type, with the list-level rules
+/// that need no tree checked (RFC 9420 §12.2).
+#[derive(Default)]
+struct Classified<'l> {
+    extensions: Option<&'l Extensions>,
+    updates: Vec<(LeafIndex, &'l LeafNode)>,
+    removes: Vec<LeafIndex>,
+    adds: Vec<&'l KeyPackage>,
+    psks: Vec<&'l PreSharedKeyId>,
+    reinit: Option<&'l ResolvedProposal>,
+    path_required: bool,
+}
+
+fn classify(committer: LeafIndex, list: &[ResolvedProposal]) -> Result<Classified<'_>, Error> {
+    let mut c = Classified {
+        // §12.4: an empty commit needs a path.
+        path_required: list.is_empty(),
+        ..Classified::default()
+    };
+    for r in list {
+        match &r.proposal {
+            Proposal::Add(add) => c.adds.push(&add.key_package),
             Proposal::Update(update) => {
-                let Sender::Member(leaf) = sender else {
-                    return Err(GroupError::UpdateFromNonMember.into());
+                c.path_required = true;
+                let Sender::Member(leaf) = r.sender else {
+                    return Err(ProposalError::UpdateFromNonMember(r.sender.sender_type()).into());
                 };
-                self.check_update(&self.state.tree, leaf, &update.leaf_node)
+                if leaf == committer {
+                    return Err(ProposalError::CommitterUpdate(leaf).into());
+                }
+                c.updates.push((leaf, &update.leaf_node));
             }
             Proposal::Remove(remove) => {
-                // §12.1.3: the removed leaf MUST be a member.
-                if self.state.tree.leaf(remove.removed).is_none() {
-                    return Err(GroupError::RemoveNonMember(remove.removed).into());
+                c.path_required = true;
+                if remove.removed == committer {
+                    return Err(ProposalError::CommitterRemoved(committer).into());
                 }
-                Ok(())
+                c.removes.push(remove.removed);
             }
-            Proposal::PreSharedKey(psk) => self.check_psk(&psk.psk),
-            Proposal::ReInit(reinit) => {
-                // §12.1.5: no downgrade of the protocol version.
-                if reinit.version < self.state.context.version {
-                    return Err(GroupError::ReInitDowngrade.into());
+            Proposal::PreSharedKey(psk) => c.psks.push(&psk.psk),
+            Proposal::ReInit(_) => {
+                if list.len() != 1 {
+                    return Err(ProposalError::ReInitWithOthers {
+                        others: list.len().saturating_sub(1),
+                    }
+                    .into());
                 }
-                Ok(())
+                c.reinit = Some(r);
             }
             Proposal::ExternalInit(_) => {
-                Err(GroupError::ProposalNotAllowed(ProposalType::EXTERNAL_INIT).into())
+                return Err(ProposalError::ProposalNotAllowed(ProposalType::EXTERNAL_INIT).into());
             }
-            Proposal::GroupContextExtensions(gce) => {
-                check_extensions_wellformed(&gce.extensions)?;
-                let required = required_capabilities(&gce.extensions)?;
-                // §12.1.7: every member supports the new extensions and
-                // meets the new required capabilities.
-                for (index, leaf) in self.state.tree.members() {
-                    check_leaf_supports_extensions(leaf, &gce.extensions)?;
-                    if let Some(required) = &required {
-                        check_required_capabilities(leaf, required, index)?;
-                    }
+            Proposal::GroupContextExtensions(g) => {
+                c.path_required = true;
+                if c.extensions.replace(&g.extensions).is_some() {
+                    return Err(ProposalError::MultipleGroupContextExtensions.into());
                 }
-                Ok(())
             }
         }
     }
-
-    /// §12.1.1, §10.1: a valid KeyPackage of the group's version and suite
-    /// whose leaf meets the group's required capabilities.
-    fn check_key_package(&self, key_package: &KeyPackage) -> Result<(), Error> {
-        let ctx = self.leaf_context();
-        validate_key_package(self.crypto, key_package, &ctx)
-    }
-
-    /// §12.1.2: an Update's leaf is valid for `leaf` (source `update`,
-    /// signed for this group and leaf), has a new encryption key, and its
-    /// keys are not used by another node of `tree`.
-    fn check_update(
-        &self,
-        tree: &impl KeyLookup,
-        leaf: LeafIndex,
-        leaf_node: &LeafNode,
-    ) -> Result<(), Error> {
-        let current = self
-            .state
-            .tree
-            .leaf(leaf)
-            .ok_or(GroupError::SenderNotMember(leaf))?;
-        validate_leaf_node(
-            self.crypto,
-            leaf_node,
-            leaf,
-            LeafRole::Update,
-            &self.leaf_context(),
-        )?;
-        if leaf_node.encryption_key == current.encryption_key {
-            return Err(GroupError::UpdateKeepsEncryptionKey(leaf).into());
-        }
-        check_leaf_supports_extensions(leaf_node, &self.state.context.extensions)?;
-        check_fresh_leaf_keys(tree, leaf, leaf_node)
-    }
-
-    /// §12.1.4, §8.4: a PSK proposal names an external or resumption PSK
-    /// (usage `application`) with a nonce of `KDF.Nh` bytes.
-    fn check_psk(&self, id: &PreSharedKeyId) -> Result<(), Error> {
-        if id.psk_nonce.len() != self.crypto.hash_len() {
-            return Err(GroupError::InvalidPskNonce(id.psk_nonce.len()).into());
-        }
-        if let PskKind::Resumption { usage, .. } = &id.psk {
-            if *usage != ResumptionPskUsage::Application {
-                return Err(GroupError::InvalidPskUsage.into());
-            }
-        }
-        Ok(())
-    }
-
-    /// Validates a regular commit's proposal list (RFC 9420 §12.2) from
-    /// `committer` and applies it to `diff` in the order of §12.3:
-    /// GroupContextExtensions, Updates, Removes, Adds (in list order), PSKs
-    /// (in list order).
-    pub(crate) fn apply_list(
-        &mut self,
-        committer: LeafIndex,
-        list: &[Resolved],
-        diff: &mut TreeDiff<'_>,
-    ) -> Result<Applied, Error> {
-        let mut applied = Applied {
-            path_required: list.is_empty(),
-            ..Applied::default()
-        };
-        // Classify, with the list-level rules that need no tree.
-        let mut gce = None;
-        let mut updates = Vec::new();
-        let mut removes = Vec::new();
-        let mut adds = Vec::new();
-        let mut psks = Vec::new();
-        for r in list {
-            match &r.proposal {
-                Proposal::Add(add) => adds.push(&add.key_package),
-                Proposal::Update(update) => {
-                    applied.path_required = true;
-                    let Sender::Member(leaf) = r.sender else {
-                        return Err(GroupError::UpdateFromNonMember.into());
-                    };
-                    if leaf == committer {
-                        return Err(GroupError::CommitterUpdate.into());
-                    }
-                    updates.push((leaf, &update.leaf_node));
-                }
-                Proposal::Remove(remove) => {
-                    applied.path_required = true;
-                    if remove.removed == committer {
-                        return Err(GroupError::CommitterRemoved.into());
-                    }
-                    removes.push(remove.removed);
-                }
-                Proposal::PreSharedKey(psk) => psks.push(&psk.psk),
-                Proposal::ReInit(reinit) => {
-                    if list.len() != 1 {
-                        return Err(GroupError::ReInitWithOthers.into());
-                    }
-                    self.check_single(&r.proposal, r.sender)?;
-                    applied.reinit = Some(reinit.clone());
-                }
-                Proposal::ExternalInit(_) => {
-                    return Err(GroupError::ExternalInitInMemberCommit.into());
-                }
-                Proposal::GroupContextExtensions(g) => {
-                    applied.path_required = true;
-                    if gce.replace(&g.extensions).is_some() {
-                        return Err(GroupError::MultipleGroupContextExtensions.into());
-                    }
-                }
-            }
-        }
-
-        // GroupContextExtensions first: the new extensions govern the rest.
-        if let Some(extensions) = gce {
-            check_extensions_wellformed(extensions)?;
-            self.required = required_capabilities(extensions)?;
-            applied.extensions = Some(extensions.clone());
-        }
-        let extensions = applied
-            .extensions
-            .as_ref()
-            .unwrap_or(&self.state.context.extensions)
-            .clone();
-
-        let mut touched = BTreeSet::new();
-        for (leaf, leaf_node) in updates {
-            if !touched.insert(leaf) {
-                return Err(GroupError::ConflictingLeafChanges(leaf).into());
-            }
-            self.check_update(diff, leaf, leaf_node)?;
-            check_leaf_supports_extensions(leaf_node, &extensions)?;
-            let old = self.state.tree.leaf(leaf).map(|l| l.signature_key.clone());
-            applied.changed_leaves.insert(leaf, old);
-            diff.update_leaf(leaf, leaf_node.clone())?;
-            applied.updated.push((leaf, leaf_node.clone()));
-        }
-        for leaf in removes {
-            if !touched.insert(leaf) {
-                return Err(GroupError::ConflictingLeafChanges(leaf).into());
-            }
-            let old = self
-                .state
-                .tree
-                .leaf(leaf)
-                .ok_or(GroupError::RemoveNonMember(leaf))?;
-            applied
-                .changed_leaves
-                .insert(leaf, Some(old.signature_key.clone()));
-            applied.removed.push((leaf, old.clone()));
-            diff.remove_leaf(leaf)?;
-        }
-        for key_package in adds {
-            self.check_key_package(key_package)?;
-            let leaf_node = &key_package.leaf_node;
-            check_leaf_supports_extensions(leaf_node, &extensions)?;
-            // §12.2: no client twice, no current member unless removed
-            // (identical signature keys identify a client).
-            if diff.find_signature_key(&leaf_node.signature_key).is_some() {
-                return Err(GroupError::DuplicateAdd.into());
-            }
-            if diff
-                .find_encryption_key(&leaf_node.encryption_key)
-                .is_some()
-            {
-                return Err(GroupError::DuplicateEncryptionKey.into());
-            }
-            let leaf = diff.add_leaf(leaf_node.clone())?;
-            applied.changed_leaves.entry(leaf).or_insert(None);
-            applied.added.push((leaf, key_package.clone()));
-        }
-        let mut seen_psks = HashSet::new();
-        for id in psks {
-            self.check_psk(id)?;
-            if !seen_psks.insert(id) {
-                return Err(GroupError::DuplicatePsk.into());
-            }
-            self.state.resolve_psk(id)?;
-            applied.psks.push(id.clone());
-        }
-
-        // §7.3: every credential type in use is supported by every member.
-        if !applied.added.is_empty() || !applied.updated.is_empty() {
-            check_credential_support(diff, &applied)?;
-        }
-        // §12.1.7: after a GroupContextExtensions proposal every member,
-        // old or new, supports the new extensions and requirements.
-        if applied.extensions.is_some() {
-            for leaf in 0..diff.size().leaf_count() {
-                let index = LeafIndex(leaf);
-                if let Some(node) = diff.leaf(index) {
-                    check_leaf_supports_extensions(node, &extensions)?;
-                    if let Some(required) = &self.required {
-                        check_required_capabilities(node, required, index)?;
-                    }
-                }
-            }
-        }
-        Ok(applied)
-    }
+    Ok(c)
 }
 
-/// Lookups of keys in a tree or staged tree.
-pub(crate) trait KeyLookup {
-    /// The node holding `key` as encryption key.
-    fn encryption_key_holder(
-        &self,
-        key: &crate::crypto::HpkePublicKey,
-    ) -> Option<crate::tree::NodeIndex>;
-    /// The leaf holding `key` as signature key.
-    fn signature_key_holder(&self, key: &SignaturePublicKey) -> Option<LeafIndex>;
+/// Validates a member commit's proposal list (RFC 9420 §12.2) from
+/// `committer` and applies it to `diff` in the order of §12.3.
+pub(crate) fn apply_proposals(
+    validator: &mut ProposalValidator<'_>,
+    committer: LeafIndex,
+    list: &[ResolvedProposal],
+    diff: &mut TreeDiff<'_>,
+    max_leaves: u32,
+) -> Result<AppliedProposals, Error> {
+    let c = classify(committer, list)?;
+    let mut applied = AppliedProposals {
+        path_required: c.path_required,
+        ..AppliedProposals::default()
+    };
+    if let Some(reinit) = c.reinit {
+        validator.check_proposal(&reinit.proposal, reinit.sender)?;
+        if let Proposal::ReInit(r) = &reinit.proposal {
+            applied.reinit = Some(r.clone());
+        }
+    }
+    if let Some(extensions) = c.extensions {
+        apply_group_context_extensions(validator, extensions, &mut applied)?;
+    }
+    let mut touched = BTreeSet::new();
+    apply_updates(validator, &c.updates, &mut touched, diff, &mut applied)?;
+    apply_removes(
+        validator.state(),
+        &c.removes,
+        &mut touched,
+        diff,
+        &mut applied,
+    )?;
+    apply_adds(validator, &c.adds, diff, max_leaves, &mut applied)?;
+    apply_psks(validator, &c.psks, &mut applied)?;
+    check_post_conditions(validator, diff, &applied)?;
+    Ok(applied)
 }
 
-impl KeyLookup for crate::tree::RatchetTree {
-    fn encryption_key_holder(
-        &self,
-        key: &crate::crypto::HpkePublicKey,
-    ) -> Option<crate::tree::NodeIndex> {
-        self.find_encryption_key(key)
-    }
-    fn signature_key_holder(&self, key: &SignaturePublicKey) -> Option<LeafIndex> {
-        self.find_signature_key(key)
-    }
-}
-
-impl KeyLookup for TreeDiff<'_> {
-    fn encryption_key_holder(
-        &self,
-        key: &crate::crypto::HpkePublicKey,
-    ) -> Option<crate::tree::NodeIndex> {
-        self.find_encryption_key(key)
-    }
-    fn signature_key_holder(&self, key: &SignaturePublicKey) -> Option<LeafIndex> {
-        self.find_signature_key(key)
-    }
-}
-
-/// §7.3: a new leaf at `leaf` brings an encryption key no node holds and
-/// a signature key no other leaf holds.
-pub(crate) fn check_fresh_leaf_keys(
-    tree: &impl KeyLookup,
-    leaf: LeafIndex,
-    leaf_node: &LeafNode,
+/// §12.3 phase 1: a GroupContextExtensions proposal replaces the
+/// extensions, which govern the leaves the rest of the list brings.
+fn apply_group_context_extensions(
+    validator: &mut ProposalValidator<'_>,
+    extensions: &Extensions,
+    applied: &mut AppliedProposals,
 ) -> Result<(), Error> {
-    let node = leaf.node().ok_or(TreeError::LeafOutOfRange { leaf })?;
-    if let Some(first) = tree.encryption_key_holder(&leaf_node.encryption_key) {
-        return Err(TreeError::DuplicateEncryptionKey {
-            first,
-            second: node,
+    validator.set_extensions(extensions)?;
+    applied.extensions = Some(extensions.clone());
+    Ok(())
+}
+
+/// §12.3 phase 2: each Update replaces its sender's leaf; one change per
+/// leaf (§12.2).
+fn apply_updates(
+    validator: &ProposalValidator<'_>,
+    updates: &[(LeafIndex, &LeafNode)],
+    touched: &mut BTreeSet<LeafIndex>,
+    diff: &mut TreeDiff<'_>,
+    applied: &mut AppliedProposals,
+) -> Result<(), Error> {
+    for (leaf, leaf_node) in updates {
+        if !touched.insert(*leaf) {
+            return Err(ProposalError::ConflictingLeafChanges(*leaf).into());
         }
-        .into());
-    }
-    if let Some(first) = tree
-        .signature_key_holder(&leaf_node.signature_key)
-        .filter(|l| *l != leaf)
-    {
-        return Err(TreeError::DuplicateSignatureKey {
-            first,
-            second: leaf,
-        }
-        .into());
+        validator.check_update(diff, *leaf, leaf_node)?;
+        let old = validator
+            .state()
+            .tree()
+            .leaf(*leaf)
+            .map(|l| l.signature_key.clone());
+        applied.previous_signature_keys.insert(*leaf, old);
+        diff.update_leaf(*leaf, (*leaf_node).clone())?;
+        applied.updated.push((*leaf, (*leaf_node).clone()));
     }
     Ok(())
 }
 
-/// `leaf` lists every capability of `required` (RFC 9420 §11.1).
-fn check_required_capabilities(
-    leaf: &LeafNode,
-    required: &RequiredCapabilities,
-    index: LeafIndex,
+/// §12.3 phase 3: each Remove blanks a member's leaf and direct path; one
+/// change per leaf (§12.2).
+fn apply_removes(
+    state: &GroupState,
+    removes: &[LeafIndex],
+    touched: &mut BTreeSet<LeafIndex>,
+    diff: &mut TreeDiff<'_>,
+    applied: &mut AppliedProposals,
 ) -> Result<(), Error> {
-    Ok(crate::tree::validate::check_required(
-        index, leaf, required,
-    )?)
+    for leaf in removes {
+        if !touched.insert(*leaf) {
+            return Err(ProposalError::ConflictingLeafChanges(*leaf).into());
+        }
+        let old = state
+            .tree()
+            .leaf(*leaf)
+            .ok_or(ProposalError::RemoveNonMember(*leaf))?;
+        applied
+            .previous_signature_keys
+            .insert(*leaf, Some(old.signature_key.clone()));
+        applied.removed.push((*leaf, old.clone()));
+        diff.remove_leaf(*leaf)?;
+    }
+    Ok(())
 }
 
-/// §7.3: each credential type in use in the staged tree is supported by
-/// every member. Only the leaves the list added or updated can break
-/// this, so the full scan happens only when one of them brings a
-/// credential type that was not in use, or lacks one that is.
-fn check_credential_support(diff: &TreeDiff<'_>, applied: &Applied) -> Result<(), Error> {
-    let in_use_before = credential_types_in_use(diff.base());
-    let new_leaves = applied
-        .added
-        .iter()
-        .map(|(l, kp)| (*l, &kp.leaf_node))
-        .chain(applied.updated.iter().map(|(l, n)| (*l, n)));
-    let mut new_types = BTreeSet::new();
-    for (index, leaf) in new_leaves {
-        check_supports_credentials(index, leaf, &in_use_before)?;
-        let t = leaf.credential.credential_type();
-        if !in_use_before.contains(&t) {
-            new_types.insert(t);
+/// §12.3 phase 4: each Add takes the leftmost blank leaf, in list order.
+/// §12.2: no client twice, no current member unless removed (identical
+/// signature keys identify a client), and no encryption key twice (§7.3).
+fn apply_adds(
+    validator: &ProposalValidator<'_>,
+    adds: &[&KeyPackage],
+    diff: &mut TreeDiff<'_>,
+    max_leaves: u32,
+    applied: &mut AppliedProposals,
+) -> Result<(), Error> {
+    for key_package in adds {
+        validator.check_key_package(key_package)?;
+        let leaf_node = &key_package.leaf_node;
+        if let Some(existing) = diff.find_signature_key(&leaf_node.signature_key) {
+            return Err(ProposalError::DuplicateAdd { existing }.into());
         }
+        let holder = diff.find_encryption_key(&leaf_node.encryption_key);
+        let leaf = diff.add_leaf(leaf_node.clone())?;
+        if let Some(first) = holder {
+            let second = leaf.node().ok_or(TreeError::LeafOutOfRange { leaf })?;
+            return Err(TreeError::DuplicateEncryptionKey { first, second }.into());
+        }
+        if diff.size().leaf_count() > max_leaves {
+            return Err(TreeError::TooManyLeaves {
+                count: diff.size().leaf_count(),
+                max: max_leaves,
+            }
+            .into());
+        }
+        applied.previous_signature_keys.entry(leaf).or_insert(None);
+        applied.added.push((leaf, (*key_package).clone()));
     }
-    if new_types.is_empty() {
-        return Ok(());
+    Ok(())
+}
+
+/// §12.3 phase 5: the PSKs, in list order, each valid, once (§12.2), and
+/// available (§12.4.2).
+fn apply_psks(
+    validator: &ProposalValidator<'_>,
+    psks: &[&PreSharedKeyId],
+    applied: &mut AppliedProposals,
+) -> Result<(), Error> {
+    let mut seen = HashSet::new();
+    for id in psks {
+        validator.check_psk(id)?;
+        if !seen.insert(*id) {
+            return Err(ProposalError::DuplicatePsk(Box::new((*id).clone())).into());
+        }
+        validator.state().resolve_psk(id)?;
+        applied.psks.push((*id).clone());
     }
-    for leaf in 0..diff.size().leaf_count() {
-        let index = LeafIndex(leaf);
-        if let Some(node) = diff.leaf(index) {
-            check_supports_credentials(index, node, &new_types)?;
+    Ok(())
+}
+
+/// The rules on the whole new tree: every credential type in use is
+/// supported by every member (§7.3), and after a GroupContextExtensions
+/// proposal every member, old or new, supports the new extensions and
+/// requirements (§12.1.7).
+fn check_post_conditions(
+    validator: &ProposalValidator<'_>,
+    diff: &TreeDiff<'_>,
+    applied: &AppliedProposals,
+) -> Result<(), Error> {
+    if !applied.added.is_empty() || !applied.updated.is_empty() {
+        let new_leaves = applied
+            .added
+            .iter()
+            .map(|(l, kp)| (*l, &kp.leaf_node))
+            .chain(applied.updated.iter().map(|(l, n)| (*l, n)));
+        check_credential_support(diff, new_leaves)?;
+    }
+    if applied.extensions.is_some() {
+        for (index, node) in diff.members() {
+            check_leaf_meets_group(index, node, validator.extensions(), validator.required())?;
         }
     }
     Ok(())
+}
+
+/// The sender of a commit that is a member: the only senders a member
+/// commit has (external commits are processed apart).
+pub(crate) fn member_committer(sender: Sender) -> Result<LeafIndex, Error> {
+    match sender {
+        Sender::Member(leaf) => Ok(leaf),
+        other => Err(MessageError::UnsupportedSender {
+            sender_type: other.sender_type(),
+            content_type: crate::framing::ContentType::Commit,
+        }
+        .into()),
+    }
 }

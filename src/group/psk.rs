@@ -2,11 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use super::GroupState;
-use super::error::GroupError;
 use crate::crypto::Secret;
-use crate::error::Error;
-use crate::messages::{PreSharedKeyId, PskKind};
 
 /// External PSKs, by their `psk_id` (RFC 9420 §8.4). The application
 /// distributes them out of band and puts them here; a commit or Welcome
@@ -63,33 +59,5 @@ impl PskStore {
 
     pub(crate) fn entries(&self) -> impl Iterator<Item = (&Vec<u8>, &Secret)> {
         self.external.iter()
-    }
-}
-
-impl GroupState {
-    /// The PSK `id` names: an external PSK from the store, or the
-    /// resumption PSK of this group's current or a kept past epoch
-    /// (RFC 9420 §8.4, §8.6).
-    pub(crate) fn resolve_psk(&self, id: &PreSharedKeyId) -> Result<&Secret, Error> {
-        match &id.psk {
-            PskKind::External { psk_id } => self.psks.get(psk_id),
-            PskKind::Resumption {
-                psk_group_id,
-                psk_epoch,
-                ..
-            } => {
-                if *psk_group_id != self.context.group_id {
-                    None
-                } else if *psk_epoch == self.context.epoch {
-                    Some(&self.secrets.resumption_psk)
-                } else {
-                    self.resumption_psks
-                        .iter()
-                        .find(|(e, _)| e == psk_epoch)
-                        .map(|(_, s)| s)
-                }
-            }
-        }
-        .ok_or_else(|| GroupError::UnknownPsk.into())
     }
 }

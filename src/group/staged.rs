@@ -3,15 +3,13 @@
 
 use std::collections::BTreeMap;
 
-use super::error::GroupError;
-use super::past::PastEpoch;
-use super::{Group, GroupState};
+use super::Group;
+use super::error::StateError;
 use crate::crypto::{CryptoProvider, Secret, SignaturePublicKey};
 use crate::error::Error;
 use crate::framing::Sender;
 use crate::key_schedule::{EpochSecrets, GroupContext};
 use crate::messages::{Extensions, KeyPackage, PreSharedKeyId, ReInit};
-use crate::tree::TreeView;
 use crate::tree::treekem::TreeKemPrivate;
 use crate::tree::{LeafIndex, LeafNode, StagedTree};
 
@@ -66,8 +64,8 @@ pub struct StagedCommit {
     pub(crate) effects: CommitEffects,
     /// `None` when the commit removes this member.
     pub(crate) next: Option<NextEpoch>,
-    /// The old signature key of every leaf the commit changed.
-    pub(crate) changed_leaves: BTreeMap<LeafIndex, Option<SignaturePublicKey>>,
+    /// The signature key every leaf the commit changed had before.
+    pub(crate) previous_signature_keys: BTreeMap<LeafIndex, Option<SignaturePublicKey>>,
 }
 
 impl StagedCommit {
@@ -96,89 +94,39 @@ impl<P: CryptoProvider> Group<P> {
     /// old epoch are dropped; the old epoch's message keys are kept for
     /// late application messages if the configuration keeps past epochs.
     ///
-    /// A commit that removes this member leaves the group inactive
-    /// ([`Group::is_active`]). Fails only with
-    /// [`GroupError::StaleStagedCommit`] if the commit was staged on
-    /// another epoch or state, and then changes nothing.
+    /// A commit that removes this member, or a ReInit, leaves the group
+    /// inactive ([`Group::is_active`]). Fails only with
+    /// [`StateError::StaleStagedCommit`] if the commit was staged on
+    /// another epoch or state (or [`StateError::Inactive`]), and then
+    /// changes nothing.
     pub fn merge_staged_commit(&mut self, staged: StagedCommit) -> Result<(), Error> {
-        if staged.base_epoch != self.state.context.epoch
-            || staged.base_tree_hash != self.state.context.tree_hash
-            || !self.state.active
-        {
-            return Err(GroupError::StaleStagedCommit.into());
+        self.ensure_active()?;
+        let current = self.state.context();
+        if staged.base_epoch != current.epoch || staged.base_tree_hash != current.tree_hash {
+            return Err(StateError::StaleStagedCommit {
+                staged: staged.base_epoch,
+                current: current.epoch,
+            }
+            .into());
         }
         let StagedCommit {
             effects,
             next,
-            changed_leaves,
+            previous_signature_keys,
             ..
         } = staged;
-        let Some(next) = next else {
-            self.state.active = false;
-            self.state.proposals.clear();
-            self.state.pending_update_keys.clear();
-            return Ok(());
-        };
-        let state = &mut self.state;
-
-        // Keep what late application messages of this epoch need.
-        let keep_past = self.config.max_past_epochs;
-        let new_secret_tree = next
-            .secrets
-            .secret_tree(next.tree.size(), self.config.secret_tree);
-        let mut secrets = next.secrets;
-        secrets.encryption_secret = Secret::zero(secrets.encryption_secret.len());
-        let old_secrets = core::mem::replace(&mut state.secrets, secrets);
-        let old_secret_tree = core::mem::replace(&mut state.secret_tree, new_secret_tree);
-        let old_context = core::mem::replace(&mut state.context, next.context);
-        if keep_past > 0 {
-            state.past_epochs.push_back(PastEpoch {
-                context: old_context.clone(),
-                sender_data_secret: old_secrets.sender_data_secret,
-                secret_tree: old_secret_tree,
-                changed_leaves,
-            });
-        }
-        while state.past_epochs.len() > keep_past {
-            state.past_epochs.pop_front();
-        }
-        if self.config.max_resumption_psks > 0 {
-            state
-                .resumption_psks
-                .push_back((old_context.epoch, old_secrets.resumption_psk));
-        }
-        while state.resumption_psks.len() > self.config.max_resumption_psks {
-            state.resumption_psks.pop_front();
-        }
-
-        state.tree.merge(next.tree);
-        state.private = next.private;
-        state.private.prune(&state.tree);
-        state.interim_transcript_hash = next.interim_transcript_hash;
-        state.confirmation_tag = next.confirmation_tag;
-        state.proposals.clear();
-        state.pending_update_keys.clear();
-        if effects.reinit.is_some() {
-            // §12.4.2: after a ReInit the group is not used to send.
-            state.active = false;
+        match next {
+            Some(next) => {
+                self.state
+                    .enter_epoch(next, previous_signature_keys, &self.config);
+                if effects.reinit.is_some() {
+                    // §11.2, §12.4.2: after a ReInit the group is not used
+                    // to send.
+                    self.state.deactivate();
+                }
+            }
+            None => self.state.deactivate(),
         }
         Ok(())
-    }
-}
-
-impl GroupState {
-    /// The signature key `leaf` had in the epoch at position `index` of
-    /// the past epochs, or `None` if it was blank.
-    pub(crate) fn past_signature_key(
-        &self,
-        index: usize,
-        leaf: LeafIndex,
-    ) -> Option<&SignaturePublicKey> {
-        for past in self.past_epochs.iter().skip(index) {
-            if let Some(key) = past.changed_leaves.get(&leaf) {
-                return key.as_ref();
-            }
-        }
-        self.tree.leaf(leaf).map(|l| &l.signature_key)
     }
 }

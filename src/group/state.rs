@@ -1,268 +1,131 @@
-//! Saving a group as bytes and restoring it.
+//! A member's state in one epoch and its transitions (RFC 9420 §8, §9,
+//! §12.4.2): the constructors for a new, joined and restored group, entering
+//! the next epoch, trimming the history of past epochs, and the lookups
+//! that reach into that history (PSKs, late senders' keys).
 //!
-//! The format is this crate's own, versioned, in the TLS presentation
-//! language of RFC 9420 §2.1:
-//!
-//! ```text
-//! struct {
-//!     opaque magic[8] = "MLSGROUP";
-//!     uint16 format_version = 1;
-//!     GroupContext context;
-//!     optional<Node> ratchet_tree<V>;
-//!     TreeKemPrivate private;
-//!     opaque signature_private_key<V>;
-//!     EpochSecrets secrets;
-//!     SecretTree secret_tree;
-//!     opaque interim_transcript_hash<V>;
-//!     opaque confirmation_tag<V>;
-//!     PendingProposal proposals<V>;
-//!     PastEpoch past_epochs<V>;
-//!     ResumptionPsk resumption_psks<V>;
-//!     ExternalPsk external_psks<V>;
-//!     UpdateKey pending_update_keys<V>;
-//!     uint8 active;
-//! } SavedGroup;
-//! ```
-//!
-//! The bytes hold every secret of the member's state: store them as
-//! carefully as the keys themselves. Restoring checks that the parts fit
-//! together (tree hash, private keys against the tree, secret tree size)
-//! and fails with a typed error otherwise; it never panics.
+//! The fields are private to this module: every change to a member's state
+//! goes through a method here, so the invariants (the secret tree matches
+//! the tree, the encryption secret is wiped once used, history is bounded
+//! by the configuration) hold in one place.
+
+mod saved;
 
 use std::collections::{BTreeMap, VecDeque};
 
-use super::error::GroupError;
+use rand_core::CryptoRng;
+
+use super::config::GroupConfig;
+use super::error::ProposalError;
 use super::past::PastEpoch;
 use super::psk::PskStore;
-use super::{Group, GroupConfig, GroupState, PendingProposal};
-use crate::codec::{Decode, DecodeError, Encode, EncodeError, Reader};
+use super::staged::NextEpoch;
 use crate::crypto::{
-    CryptoProvider, HpkePrivateKey, HpkePublicKey, Secret, SignaturePrivateKey, SignaturePublicKey,
-    SuiteCrypto,
+    HpkePrivateKey, HpkePublicKey, Secret, SignaturePrivateKey, SignaturePublicKey, SuiteCrypto,
 };
 use crate::error::Error;
-use crate::framing::Sender;
+use crate::framing::{AuthenticatedContent, PrivateMessage, Sender};
 use crate::key_schedule::{EpochSecrets, GroupContext};
-use crate::messages::{Proposal, ProposalRef, RatchetTreeExtension};
-use crate::secret_tree::SecretTree;
+use crate::messages::{PreSharedKeyId, Proposal, ProposalRef, PskKind};
+use crate::secret_tree::{SecretTree, StagedKey};
 use crate::tree::treekem::TreeKemPrivate;
 use crate::tree::{LeafIndex, RatchetTree, TreeView};
 
-const MAGIC: &[u8; 8] = b"MLSGROUP";
-const FORMAT_VERSION: u16 = 1;
-
-impl Encode for PendingProposal {
-    fn encode(&self, out: &mut Vec<u8>) -> Result<(), EncodeError> {
-        self.reference.encode(out)?;
-        self.proposal.encode(out)?;
-        self.sender.encode(out)
-    }
-}
-
-impl Decode for PendingProposal {
-    fn decode(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
-        Ok(Self {
-            reference: ProposalRef::decode(r)?,
-            proposal: Proposal::decode(r)?,
-            sender: Sender::decode(r)?,
-        })
-    }
-}
-
-/// One entry of a past epoch's changed leaves.
+/// A proposal received (or sent) by reference in the current epoch, kept
+/// until the next commit (RFC 9420 §12.1, §12.4).
 #[derive(Debug, Clone, PartialEq, Eq)]
-struct ChangedLeaf {
-    leaf: LeafIndex,
-    signature_key: Option<SignaturePublicKey>,
+pub(crate) struct PendingProposal {
+    /// `ProposalRef` of the AuthenticatedContent that carried it (§5.2).
+    pub(crate) reference: ProposalRef,
+    /// The proposal.
+    pub(crate) proposal: Proposal,
+    /// Who sent it.
+    pub(crate) sender: Sender,
 }
 
-crate::codec_struct!(ChangedLeaf {
-    leaf,
-    signature_key
-});
-
-impl Encode for PastEpoch {
-    fn encode(&self, out: &mut Vec<u8>) -> Result<(), EncodeError> {
-        self.context.encode(out)?;
-        self.sender_data_secret.encode(out)?;
-        self.secret_tree.encode(out)?;
-        let changed: Vec<ChangedLeaf> = self
-            .changed_leaves
-            .iter()
-            .map(|(leaf, key)| ChangedLeaf {
-                leaf: *leaf,
-                signature_key: key.clone(),
-            })
-            .collect();
-        changed.encode(out)
-    }
+/// The parts of a member's state at the start of an epoch: what creating,
+/// joining and (for fixtures) assembling a group produce.
+#[derive(Debug, Clone)]
+pub struct EpochParts {
+    /// The epoch's GroupContext (RFC 9420 §8.1).
+    pub context: GroupContext,
+    /// The ratchet tree; its tree hash is the context's.
+    pub tree: RatchetTree,
+    /// This member's private TreeKEM keys, consistent with `tree`.
+    pub private: TreeKemPrivate,
+    /// This member's signature key.
+    pub signer: SignaturePrivateKey,
+    /// The epoch's secrets (RFC 9420 §8).
+    pub secrets: EpochSecrets,
+    /// The interim transcript hash (RFC 9420 §8.2).
+    pub interim_transcript_hash: Vec<u8>,
+    /// The confirmation tag of the commit that started the epoch.
+    pub confirmation_tag: Vec<u8>,
 }
 
-impl Decode for PastEpoch {
-    fn decode(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
-        let context = GroupContext::decode(r)?;
-        let sender_data_secret = Secret::decode(r)?;
-        let secret_tree = SecretTree::decode(r)?;
-        let changed = Vec::<ChangedLeaf>::decode(r)?;
-        let mut changed_leaves = BTreeMap::new();
-        for c in changed {
-            if changed_leaves.insert(c.leaf, c.signature_key).is_some() {
-                return Err(DecodeError::Invalid("duplicate leaf in changed_leaves"));
-            }
-        }
-        Ok(Self {
-            context,
-            sender_data_secret,
-            secret_tree,
-            changed_leaves,
-        })
-    }
-}
-
-/// A kept resumption PSK.
+/// A kept resumption PSK of a past epoch (RFC 9420 §8.6).
 #[derive(Debug, Clone, PartialEq, Eq)]
-struct ResumptionPsk {
-    epoch: u64,
-    psk: Secret,
+pub(crate) struct ResumptionPsk {
+    pub(crate) epoch: u64,
+    pub(crate) psk: Secret,
 }
 
 crate::codec_struct!(ResumptionPsk { epoch, psk });
 
-/// A stored external PSK.
+/// The private key of a leaf this member proposed in an Update
+/// (RFC 9420 §12.1.2), kept until a commit applies it or the epoch ends.
 #[derive(Debug, Clone, PartialEq, Eq)]
-struct ExternalPsk {
-    psk_id: Vec<u8>,
-    psk: Secret,
-}
-
-crate::codec_struct!(ExternalPsk { psk_id, psk });
-
-/// The private key of a leaf this member proposed in an Update.
-#[derive(Debug, Clone, PartialEq, Eq)]
-struct UpdateKey {
-    public: HpkePublicKey,
-    private: HpkePrivateKey,
+pub(crate) struct UpdateKey {
+    pub(crate) public: HpkePublicKey,
+    pub(crate) private: HpkePrivateKey,
 }
 
 crate::codec_struct!(UpdateKey { public, private });
 
-impl<P: CryptoProvider> Group<P> {
-    /// The whole group state as bytes, in a versioned format (see the
-    /// module documentation of `group::state`). The bytes contain every
-    /// secret of this member: keep them as safe as its keys.
-    pub fn to_bytes(&self) -> Result<Vec<u8>, Error> {
-        let s = &self.state;
-        let mut out = Vec::new();
-        out.extend_from_slice(MAGIC);
-        FORMAT_VERSION.encode(&mut out)?;
-        s.context.encode(&mut out)?;
-        RatchetTreeExtension(s.tree.to_nodes()).encode(&mut out)?;
-        s.private.encode(&mut out)?;
-        s.signer.encode(&mut out)?;
-        s.secrets.encode(&mut out)?;
-        s.secret_tree.encode(&mut out)?;
-        s.interim_transcript_hash.encode(&mut out)?;
-        s.confirmation_tag.encode(&mut out)?;
-        s.proposals.encode(&mut out)?;
-        crate::codec::encode_vector(&mut out, |out| {
-            s.past_epochs.iter().try_for_each(|p| p.encode(out))
-        })?;
-        let resumption: Vec<ResumptionPsk> = s
-            .resumption_psks
-            .iter()
-            .map(|(epoch, psk)| ResumptionPsk {
-                epoch: *epoch,
-                psk: psk.clone(),
-            })
-            .collect();
-        resumption.encode(&mut out)?;
-        let external: Vec<ExternalPsk> = s
-            .psks
-            .entries()
-            .map(|(id, psk)| ExternalPsk {
-                psk_id: id.clone(),
-                psk: psk.clone(),
-            })
-            .collect();
-        external.encode(&mut out)?;
-        let update_keys: Vec<UpdateKey> = s
-            .pending_update_keys
-            .iter()
-            .map(|(public, private)| UpdateKey {
-                public: public.clone(),
-                private: private.clone(),
-            })
-            .collect();
-        update_keys.encode(&mut out)?;
-        u8::from(s.active).encode(&mut out)?;
-        Ok(out)
-    }
+/// Everything a member holds about a group in one epoch. Cloning it is
+/// O(n) in the tree; nothing in the processing paths does.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct GroupState {
+    context: GroupContext,
+    tree: RatchetTree,
+    private: TreeKemPrivate,
+    signer: SignaturePrivateKey,
+    /// The epoch's secrets; `encryption_secret` is overwritten with zeros
+    /// once the secret tree is built from it (§9.2).
+    secrets: EpochSecrets,
+    secret_tree: SecretTree,
+    interim_transcript_hash: Vec<u8>,
+    /// The confirmation tag of the commit that started the epoch (for
+    /// GroupInfo, §12.4.3).
+    confirmation_tag: Vec<u8>,
+    proposals: Vec<PendingProposal>,
+    /// Oldest first.
+    past_epochs: VecDeque<PastEpoch>,
+    /// Resumption PSKs of past epochs, oldest first (§8.6).
+    resumption_psks: VecDeque<ResumptionPsk>,
+    psks: PskStore,
+    /// Private keys of the leaves this member proposed in Update
+    /// proposals this epoch (RFC 9420 §12.1.2).
+    pending_update_keys: Vec<UpdateKey>,
+    /// Whether this member is still in the group.
+    active: bool,
+}
 
-    /// Restores a group saved by [`to_bytes`](Self::to_bytes), with the
-    /// caller's provider and policies (which are not part of the state).
-    ///
-    /// Fails with [`GroupError::UnsupportedStateVersion`] for another
-    /// format version, a [`DecodeError`] for malformed bytes, and
-    /// [`GroupError::InconsistentState`] when the parts do not fit
-    /// together.
-    pub fn from_bytes(provider: P, config: GroupConfig, bytes: &[u8]) -> Result<Self, Error> {
-        let rest = bytes
-            .strip_prefix(MAGIC.as_slice())
-            .ok_or(GroupError::InconsistentState("not a saved group"))?;
-        let mut r = Reader::new(rest);
-        let version = u16::decode(&mut r)?;
-        if version != FORMAT_VERSION {
-            return Err(GroupError::UnsupportedStateVersion(version).into());
-        }
-        let context = GroupContext::decode(&mut r)?;
-        let nodes = RatchetTreeExtension::decode(&mut r)?;
-        let private = TreeKemPrivate::decode(&mut r)?;
-        let signer = SignaturePrivateKey::decode(&mut r)?;
-        let secrets = EpochSecrets::decode(&mut r)?;
-        let secret_tree = SecretTree::decode(&mut r)?;
-        let interim_transcript_hash = Vec::<u8>::decode(&mut r)?;
-        let confirmation_tag = Vec::<u8>::decode(&mut r)?;
-        let proposals = Vec::<PendingProposal>::decode(&mut r)?;
-        let past_epochs = Vec::<PastEpoch>::decode(&mut r)?;
-        let resumption = Vec::<ResumptionPsk>::decode(&mut r)?;
-        let external = Vec::<ExternalPsk>::decode(&mut r)?;
-        let update_keys = Vec::<UpdateKey>::decode(&mut r)?;
-        let active = match u8::decode(&mut r)? {
-            0 => false,
-            1 => true,
-            _ => return Err(DecodeError::Invalid("active flag").into()),
-        };
-        r.finish()?;
-
-        let crypto = SuiteCrypto::new(&provider, context.cipher_suite)?;
-        let max = config.max_tree_leaves.max(1 << 20);
-        let tree = RatchetTree::from_nodes_with_max(&crypto, nodes.0, max)?;
-        if tree.tree_hash() != context.tree_hash.as_slice() {
-            return Err(GroupError::InconsistentState("tree hash").into());
-        }
-        if active {
-            private
-                .check_consistent(&tree)
-                .map_err(|_| GroupError::InconsistentState("private keys do not match the tree"))?;
-        }
-        if secret_tree.size() != tree.size() {
-            return Err(GroupError::InconsistentState("secret tree size").into());
-        }
-        let mut last_epoch = None;
-        for past in &past_epochs {
-            if past.context.group_id != context.group_id
-                || past.context.epoch >= context.epoch
-                || last_epoch.is_some_and(|e| e >= past.context.epoch)
-            {
-                return Err(GroupError::InconsistentState("past epochs").into());
-            }
-            last_epoch = Some(past.context.epoch);
-        }
-        let mut psks = PskStore::new();
-        for e in external {
-            psks.insert(e.psk_id, e.psk);
-        }
-        let state = GroupState {
+impl GroupState {
+    /// The state at the start of a group's first epoch for this member:
+    /// after creating it (§11) or joining it (§12.4.3.1). Builds the secret
+    /// tree and wipes the encryption secret it came from (§9.2).
+    pub(crate) fn initial(parts: EpochParts, psks: PskStore, config: &GroupConfig) -> Self {
+        let EpochParts {
+            context,
+            tree,
+            private,
+            signer,
+            mut secrets,
+            interim_transcript_hash,
+            confirmation_tag,
+        } = parts;
+        let secret_tree = take_secret_tree(&mut secrets, &tree, config);
+        Self {
             context,
             tree,
             private,
@@ -271,20 +134,280 @@ impl<P: CryptoProvider> Group<P> {
             secret_tree,
             interim_transcript_hash,
             confirmation_tag,
-            proposals,
-            past_epochs: VecDeque::from(past_epochs),
-            resumption_psks: resumption.into_iter().map(|p| (p.epoch, p.psk)).collect(),
+            proposals: Vec::new(),
+            past_epochs: VecDeque::new(),
+            resumption_psks: VecDeque::new(),
             psks,
-            pending_update_keys: update_keys
-                .into_iter()
-                .map(|k| (k.public, k.private))
-                .collect(),
-            active,
-        };
-        Ok(Self {
-            provider,
-            config,
-            state,
-        })
+            pending_update_keys: Vec::new(),
+            active: true,
+        }
     }
+
+    /// Enters the epoch a staged commit computed (RFC 9420 §12.4.2): the
+    /// new tree, keys, context, transcript hash and secrets replace the old;
+    /// the old epoch's proposals and Update keys are dropped; what late
+    /// application messages and resumption PSKs need of the old epoch is
+    /// kept as far as `config` allows. Cannot fail: the caller checked that
+    /// the commit was staged on this state.
+    pub(crate) fn enter_epoch(
+        &mut self,
+        next: NextEpoch,
+        previous_signature_keys: BTreeMap<LeafIndex, Option<SignaturePublicKey>>,
+        config: &GroupConfig,
+    ) {
+        let NextEpoch {
+            context,
+            tree,
+            private,
+            mut secrets,
+            interim_transcript_hash,
+            confirmation_tag,
+        } = next;
+        self.tree.merge(tree);
+        let secret_tree = take_secret_tree(&mut secrets, &self.tree, config);
+        let old_secrets = core::mem::replace(&mut self.secrets, secrets);
+        let old_secret_tree = core::mem::replace(&mut self.secret_tree, secret_tree);
+        let old_context = core::mem::replace(&mut self.context, context);
+        let old_epoch = old_context.epoch;
+        if config.max_past_epochs > 0 {
+            self.past_epochs.push_back(PastEpoch {
+                context: old_context,
+                sender_data_secret: old_secrets.sender_data_secret.clone(),
+                secret_tree: old_secret_tree,
+                previous_signature_keys,
+            });
+        }
+        if config.max_resumption_psks > 0 {
+            self.resumption_psks.push_back(ResumptionPsk {
+                epoch: old_epoch,
+                psk: old_secrets.resumption_psk.clone(),
+            });
+        }
+        self.private = private;
+        self.private.prune(&self.tree);
+        self.interim_transcript_hash = interim_transcript_hash;
+        self.confirmation_tag = confirmation_tag;
+        self.proposals.clear();
+        self.pending_update_keys.clear();
+        self.trim_history(config);
+    }
+
+    /// Leaves the group after a merged commit that removed this member or
+    /// a ReInit (RFC 9420 §11.2, §12.4.2): the group can no longer send;
+    /// pending proposals and Update keys are dropped.
+    pub(crate) fn deactivate(&mut self) {
+        self.active = false;
+        self.proposals.clear();
+        self.pending_update_keys.clear();
+    }
+
+    /// Drops the oldest past epochs and resumption PSKs beyond what
+    /// `config` keeps (`max_past_epochs`, `max_resumption_psks`).
+    pub(crate) fn trim_history(&mut self, config: &GroupConfig) {
+        let drop_past = self
+            .past_epochs
+            .len()
+            .saturating_sub(config.max_past_epochs);
+        self.past_epochs.drain(..drop_past);
+        let drop_psks = self
+            .resumption_psks
+            .len()
+            .saturating_sub(config.max_resumption_psks);
+        self.resumption_psks.drain(..drop_psks);
+    }
+
+    /// The PSK `id` names: an external PSK from the store, or the
+    /// resumption PSK of this group's current or a kept past epoch
+    /// (RFC 9420 §8.4, §8.6).
+    pub(crate) fn resolve_psk(&self, id: &PreSharedKeyId) -> Result<&Secret, Error> {
+        match &id.psk {
+            PskKind::External { psk_id } => self.psks.get(psk_id),
+            PskKind::Resumption {
+                psk_group_id,
+                psk_epoch,
+                ..
+            } => {
+                if *psk_group_id != self.context.group_id {
+                    None
+                } else if *psk_epoch == self.context.epoch {
+                    Some(&self.secrets.resumption_psk)
+                } else {
+                    self.resumption_psks
+                        .iter()
+                        .find(|p| p.epoch == *psk_epoch)
+                        .map(|p| &p.psk)
+                }
+            }
+        }
+        .ok_or_else(|| ProposalError::UnknownPsk(Box::new(id.clone())).into())
+    }
+
+    /// The kept past epoch `epoch` and its position, oldest first.
+    pub(crate) fn past_epoch(&self, epoch: u64) -> Option<(usize, &PastEpoch)> {
+        self.past_epochs
+            .iter()
+            .enumerate()
+            .find(|(_, p)| p.context.epoch == epoch)
+    }
+
+    /// The signature key `leaf` had in the past epoch at position `index`,
+    /// or `None` if it was blank.
+    pub(crate) fn past_signature_key(
+        &self,
+        index: usize,
+        leaf: LeafIndex,
+    ) -> Option<&SignaturePublicKey> {
+        for past in self.past_epochs.iter().skip(index) {
+            if let Some(key) = past.previous_signature_keys.get(&leaf) {
+                return key.as_ref();
+            }
+        }
+        self.tree.leaf(leaf).map(|l| &l.signature_key)
+    }
+
+    /// Deletes a message key used by an accepted PrivateMessage of the
+    /// current epoch (`past_index: None`) or a kept past epoch (§9.2).
+    pub(crate) fn consume_message_key(
+        &mut self,
+        past_index: Option<usize>,
+        key: StagedKey,
+    ) -> Result<(), Error> {
+        let tree = match past_index {
+            None => &mut self.secret_tree,
+            Some(i) => {
+                &mut self
+                    .past_epochs
+                    .get_mut(i)
+                    .ok_or(Error::Internal("past epoch vanished"))?
+                    .secret_tree
+            }
+        };
+        tree.merge_staged_key(key)
+    }
+
+    /// Encrypts signed content of the current epoch as a PrivateMessage
+    /// with the sender's next ratchet key, which is deleted (§6.3, §9.2).
+    pub(crate) fn encrypt(
+        &mut self,
+        crypto: &SuiteCrypto<'_>,
+        signed: &AuthenticatedContent,
+        config: &GroupConfig,
+        rng: &mut (impl CryptoRng + ?Sized),
+    ) -> Result<PrivateMessage, Error> {
+        PrivateMessage::protect(
+            crypto,
+            signed,
+            &mut self.secret_tree,
+            &self.secrets.sender_data_secret,
+            config.padding,
+            rng,
+        )
+    }
+
+    /// Stores a proposal received or sent by reference, once.
+    pub(crate) fn store_proposal(&mut self, proposal: PendingProposal) {
+        if !self
+            .proposals
+            .iter()
+            .any(|p| p.reference == proposal.reference)
+        {
+            self.proposals.push(proposal);
+        }
+    }
+
+    /// Forgets the pending proposals of the epoch.
+    pub(crate) fn clear_proposals(&mut self) {
+        self.proposals.clear();
+    }
+
+    /// Keeps the private key of a leaf this member proposed in an Update.
+    pub(crate) fn keep_update_key(&mut self, public: HpkePublicKey, private: HpkePrivateKey) {
+        self.pending_update_keys.push(UpdateKey { public, private });
+    }
+
+    /// The private key of the leaf with encryption key `public` that this
+    /// member proposed in an Update this epoch.
+    pub(crate) fn update_key(&self, public: &HpkePublicKey) -> Option<&HpkePrivateKey> {
+        self.pending_update_keys
+            .iter()
+            .find(|k| k.public == *public)
+            .map(|k| &k.private)
+    }
+
+    /// The epoch's GroupContext.
+    pub(crate) fn context(&self) -> &GroupContext {
+        &self.context
+    }
+
+    /// The ratchet tree.
+    pub(crate) fn tree(&self) -> &RatchetTree {
+        &self.tree
+    }
+
+    /// This member's private TreeKEM keys.
+    pub(crate) fn private(&self) -> &TreeKemPrivate {
+        &self.private
+    }
+
+    /// This member's leaf.
+    pub(crate) fn own_leaf(&self) -> LeafIndex {
+        self.private.own_leaf()
+    }
+
+    /// This member's signature key.
+    pub(crate) fn signer(&self) -> &SignaturePrivateKey {
+        &self.signer
+    }
+
+    /// The epoch's secrets (the encryption secret wiped).
+    pub(crate) fn secrets(&self) -> &EpochSecrets {
+        &self.secrets
+    }
+
+    /// The secret tree of the current epoch.
+    pub(crate) fn secret_tree(&self) -> &SecretTree {
+        &self.secret_tree
+    }
+
+    /// The interim transcript hash.
+    pub(crate) fn interim_transcript_hash(&self) -> &[u8] {
+        &self.interim_transcript_hash
+    }
+
+    /// The confirmation tag of the commit that started the epoch.
+    pub(crate) fn confirmation_tag(&self) -> &[u8] {
+        &self.confirmation_tag
+    }
+
+    /// The pending proposals of the epoch, in arrival order.
+    pub(crate) fn proposals(&self) -> &[PendingProposal] {
+        &self.proposals
+    }
+
+    /// The external PSKs.
+    pub(crate) fn psks(&self) -> &PskStore {
+        &self.psks
+    }
+
+    /// The external PSKs, to add or remove keys.
+    pub(crate) fn psks_mut(&mut self) -> &mut PskStore {
+        &mut self.psks
+    }
+
+    /// Whether this member is still in the group.
+    pub(crate) fn is_active(&self) -> bool {
+        self.active
+    }
+}
+
+/// Builds an epoch's secret tree for `tree` from its encryption secret and
+/// wipes that secret (RFC 9420 §9.2: it is deleted once used).
+fn take_secret_tree(
+    secrets: &mut EpochSecrets,
+    tree: &RatchetTree,
+    config: &GroupConfig,
+) -> SecretTree {
+    let len = secrets.encryption_secret.len();
+    let encryption_secret = core::mem::replace(&mut secrets.encryption_secret, Secret::zero(len));
+    SecretTree::with_config(encryption_secret, tree.size(), config.secret_tree)
 }

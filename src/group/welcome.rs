@@ -2,40 +2,67 @@
 //! decryption of the group secrets and the GroupInfo, the GroupInfo
 //! signature, and locating the joiner in the ratchet tree.
 //!
-//! The steps are separate functions so that a caller can fetch the ratchet
-//! tree (when the GroupInfo does not carry one), validate it
-//! ([`validate_tree`](crate::tree::validate::validate_tree)) and build its
-//! group state in between; each returns a typed error and changes nothing.
+//! Building a Welcome for a commit (§12.4.3, §12.4.3.1) lives here too,
+//! beside the steps that undo it.
+//!
+//! The joining steps are public functions for tools and tests that check a
+//! Welcome step by step; [`Group::join`](super::Group::join) runs them all.
+//! Each returns a typed error and changes nothing.
 
+use rand_core::CryptoRng;
+
+use super::epoch::EpochStep;
 use crate::codec::{Encode, decode_exact};
-use crate::crypto::{HpkePrivateKey, SignaturePublicKey, SuiteCrypto};
+use crate::crypto::{
+    CipherSuite, HpkePrivateKey, SignaturePrivateKey, SignaturePublicKey, SuiteCrypto,
+};
 use crate::error::Error;
 use crate::key_schedule::WelcomeSecret;
-use crate::messages::{GroupInfo, GroupSecrets, KeyPackage, KeyPackageRef, Welcome};
+use crate::messages::{
+    EncryptedGroupSecrets, Extensions, GroupInfo, GroupSecrets, KeyPackage, KeyPackageRef,
+    MlsMessage, MlsMessageBody, PathSecret, ProtocolVersion, RatchetTreeExtension, Welcome,
+};
+use crate::tree::Node;
+use crate::tree::treekem::PendingPath;
 use crate::tree::treekem::TreeKemPrivate;
 use crate::tree::{LeafIndex, LeafNode, RatchetTree, TreeView};
-
-/// The label of the group-secrets encryption (RFC 9420 §12.4.3.1).
-const WELCOME_LABEL: &str = "Welcome";
 
 /// Why a Welcome could not be used.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum WelcomeError {
     /// The Welcome's cipher suite is not the KeyPackage's.
-    #[error("Welcome cipher suite {welcome:#06x}, KeyPackage cipher suite {key_package:#06x}")]
+    #[error("Welcome cipher suite {welcome:?}, KeyPackage cipher suite {key_package:?}")]
     CipherSuiteMismatch {
         /// The Welcome's suite.
-        welcome: u16,
+        welcome: CipherSuite,
         /// The KeyPackage's suite.
-        key_package: u16,
+        key_package: CipherSuite,
     },
+    /// The group's protocol version is not the KeyPackage's, or not
+    /// `mls10` (RFC 9420 §12.4.3.1).
+    #[error("group version {group:?}, KeyPackage version {key_package:?}")]
+    VersionMismatch {
+        /// The GroupContext's version.
+        group: ProtocolVersion,
+        /// The KeyPackage's version.
+        key_package: ProtocolVersion,
+    },
+    /// No ratchet tree was given and the GroupInfo carries none (RFC 9420
+    /// §12.4.3.1).
+    #[error("no ratchet tree: pass one or use a Welcome that carries it")]
+    MissingRatchetTree,
     /// No entry of the Welcome names this KeyPackage.
     #[error("the Welcome holds no secrets for this KeyPackage")]
     NotForThisKeyPackage,
     /// The GroupInfo's cipher suite is not the Welcome's.
-    #[error("GroupInfo cipher suite differs from the Welcome's")]
-    GroupInfoCipherSuiteMismatch,
+    #[error("GroupInfo cipher suite {group_info:?}, Welcome cipher suite {welcome:?}")]
+    GroupInfoCipherSuiteMismatch {
+        /// The GroupInfo's suite.
+        group_info: CipherSuite,
+        /// The Welcome's suite.
+        welcome: CipherSuite,
+    },
     /// The GroupInfo signature does not verify with the signer's key.
     #[error("GroupInfo signature invalid")]
     InvalidGroupInfoSignature,
@@ -62,8 +89,8 @@ pub fn decrypt_group_secrets(
 ) -> Result<GroupSecrets, Error> {
     if welcome.cipher_suite != key_package.cipher_suite {
         return Err(WelcomeError::CipherSuiteMismatch {
-            welcome: welcome.cipher_suite.0,
-            key_package: key_package.cipher_suite.0,
+            welcome: welcome.cipher_suite,
+            key_package: key_package.cipher_suite,
         }
         .into());
     }
@@ -74,7 +101,7 @@ pub fn decrypt_group_secrets(
     let ct = &entry.encrypted_group_secrets;
     let plaintext = crypto.decrypt_with_label(
         init_private,
-        WELCOME_LABEL,
+        Welcome::LABEL,
         &welcome.encrypted_group_info,
         &ct.kem_output,
         &ct.ciphertext,
@@ -98,7 +125,11 @@ pub fn decrypt_group_info(
     )?;
     let group_info: GroupInfo = decode_exact(&plaintext)?;
     if group_info.group_context.cipher_suite != welcome.cipher_suite {
-        return Err(WelcomeError::GroupInfoCipherSuiteMismatch.into());
+        return Err(WelcomeError::GroupInfoCipherSuiteMismatch {
+            group_info: group_info.group_context.cipher_suite,
+            welcome: welcome.cipher_suite,
+        }
+        .into());
     }
     Ok(group_info)
 }
@@ -110,10 +141,13 @@ pub fn verify_group_info(
     group_info: &GroupInfo,
     signer_key: &SignaturePublicKey,
 ) -> Result<(), Error> {
-    let tbs = group_info.tbs_bytes()?;
-    crypto
-        .verify_with_label(signer_key, "GroupInfoTBS", &tbs, &group_info.signature)
-        .map_err(|_| WelcomeError::InvalidGroupInfoSignature.into())
+    crypto.verify_with_label_or(
+        signer_key,
+        crate::messages::group_info::TBS_LABEL,
+        &group_info.tbs_bytes()?,
+        &group_info.signature,
+        WelcomeError::InvalidGroupInfoSignature,
+    )
 }
 
 /// Verifies the GroupInfo signature with the key of its `signer` leaf in
@@ -166,4 +200,91 @@ pub fn joiner_private_state(
         state.set_path_from(crypto, tree, ancestor, path_secret.path_secret.clone())?;
     }
     Ok(state)
+}
+
+/// The signed GroupInfo of the epoch `step` starts (RFC 9420 §12.4.3),
+/// with the ratchet tree `nodes` in a `ratchet_tree` extension if
+/// `with_tree`.
+pub(crate) fn build_group_info(
+    crypto: &SuiteCrypto<'_>,
+    signer: &SignaturePrivateKey,
+    step: &EpochStep,
+    with_tree: bool,
+    nodes: &[Option<Node>],
+) -> Result<GroupInfo, Error> {
+    let next = step
+        .staged
+        .next
+        .as_ref()
+        .ok_or(Error::Internal("GroupInfo of a commit without next epoch"))?;
+    let mut extensions = Extensions::new();
+    if with_tree {
+        extensions.set(&RatchetTreeExtension(nodes.to_vec()))?;
+    }
+    let mut group_info = GroupInfo {
+        group_context: next.context.clone(),
+        extensions,
+        confirmation_tag: next.confirmation_tag.clone(),
+        signer: next.private.own_leaf(),
+        signature: Vec::new(),
+    };
+    group_info.sign(crypto, signer)?;
+    Ok(group_info)
+}
+
+/// Encrypts the GroupInfo under the welcome secret and the GroupSecrets
+/// to each new member's init key (RFC 9420 §12.4.3.1), and encodes the
+/// Welcome as an MLSMessage.
+pub(crate) fn build_welcome(
+    crypto: &SuiteCrypto<'_>,
+    step: &EpochStep,
+    group_info: &GroupInfo,
+    pending_path: Option<&PendingPath>,
+    rng: &mut (impl CryptoRng + ?Sized),
+) -> Result<Vec<u8>, Error> {
+    let next = step
+        .staged
+        .next
+        .as_ref()
+        .ok_or(Error::Internal("Welcome of a commit without next epoch"))?;
+    let key_nonce = step.welcome_secret.key_nonce(crypto)?;
+    let encrypted_group_info = crypto.aead_seal(
+        key_nonce.key().as_bytes(),
+        key_nonce.nonce().as_bytes(),
+        &[],
+        &group_info.to_bytes()?,
+    )?;
+    let effects = &step.staged.effects;
+    let size = next.tree.size();
+    let mut secrets = Vec::with_capacity(effects.added.len());
+    for (leaf, key_package) in &effects.added {
+        let path_secret = pending_path
+            .and_then(|p| p.path_secret_for(size, *leaf))
+            .map(|(_, s)| PathSecret {
+                path_secret: s.clone(),
+            });
+        let group_secrets = GroupSecrets {
+            joiner_secret: step.joiner_secret.as_secret().clone(),
+            path_secret,
+            psks: effects.psks.clone(),
+        };
+        let plaintext = zeroize::Zeroizing::new(group_secrets.to_bytes()?);
+        let encrypted = crypto.encrypt_with_label(
+            &key_package.init_key,
+            Welcome::LABEL,
+            &encrypted_group_info,
+            &plaintext,
+            rng,
+        )?;
+        secrets.push(EncryptedGroupSecrets {
+            new_member: KeyPackageRef(crypto.key_package_ref(&key_package.to_bytes()?)?),
+            encrypted_group_secrets: encrypted,
+        });
+    }
+    let welcome = Welcome {
+        cipher_suite: crypto.suite(),
+        secrets,
+        encrypted_group_info,
+    };
+    Ok(MlsMessage::new(MlsMessageBody::Welcome(welcome)).to_bytes()?)
 }

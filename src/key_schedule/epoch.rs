@@ -6,7 +6,7 @@ use rand_core::CryptoRng;
 use super::KeyScheduleError;
 use super::exporter::export;
 use super::transcript::{confirmation_tag, verify_confirmation_tag};
-use crate::codec::{Decode, DecodeError, Encode, EncodeError, Reader};
+use crate::codec::{Decode, DecodeError, Encode, EncodeError, InvalidField, Reader};
 use crate::crypto::{
     HpkePrivateKey, HpkePublicKey, MAX_STATE_SECRET_LEN, Secret, SuiteCrypto, UniformLength,
 };
@@ -363,7 +363,7 @@ impl Decode for EpochSecrets {
             epoch_authenticator: Secret::decode(r)?,
             init_secret: Secret::decode(r)?,
         };
-        let mut lengths = UniformLength::new("epoch secret length", MAX_STATE_SECRET_LEN);
+        let mut lengths = UniformLength::new(InvalidField::EpochSecretLength, MAX_STATE_SECRET_LEN);
         for secret in secrets.all() {
             lengths.check(secret.len())?;
         }
@@ -475,7 +475,7 @@ mod state_tests {
 
     #[test]
     fn secrets_of_inconsistent_length_are_rejected() {
-        let bad = Err(DecodeError::Invalid("epoch secret length"));
+        let bad = Err(DecodeError::Invalid(InvalidField::EpochSecretLength));
         let base = secrets(CipherSuite::MLS_128_DHKEMX25519_AES128GCM_SHA256_ED25519);
         let mut longer = base.clone();
         longer.init_secret = Secret::new(vec![1; 48]);

@@ -1,6 +1,8 @@
 //! GroupInfo (RFC 9420 §12.4.3).
 
 use crate::codec::{Decode, DecodeError, Encode, EncodeError, Reader};
+use crate::crypto::{SignaturePrivateKey, SuiteCrypto};
+use crate::error::Error;
 use crate::key_schedule::GroupContext;
 use crate::messages::Extensions;
 use crate::tree::LeafIndex;
@@ -56,7 +58,21 @@ impl GroupInfo {
         self.encode_tbs(&mut out)?;
         Ok(out)
     }
+
+    /// Signs the GroupInfo as `signer`: `signature = SignWithLabel(.,
+    /// "GroupInfoTBS", GroupInfoTBS)` (RFC 9420 §12.4.3).
+    pub fn sign(
+        &mut self,
+        crypto: &SuiteCrypto<'_>,
+        signer: &SignaturePrivateKey,
+    ) -> Result<(), Error> {
+        self.signature = crypto.sign_with_label(signer, TBS_LABEL, &self.tbs_bytes()?)?;
+        Ok(())
+    }
 }
+
+/// The label of GroupInfo signatures (RFC 9420 §12.4.3).
+pub(crate) const TBS_LABEL: &str = "GroupInfoTBS";
 
 impl Encode for GroupInfo {
     fn encode(&self, out: &mut Vec<u8>) -> Result<(), EncodeError> {

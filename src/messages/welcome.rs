@@ -95,6 +95,11 @@ crate::codec_struct!(Welcome {
 });
 
 impl Welcome {
+    /// The label of the GroupSecrets encryption, `EncryptWithLabel(init_key,
+    /// "Welcome", encrypted_group_info, group_secrets)` (RFC 9420
+    /// §12.4.3.1).
+    pub const LABEL: &'static str = "Welcome";
+
     /// The secrets addressed to the KeyPackage `reference`, if any.
     pub fn secrets_for(&self, reference: &KeyPackageRef) -> Option<&EncryptedGroupSecrets> {
         self.secrets.iter().find(|s| &s.new_member == reference)

@@ -49,28 +49,28 @@ use std::collections::BTreeMap;
 
 use super::ratchet::{HashRatchet, KeyNonce, RatchetHead};
 use super::{LeafRatchets, SecretTree, SecretTreeConfig};
-use crate::codec::{Decode, DecodeError, Encode, EncodeError, Reader, encode_vector};
+use crate::codec::{Decode, DecodeError, Encode, EncodeError, InvalidField, Reader, encode_vector};
 use crate::crypto::{MAX_STATE_SECRET_LEN, Secret, UniformLength};
 use crate::tree::{LeafIndex, NodeIndex, TreeSize};
 
 /// A stored node index outside the tree.
-const NODE_INDEX: DecodeError = DecodeError::Invalid("secret tree node index");
+const NODE_INDEX: DecodeError = DecodeError::Invalid(InvalidField::SecretTreeNodeIndex);
 /// Stored node indices not strictly ascending.
-const NODE_ORDER: DecodeError = DecodeError::Invalid("secret tree node order");
+const NODE_ORDER: DecodeError = DecodeError::Invalid(InvalidField::SecretTreeNodeOrder);
 /// A stored leaf index outside the tree.
-const LEAF_INDEX: DecodeError = DecodeError::Invalid("secret tree leaf index");
+const LEAF_INDEX: DecodeError = DecodeError::Invalid(InvalidField::SecretTreeLeafIndex);
 /// Stored leaf indices not strictly ascending.
-const LEAF_ORDER: DecodeError = DecodeError::Invalid("secret tree leaf order");
+const LEAF_ORDER: DecodeError = DecodeError::Invalid(InvalidField::SecretTreeLeafOrder);
 /// Two stored secrets on one root-to-leaf path.
-const OVERLAP: DecodeError = DecodeError::Invalid("secret tree frontier (overlapping secrets)");
+const OVERLAP: DecodeError = DecodeError::Invalid(InvalidField::SecretTreeOverlap);
 /// A leaf with neither ratchets nor a stored secret above it.
-const GAP: DecodeError = DecodeError::Invalid("secret tree frontier (leaf without a secret)");
+const GAP: DecodeError = DecodeError::Invalid(InvalidField::SecretTreeGap);
 /// More retained keys than `max_retained_keys`.
-const RETAINED_COUNT: DecodeError = DecodeError::Invalid("ratchet retained key count");
+const RETAINED_COUNT: DecodeError = DecodeError::Invalid(InvalidField::RetainedKeyCount);
 /// Retained generations not strictly ascending.
-const RETAINED_ORDER: DecodeError = DecodeError::Invalid("ratchet retained key order");
+const RETAINED_ORDER: DecodeError = DecodeError::Invalid(InvalidField::RetainedKeyOrder);
 /// A retained generation at or above the ratchet's head.
-const RETAINED_GENERATION: DecodeError = DecodeError::Invalid("ratchet retained key generation");
+const RETAINED_GENERATION: DecodeError = DecodeError::Invalid(InvalidField::RetainedKeyGeneration);
 
 /// The expected lengths of one tree's secrets: tree and ratchet secrets
 /// (`KDF.Nh`), AEAD keys (`AEAD.Nk`) and AEAD nonces (`AEAD.Nn`).
@@ -83,9 +83,9 @@ struct Lengths {
 impl Lengths {
     const fn new() -> Self {
         Self {
-            secret: UniformLength::new("secret tree secret length", MAX_STATE_SECRET_LEN),
-            key: UniformLength::new("ratchet key length", MAX_STATE_SECRET_LEN),
-            nonce: UniformLength::new("ratchet nonce length", MAX_STATE_SECRET_LEN),
+            secret: UniformLength::new(InvalidField::SecretTreeSecretLength, MAX_STATE_SECRET_LEN),
+            key: UniformLength::new(InvalidField::RatchetKeyLength, MAX_STATE_SECRET_LEN),
+            nonce: UniformLength::new(InvalidField::RatchetNonceLength, MAX_STATE_SECRET_LEN),
         }
     }
 }

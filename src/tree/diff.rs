@@ -96,6 +96,26 @@ impl TreeView for TreeDiff<'_> {
             None => None,
         }
     }
+
+    /// Which node of the staged tree holds `key` as encryption key.
+    fn find_encryption_key(&self, key: &HpkePublicKey) -> Option<NodeIndex> {
+        let holds = |n: NodeIndex| self.node(n).encryption_key() == Some(key);
+        self.new_encryption_keys
+            .get(key)
+            .copied()
+            .filter(|n| holds(*n))
+            .or_else(|| self.base.find_encryption_key(key).filter(|n| holds(*n)))
+    }
+
+    /// Which leaf of the staged tree holds `key` as signature key.
+    fn find_signature_key(&self, key: &SignaturePublicKey) -> Option<LeafIndex> {
+        let holds = |l: LeafIndex| self.leaf(l).is_some_and(|n| n.signature_key == *key);
+        self.new_signature_keys
+            .get(key)
+            .copied()
+            .filter(|l| holds(*l))
+            .or_else(|| self.base.find_signature_key(key).filter(|l| holds(*l)))
+    }
 }
 
 impl<'a> TreeDiff<'a> {
@@ -239,26 +259,6 @@ impl<'a> TreeDiff<'a> {
         self.blank_direct_path(leaf)?;
         self.truncate();
         Ok(())
-    }
-
-    /// Which node of the staged tree holds `key` as encryption key.
-    pub fn find_encryption_key(&self, key: &HpkePublicKey) -> Option<NodeIndex> {
-        let holds = |n: NodeIndex| self.node(n).encryption_key() == Some(key);
-        self.new_encryption_keys
-            .get(key)
-            .copied()
-            .filter(|n| holds(*n))
-            .or_else(|| self.base.find_encryption_key(key).filter(|n| holds(*n)))
-    }
-
-    /// Which leaf of the staged tree holds `key` as signature key.
-    pub fn find_signature_key(&self, key: &SignaturePublicKey) -> Option<LeafIndex> {
-        let holds = |l: LeafIndex| self.leaf(l).is_some_and(|n| n.signature_key == *key);
-        self.new_signature_keys
-            .get(key)
-            .copied()
-            .filter(|l| holds(*l))
-            .or_else(|| self.base.find_signature_key(key).filter(|l| holds(*l)))
     }
 
     /// Forgets memoized hashes of `node` and its ancestors.

@@ -22,6 +22,15 @@ pub enum TreeError {
         /// The largest accepted count.
         max: usize,
     },
+    /// Adds would grow the tree past the most leaves the application
+    /// allows (`GroupConfig::max_tree_leaves`).
+    #[error("tree of {count} leaves exceeds the maximum of {max}")]
+    TooManyLeaves {
+        /// Leaves the tree would have.
+        count: u32,
+        /// The largest accepted count.
+        max: u32,
+    },
     /// A parent node sits at a leaf position or a leaf at a parent position.
     #[error("node {node:?} has the wrong type for its position")]
     WrongNodeType {

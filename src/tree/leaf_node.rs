@@ -1,10 +1,14 @@
 //! Leaf nodes of the ratchet tree (RFC 9420 §7.2).
 
 use crate::codec::{Decode, DecodeError, Encode, EncodeError, Reader};
-use crate::crypto::{CipherSuite, HpkePublicKey, SignaturePublicKey};
+use crate::crypto::{
+    CipherSuite, HpkePublicKey, SignaturePrivateKey, SignaturePublicKey, SuiteCrypto,
+};
+use crate::error::Error;
 use crate::messages::ProtocolVersion;
 use crate::messages::{Credential, CredentialType, ExtensionType, Extensions, ProposalType};
 use crate::tree::LeafIndex;
+use crate::tree::TreeError;
 
 /// What a client supports (RFC 9420 §7.2).
 ///
@@ -225,6 +229,43 @@ impl LeafNode {
         }
         Ok(out)
     }
+
+    /// Signs the leaf for `group_id` and `leaf_index` (ignored for a
+    /// `key_package` leaf): `signature = SignWithLabel(., "LeafNodeTBS",
+    /// LeafNodeTBS)` (RFC 9420 §7.2).
+    pub fn sign(
+        &mut self,
+        crypto: &SuiteCrypto<'_>,
+        signer: &SignaturePrivateKey,
+        group_id: &[u8],
+        leaf_index: LeafIndex,
+    ) -> Result<(), Error> {
+        let tbs = self.tbs_bytes(group_id, leaf_index)?;
+        self.signature = crypto.sign_with_label(signer, Self::TBS_LABEL, &tbs)?;
+        Ok(())
+    }
+
+    /// Verifies the leaf's signature with its own signature key for
+    /// `group_id` and `leaf_index` (RFC 9420 §7.2, §7.3). A signature
+    /// that does not verify is [`TreeError::InvalidLeafSignature`].
+    pub fn verify_signature(
+        &self,
+        crypto: &SuiteCrypto<'_>,
+        group_id: &[u8],
+        leaf_index: LeafIndex,
+    ) -> Result<(), Error> {
+        let tbs = self.tbs_bytes(group_id, leaf_index)?;
+        crypto.verify_with_label_or(
+            &self.signature_key,
+            Self::TBS_LABEL,
+            &tbs,
+            &self.signature,
+            TreeError::InvalidLeafSignature { leaf: leaf_index },
+        )
+    }
+
+    /// The label of leaf signatures (RFC 9420 §7.2).
+    pub const TBS_LABEL: &'static str = "LeafNodeTBS";
 }
 
 impl Encode for LeafNode {

@@ -6,7 +6,7 @@
 //! doubling and shrink by halving. [`TreeSize`] holds that invariant, so
 //! every relation computed here stays inside the tree.
 
-use crate::codec::{Decode, DecodeError, Encode, EncodeError, Reader};
+use crate::codec::{Decode, DecodeError, Encode, EncodeError, InvalidField, Reader};
 
 /// The index of a leaf, counting leaves only (`uint32 leaf_index`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
@@ -245,7 +245,7 @@ impl Decode for TreeSize {
     fn decode(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
         let n = r.read_u32()?;
         if n == 0 || !n.is_power_of_two() || n > Self::MAX.0 {
-            return Err(DecodeError::Invalid("tree size"));
+            return Err(DecodeError::Invalid(InvalidField::TreeSize));
         }
         Ok(TreeSize(n))
     }

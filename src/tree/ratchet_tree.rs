@@ -57,6 +57,19 @@ pub trait TreeView {
     /// The parent node at `node`, if `node` is a non-blank parent.
     fn parent_node(&self, node: NodeIndex) -> Option<&ParentNode>;
 
+    /// Which node holds `key` as its encryption key.
+    fn find_encryption_key(&self, key: &HpkePublicKey) -> Option<NodeIndex>;
+
+    /// Which leaf holds `key` as its signature key.
+    fn find_signature_key(&self, key: &SignaturePublicKey) -> Option<LeafIndex>;
+
+    /// The non-blank leaves with their indices, in order.
+    fn members(&self) -> impl Iterator<Item = (LeafIndex, &LeafNode)> {
+        (0..self.size().leaf_count())
+            .map(LeafIndex)
+            .filter_map(|l| Some((l, self.leaf(l)?)))
+    }
+
     /// The node at `node`.
     fn node(&self, node: NodeIndex) -> NodeRef<'_> {
         match node.leaf() {
@@ -219,6 +232,14 @@ impl TreeView for RatchetTree {
         }
         self.parents.get(node.as_usize() / 2)?.as_ref()
     }
+
+    fn find_encryption_key(&self, key: &HpkePublicKey) -> Option<NodeIndex> {
+        self.encryption_keys.get(key).copied()
+    }
+
+    fn find_signature_key(&self, key: &SignaturePublicKey) -> Option<LeafIndex> {
+        self.signature_keys.get(key).copied()
+    }
 }
 
 impl RatchetTree {
@@ -321,16 +342,6 @@ impl RatchetTree {
         (0..self.size.node_count())
             .rev()
             .find(|i| !self.is_blank(NodeIndex(*i)))
-    }
-
-    /// Which node holds `key` as its encryption key.
-    pub fn find_encryption_key(&self, key: &HpkePublicKey) -> Option<NodeIndex> {
-        self.encryption_keys.get(key).copied()
-    }
-
-    /// Which leaf holds `key` as its signature key.
-    pub fn find_signature_key(&self, key: &SignaturePublicKey) -> Option<LeafIndex> {
-        self.signature_keys.get(key).copied()
     }
 
     /// The non-blank leaves with their indices, in order.

@@ -273,8 +273,7 @@ pub fn prepare_update_path(
     let mut leaf_node = template;
     leaf_node.encryption_key = leaf_public;
     leaf_node.leaf_node_source = LeafNodeSource::Commit(leaf_parent_hash);
-    let tbs = leaf_node.tbs_bytes(group_id, sender)?;
-    leaf_node.signature = crypto.sign_with_label(signer, "LeafNodeTBS", &tbs)?;
+    leaf_node.sign(crypto, signer, group_id, sender)?;
     diff.set_leaf(sender, Some(leaf_node.clone()))?;
 
     Ok(PendingPath {

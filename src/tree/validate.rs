@@ -12,7 +12,7 @@ use super::error::TreeError;
 use super::parent_hash::verify_parent_hashes;
 use super::ratchet_tree::{NodeRef, RatchetTree, TreeView};
 use super::{LeafIndex, LeafNode, LeafNodeSource, NodeIndex};
-use crate::crypto::{CryptoError, SignaturePublicKey, SuiteCrypto};
+use crate::crypto::{SignaturePublicKey, SuiteCrypto};
 use crate::error::Error;
 use crate::messages::{Credential, CredentialType, RequiredCapabilities};
 
@@ -226,14 +226,7 @@ pub fn validate_leaf_node(
         ctx.lifetime
             .check(index, lifetime.not_before, lifetime.not_after, ctx.now)?;
     }
-    let tbs = leaf.tbs_bytes(ctx.group_id, index)?;
-    crypto
-        .verify_with_label(&leaf.signature_key, "LeafNodeTBS", &tbs, &leaf.signature)
-        .map_err(|e| match e {
-            CryptoError::InvalidPublicKey => TreeError::InvalidSignatureKey { leaf: index },
-            _ => TreeError::InvalidLeafSignature { leaf: index },
-        })?;
-    Ok(())
+    leaf.verify_signature(crypto, ctx.group_id, index)
 }
 
 /// Checks that `leaf` lists every non-default type the group requires

@@ -11,8 +11,10 @@ mod rng;
 use harness::{Harness, NOW};
 use rfc9420::Error;
 use rfc9420::crypto::{CipherSuite, Secret};
+use rfc9420::framing::{ContentType, FramingError};
 use rfc9420::group::{
-    CommitOptions, GroupConfig, GroupError, HandshakeFormat, Processed, WireFormatPolicy,
+    CommitOptions, GroupConfig, HandshakeFormat, MessageError, Processed, ProposalError,
+    WireFormatPolicy,
 };
 use rfc9420::messages::{
     Extension, ExtensionType, Extensions, GroupContextExtensions, PreSharedKey, PreSharedKeyId,
@@ -186,7 +188,10 @@ fn external_and_resumption_psks() {
         .group(0)
         .create_commit(options, NOW, &mut rng)
         .unwrap_err();
-    assert_eq!(err, Error::Group(GroupError::UnknownPsk));
+    assert!(
+        matches!(&err, Error::Proposal(ProposalError::UnknownPsk(id)) if id.psk_nonce == nonce(3)),
+        "{err:?}"
+    );
 }
 
 #[test]
@@ -231,7 +236,10 @@ fn group_context_extensions() {
         .unwrap_err();
     assert_eq!(
         err,
-        Error::Group(GroupError::UnsupportedGroupExtension(ExtensionType(0xff00)))
+        Error::Proposal(ProposalError::UnsupportedGroupExtension {
+            leaf: Some(LeafIndex(0)),
+            extension_type: ExtensionType(0xff00)
+        })
     );
 }
 
@@ -274,7 +282,7 @@ fn late_and_replayed_application_messages() {
     h.commit(0, CommitOptions::default(), vec![]).unwrap();
     let err = h.group(1).process_message(&m[3], NOW).unwrap_err();
     assert!(
-        matches!(err, Error::Group(GroupError::WrongEpoch { got: 1, .. })),
+        matches!(err, Error::Framing(FramingError::WrongEpoch { got: 1, .. })),
         "{err:?}"
     );
 }
@@ -304,7 +312,7 @@ fn wire_format_policy_is_enforced() {
         .unwrap_err();
     assert_eq!(
         err,
-        Error::Group(GroupError::WireFormatRefused(
+        Error::Message(MessageError::WireFormatRefused(
             rfc9420::messages::WireFormat::PUBLIC_MESSAGE
         ))
     );
@@ -324,14 +332,16 @@ fn own_and_foreign_messages_are_refused() {
         h.group(0)
             .process_message(&created.commit, NOW)
             .unwrap_err(),
-        Error::Group(GroupError::OwnMessage)
+        Error::Message(MessageError::OwnMessage {
+            content_type: ContentType::Commit
+        })
     );
     // A message of another group.
     let mut other = Harness::new(SUITE_1, GroupConfig::default(), 14);
     let msg = other.group(0).create_message(b"x", b"", &mut rng).unwrap();
     assert_eq!(
         h.group(1).process_message(&msg, NOW).unwrap_err(),
-        Error::Group(GroupError::WrongGroup)
+        Error::Framing(FramingError::WrongGroup)
     );
     // Adding the same client twice in one commit.
     let kp = h.new_key_packages(1).pop().unwrap();
@@ -346,7 +356,10 @@ fn own_and_foreign_messages_are_refused() {
             &mut rng,
         )
         .unwrap_err();
-    assert_eq!(err, Error::Group(GroupError::DuplicateAdd));
+    assert!(
+        matches!(err, Error::Proposal(ProposalError::DuplicateAdd { .. })),
+        "{err:?}"
+    );
     // Removing oneself by value.
     let own = h.group(0).own_leaf();
     let err = h
@@ -357,7 +370,7 @@ fn own_and_foreign_messages_are_refused() {
             &mut rng,
         )
         .unwrap_err();
-    assert_eq!(err, Error::Group(GroupError::CommitterRemoved));
+    assert_eq!(err, Error::Proposal(ProposalError::CommitterRemoved(own)));
     let _ = LeafIndex(0);
 }
 

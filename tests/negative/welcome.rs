@@ -96,8 +96,8 @@ fn cipher_suite_mismatch() {
     assert_eq!(
         e,
         Error::Welcome(WelcomeError::CipherSuiteMismatch {
-            welcome: 3,
-            key_package: 1
+            welcome: rfc9420::CipherSuite(3),
+            key_package: rfc9420::CipherSuite(1)
         })
     );
 }

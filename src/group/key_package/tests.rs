@@ -71,7 +71,7 @@ fn resign(crypto: &SuiteCrypto<'_>, kp: &mut KeyPackage, signer: &SignaturePriva
 fn resign_leaf(crypto: &SuiteCrypto<'_>, kp: &mut KeyPackage, signer: &SignaturePrivateKey) {
     let tbs = kp.leaf_node.tbs_bytes(&[], LeafIndex(0)).unwrap();
     kp.leaf_node.signature = crypto
-        .sign_with_label(signer, LEAF_NODE_LABEL, &tbs)
+        .sign_with_label(signer, LeafNode::TBS_LABEL, &tbs)
         .unwrap();
     resign(crypto, kp, signer);
 }
@@ -540,7 +540,7 @@ fn leaf_source_must_be_key_package() {
     let signer = bundle.signature_private_key();
     let tbs = kp.leaf_node.tbs_bytes(b"some group", LeafIndex(0)).unwrap();
     kp.leaf_node.signature = crypto
-        .sign_with_label(signer, LEAF_NODE_LABEL, &tbs)
+        .sign_with_label(signer, LeafNode::TBS_LABEL, &tbs)
         .unwrap();
     resign(&crypto, &mut kp, signer);
     assert_eq!(

@@ -377,7 +377,7 @@ fn retained_keys_not_behind_the_head_are_rejected() {
 
 #[test]
 fn secrets_of_inconsistent_length_are_rejected() {
-    let secret_len = DecodeError::Invalid("secret tree secret length");
+    let secret_len = DecodeError::Invalid(InvalidField::SecretTreeSecretLength);
     let mut t = raw(4, &[1, 5], vec![]);
     t.nodes.insert(NodeIndex(5), secret(7, 48));
     assert_eq!(rejection(&t), secret_len);
@@ -405,7 +405,7 @@ fn secrets_of_inconsistent_length_are_rejected() {
         .insert(3, KeyNonce::new(secret(3, 32), secret(3, 12)));
     assert_eq!(
         rejection(&raw(1, &[], vec![(0, odd_key)])),
-        DecodeError::Invalid("ratchet key length")
+        DecodeError::Invalid(InvalidField::RatchetKeyLength)
     );
     let mut odd_nonce = fresh_ratchets();
     odd_nonce.handshake = ratchet(Some(4), &[1]);
@@ -415,7 +415,7 @@ fn secrets_of_inconsistent_length_are_rejected() {
         .insert(2, KeyNonce::new(secret(3, 16), secret(3, 24)));
     assert_eq!(
         rejection(&raw(1, &[], vec![(0, odd_nonce)])),
-        DecodeError::Invalid("ratchet nonce length")
+        DecodeError::Invalid(InvalidField::RatchetNonceLength)
     );
 }
 
@@ -423,7 +423,10 @@ fn secrets_of_inconsistent_length_are_rejected() {
 fn malformed_headers_are_rejected() {
     let mut bytes = raw(4, &[3], vec![]).to_bytes().unwrap();
     bytes[3] = 3; // a leaf count that is not a power of two
-    assert_eq!(decode(&bytes), Err(DecodeError::Invalid("tree size")));
+    assert_eq!(
+        decode(&bytes),
+        Err(DecodeError::Invalid(InvalidField::TreeSize))
+    );
 
     let mut bytes = raw(1, &[], vec![(0, fresh_ratchets())]).to_bytes().unwrap();
     // Each fresh ratchet takes 1 + 4 + 1 + 32 + 1 bytes; the handshake

@@ -20,18 +20,18 @@
 use std::collections::BTreeMap;
 
 use super::TreeKemPrivate;
-use crate::codec::{Decode, DecodeError, Encode, EncodeError, Reader, encode_vector};
+use crate::codec::{Decode, DecodeError, Encode, EncodeError, InvalidField, Reader, encode_vector};
 use crate::crypto::{HpkePrivateKey, HpkePublicKey, UniformLength};
 use crate::tree::{LeafIndex, NodeIndex, TreeSize};
 
 /// An own leaf index past the largest tree.
-const OWN_LEAF: DecodeError = DecodeError::Invalid("TreeKEM own leaf index");
+const OWN_LEAF: DecodeError = DecodeError::Invalid(InvalidField::TreeKemOwnLeaf);
 /// Key nodes not strictly ascending.
-const KEY_ORDER: DecodeError = DecodeError::Invalid("TreeKEM key order");
+const KEY_ORDER: DecodeError = DecodeError::Invalid(InvalidField::TreeKemKeyOrder);
 /// A key for a node that is neither the own leaf nor on its direct path.
-const KEY_NODE: DecodeError = DecodeError::Invalid("TreeKEM key node");
+const KEY_NODE: DecodeError = DecodeError::Invalid(InvalidField::TreeKemKeyNode);
 /// No key for the own leaf.
-const LEAF_KEY: DecodeError = DecodeError::Invalid("TreeKEM own leaf key");
+const LEAF_KEY: DecodeError = DecodeError::Invalid(InvalidField::TreeKemLeafKey);
 
 /// Encodes the keys as `TreeKemPrivateState` (see the module
 /// documentation), private keys included, for the caller's own storage.
@@ -74,8 +74,8 @@ impl Decode for TreeKemPrivate {
     fn decode(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
         let own_leaf = LeafIndex::decode(r)?;
         let leaf_node = own_leaf.node().ok_or(OWN_LEAF)?;
-        let mut public_len = UniformLength::new("HPKE public key length", usize::MAX);
-        let mut private_len = UniformLength::new("HPKE private key length", usize::MAX);
+        let mut public_len = UniformLength::new(InvalidField::HpkePublicKeyLength, usize::MAX);
+        let mut private_len = UniformLength::new(InvalidField::HpkePrivateKeyLength, usize::MAX);
         let mut keys = BTreeMap::new();
         let mut body = r.read_vector()?;
         while !body.is_empty() {

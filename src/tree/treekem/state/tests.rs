@@ -141,18 +141,18 @@ fn keys_of_inconsistent_length_are_rejected() {
         .insert(NodeIndex(5), (HpkePublicKey(vec![1; 65]), pair(1).1));
     assert_eq!(
         rejection(&keys),
-        DecodeError::Invalid("HPKE public key length")
+        DecodeError::Invalid(InvalidField::HpkePublicKeyLength)
     );
     keys.keys
         .insert(NodeIndex(5), (HpkePublicKey(Vec::new()), pair(1).1));
     assert_eq!(
         rejection(&keys),
-        DecodeError::Invalid("HPKE public key length")
+        DecodeError::Invalid(InvalidField::HpkePublicKeyLength)
     );
     let short = HpkePrivateKey::from_secret(Secret::new(vec![1; 31]));
     keys.keys.insert(NodeIndex(5), (pair(1).0, short));
     assert_eq!(
         rejection(&keys),
-        DecodeError::Invalid("HPKE private key length")
+        DecodeError::Invalid(InvalidField::HpkePrivateKeyLength)
     );
 }

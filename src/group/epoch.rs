@@ -1,0 +1,195 @@
+//! The step from one epoch to the next (RFC 9420 §8, §8.2, §12.4.1,
+//! §12.4.2), shared by the commits this member creates and those it
+//! receives: once the proposals are applied and the path (if any) merged,
+//! [`stage_epoch`] runs the transcript hashes and the key schedule (with
+//! the PSKs), creates or verifies the confirmation tag, and returns the
+//! [`StagedCommit`].
+
+use super::error::CommitError;
+use super::proposals::AppliedProposals;
+use super::staged::{NextEpoch, StagedCommit};
+use super::state::GroupState;
+use crate::codec::Encode;
+use crate::crypto::{Secret, SuiteCrypto};
+use crate::error::Error;
+use crate::framing::{AuthenticatedContent, Sender};
+use crate::key_schedule::{
+    ConfirmedTranscriptHashInput, GroupContext, JoinerSecret, WelcomeSecret,
+    confirmed_transcript_hash, interim_transcript_hash, psk_secret,
+};
+use crate::messages::Extensions;
+use crate::tree::treekem::TreeKemPrivate;
+use crate::tree::{LeafNode, TreeDiff};
+
+/// The next epoch's number (RFC 9420 §8: epochs are uint64).
+pub(crate) fn next_epoch_number(state: &GroupState) -> Result<u64, Error> {
+    state
+        .context()
+        .epoch
+        .checked_add(1)
+        .ok_or_else(|| CommitError::EpochExhausted.into())
+}
+
+/// The GroupContext of the next epoch with `tree_hash`, `extensions` and
+/// `confirmed_transcript_hash` (the old one for the provisional context
+/// that UpdatePath encryption uses, §12.4.1).
+pub(crate) fn next_context(
+    state: &GroupState,
+    tree_hash: Vec<u8>,
+    extensions: Extensions,
+    confirmed_transcript_hash: Vec<u8>,
+) -> Result<GroupContext, Error> {
+    let old = state.context();
+    Ok(GroupContext {
+        version: old.version,
+        cipher_suite: old.cipher_suite,
+        group_id: old.group_id.clone(),
+        epoch: next_epoch_number(state)?,
+        tree_hash,
+        confirmed_transcript_hash,
+        extensions,
+    })
+}
+
+/// The provisional GroupContext of a commit with a path (RFC 9420
+/// §12.4.1): new epoch, tree hash and extensions, old confirmed transcript
+/// hash.
+pub(crate) fn provisional_context(
+    state: &GroupState,
+    tree_hash: Vec<u8>,
+    extensions: Extensions,
+) -> Result<GroupContext, Error> {
+    let confirmed = state.context().confirmed_transcript_hash.clone();
+    next_context(state, tree_hash, extensions, confirmed)
+}
+
+/// The confirmation tag of a commit: verified for a received one, made
+/// for one this member creates (RFC 9420 §6.1, §8.1).
+pub(crate) enum Confirmation<'a> {
+    /// Verify the received tag.
+    Received(&'a [u8]),
+    /// Compute the tag for a commit being created.
+    Create,
+}
+
+/// What a commit brings to the next epoch besides its proposals.
+pub(crate) struct CommitInputs<'a, 'd> {
+    /// The signed commit (its confirmation tag is not part of the
+    /// transcript, §8.2).
+    pub(crate) content: &'a AuthenticatedContent,
+    /// The tree with the proposals applied and the path merged.
+    pub(crate) diff: TreeDiff<'d>,
+    /// The applied proposals.
+    pub(crate) applied: AppliedProposals,
+    /// The commit secret: from the path, or zero without one (§8).
+    pub(crate) commit_secret: Secret,
+    /// This member's private keys in the new epoch.
+    pub(crate) private: TreeKemPrivate,
+    /// The committer's new leaf, if the commit has a path.
+    pub(crate) path_leaf: Option<LeafNode>,
+}
+
+/// A staged commit with what a Welcome for it needs.
+pub(crate) struct EpochStep {
+    pub(crate) staged: StagedCommit,
+    pub(crate) joiner_secret: JoinerSecret,
+    pub(crate) welcome_secret: WelcomeSecret,
+}
+
+/// Computes the next epoch from `state` for a commit whose proposals are
+/// applied and whose path is merged (RFC 9420 §8, §8.2, §8.4, §12.4.2):
+/// the confirmed transcript hash, the new GroupContext, the PSK secret,
+/// the joiner, welcome and epoch secrets, the confirmation tag (created or
+/// verified), and the interim transcript hash.
+pub(crate) fn stage_epoch(
+    crypto: &SuiteCrypto<'_>,
+    state: &GroupState,
+    mut inputs: CommitInputs<'_, '_>,
+    confirmation: Confirmation<'_>,
+) -> Result<EpochStep, Error> {
+    let applied = &inputs.applied;
+    let transcript_input =
+        ConfirmedTranscriptHashInput::from_authenticated_content(inputs.content)?;
+    let confirmed =
+        confirmed_transcript_hash(crypto, state.interim_transcript_hash(), &transcript_input)?;
+    let extensions = applied
+        .extensions
+        .clone()
+        .unwrap_or_else(|| state.context().extensions.clone());
+    let context = next_context(state, inputs.diff.tree_hash(crypto)?, extensions, confirmed)?;
+    let context_bytes = context.to_bytes()?;
+    let joiner_secret = JoinerSecret::derive(
+        crypto,
+        &state.secrets().init_secret,
+        &inputs.commit_secret,
+        &context_bytes,
+    )?;
+    let psks = applied
+        .psks
+        .iter()
+        .map(|id| state.resolve_psk(id).map(|s| (id, s)))
+        .collect::<Result<Vec<_>, Error>>()?;
+    let psk = psk_secret(crypto, psks)?;
+    let (welcome_secret, secrets) = joiner_secret.derive_epoch(crypto, &psk, &context_bytes)?;
+    let confirmation_tag = match confirmation {
+        Confirmation::Received(tag) => {
+            // §12.4.2: the confirmation tag must match.
+            secrets.verify_confirmation_tag(crypto, &context.confirmed_transcript_hash, tag)?;
+            tag.to_vec()
+        }
+        Confirmation::Create => {
+            secrets.confirmation_tag(crypto, &context.confirmed_transcript_hash)?
+        }
+    };
+    let interim = interim_transcript_hash(
+        crypto,
+        &context.confirmed_transcript_hash,
+        &confirmation_tag,
+    )?;
+    let committer = inputs.content.content.sender;
+    let effects = applied.effects(
+        committer,
+        context.epoch,
+        inputs.path_leaf.take(),
+        inputs.private.own_leaf(),
+    );
+    let staged = StagedCommit {
+        base_epoch: state.context().epoch,
+        base_tree_hash: state.context().tree_hash.clone(),
+        effects,
+        next: Some(NextEpoch {
+            context,
+            tree: inputs.diff.into_staged(crypto)?,
+            private: inputs.private,
+            secrets,
+            interim_transcript_hash: interim,
+            confirmation_tag,
+        }),
+        previous_signature_keys: inputs.applied.previous_signature_keys,
+    };
+    Ok(EpochStep {
+        staged,
+        joiner_secret,
+        welcome_secret,
+    })
+}
+
+/// The staged commit of a received commit that removes this member: it
+/// cannot follow into the new epoch (§12.4.2), so only the effects are
+/// staged; the commit is authenticated by its signature and membership tag
+/// or decryption.
+pub(crate) fn stage_removal(
+    state: &GroupState,
+    committer: Sender,
+    applied: AppliedProposals,
+    path_leaf: Option<LeafNode>,
+) -> Result<StagedCommit, Error> {
+    let new_epoch = next_epoch_number(state)?;
+    Ok(StagedCommit {
+        base_epoch: state.context().epoch,
+        base_tree_hash: state.context().tree_hash.clone(),
+        effects: applied.effects(committer, new_epoch, path_leaf, state.own_leaf()),
+        next: None,
+        previous_signature_keys: applied.previous_signature_keys,
+    })
+}

@@ -1,0 +1,255 @@
+//! Saving a group as bytes and restoring it.
+//!
+//! The format is this crate's own, versioned, in the TLS presentation
+//! language of RFC 9420 §2.1:
+//!
+//! ```text
+//! struct {
+//!     opaque magic[8] = "MLSGROUP";
+//!     uint16 format_version = 1;
+//!     GroupContext context;
+//!     optional<Node> ratchet_tree<V>;
+//!     TreeKemPrivate private;
+//!     opaque signature_private_key<V>;
+//!     EpochSecrets secrets;
+//!     SecretTree secret_tree;
+//!     opaque interim_transcript_hash<V>;
+//!     opaque confirmation_tag<V>;
+//!     PendingProposal proposals<V>;
+//!     PastEpoch past_epochs<V>;
+//!     ResumptionPsk resumption_psks<V>;
+//!     ExternalPsk external_psks<V>;
+//!     UpdateKey pending_update_keys<V>;
+//!     uint8 active;
+//! } SavedGroup;
+//! ```
+//!
+//! The bytes hold every secret of the member's state: store them as
+//! carefully as the keys themselves. Restoring checks that the parts fit
+//! together (tree hash, private keys against the tree, secret tree size)
+//! and fails with a typed error otherwise; it never panics.
+
+use std::collections::BTreeMap;
+
+use super::{GroupState, PendingProposal, ResumptionPsk, UpdateKey};
+use crate::codec::{Decode, DecodeError, Encode, EncodeError, InvalidField, Reader};
+use crate::crypto::{Secret, SignaturePrivateKey, SignaturePublicKey, SuiteCrypto};
+use crate::error::Error;
+use crate::framing::Sender;
+use crate::group::config::GroupConfig;
+use crate::group::error::StateError;
+use crate::group::past::PastEpoch;
+use crate::group::psk::PskStore;
+use crate::key_schedule::{EpochSecrets, GroupContext};
+use crate::messages::{Proposal, ProposalRef, RatchetTreeExtension};
+use crate::secret_tree::SecretTree;
+use crate::tree::treekem::TreeKemPrivate;
+use crate::tree::{LeafIndex, RatchetTree, TreeView};
+
+const MAGIC: &[u8; 8] = b"MLSGROUP";
+const FORMAT_VERSION: u16 = 1;
+
+impl Encode for PendingProposal {
+    fn encode(&self, out: &mut Vec<u8>) -> Result<(), EncodeError> {
+        self.reference.encode(out)?;
+        self.proposal.encode(out)?;
+        self.sender.encode(out)
+    }
+}
+
+impl Decode for PendingProposal {
+    fn decode(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
+        Ok(Self {
+            reference: ProposalRef::decode(r)?,
+            proposal: Proposal::decode(r)?,
+            sender: Sender::decode(r)?,
+        })
+    }
+}
+
+/// One entry of a past epoch's previous signature keys.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct ChangedLeaf {
+    leaf: LeafIndex,
+    signature_key: Option<SignaturePublicKey>,
+}
+
+crate::codec_struct!(ChangedLeaf {
+    leaf,
+    signature_key
+});
+
+impl Encode for PastEpoch {
+    fn encode(&self, out: &mut Vec<u8>) -> Result<(), EncodeError> {
+        self.context.encode(out)?;
+        self.sender_data_secret.encode(out)?;
+        self.secret_tree.encode(out)?;
+        crate::codec::encode_vector(out, |out| {
+            self.previous_signature_keys
+                .iter()
+                .try_for_each(|(leaf, key)| {
+                    leaf.encode(out)?;
+                    key.encode(out)
+                })
+        })
+    }
+}
+
+impl Decode for PastEpoch {
+    fn decode(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
+        let context = GroupContext::decode(r)?;
+        let sender_data_secret = Secret::decode(r)?;
+        let secret_tree = SecretTree::decode(r)?;
+        let changed = Vec::<ChangedLeaf>::decode(r)?;
+        let mut previous_signature_keys = BTreeMap::new();
+        for c in changed {
+            if previous_signature_keys
+                .insert(c.leaf, c.signature_key)
+                .is_some()
+            {
+                return Err(DecodeError::Invalid(InvalidField::ChangedLeaves));
+            }
+        }
+        Ok(Self {
+            context,
+            sender_data_secret,
+            secret_tree,
+            previous_signature_keys,
+        })
+    }
+}
+
+/// A stored external PSK.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct ExternalPsk {
+    psk_id: Vec<u8>,
+    psk: Secret,
+}
+
+crate::codec_struct!(ExternalPsk { psk_id, psk });
+
+impl GroupState {
+    /// Appends the saved form of the state (see the module documentation)
+    /// to `out`.
+    pub(crate) fn encode_saved(&self, out: &mut Vec<u8>) -> Result<(), EncodeError> {
+        out.extend_from_slice(MAGIC);
+        FORMAT_VERSION.encode(out)?;
+        self.context.encode(out)?;
+        self.tree.encode(out)?;
+        self.private.encode(out)?;
+        self.signer.encode(out)?;
+        self.secrets.encode(out)?;
+        self.secret_tree.encode(out)?;
+        self.interim_transcript_hash.encode(out)?;
+        self.confirmation_tag.encode(out)?;
+        self.proposals.encode(out)?;
+        crate::codec::encode_vector(out, |out| {
+            self.past_epochs.iter().try_for_each(|p| p.encode(out))
+        })?;
+        crate::codec::encode_vector(out, |out| {
+            self.resumption_psks.iter().try_for_each(|p| p.encode(out))
+        })?;
+        crate::codec::encode_vector(out, |out| {
+            self.psks.entries().try_for_each(|(psk_id, psk)| {
+                psk_id.encode(out)?;
+                psk.encode(out)
+            })
+        })?;
+        self.pending_update_keys.encode(out)?;
+        u8::from(self.active).encode(out)
+    }
+
+    /// Restores a state saved by [`encode_saved`](Self::encode_saved).
+    /// Checks that its parts fit together: the tree (at most
+    /// `config.max_tree_leaves` leaves) hashes to the context's tree hash,
+    /// the private keys match the tree, the secret tree has the tree's
+    /// size, and the past epochs are of this group, older than the current
+    /// one and in order.
+    pub(crate) fn decode_saved(
+        provider: &dyn crate::crypto::CryptoProvider,
+        config: &GroupConfig,
+        bytes: &[u8],
+    ) -> Result<Self, Error> {
+        let rest = bytes
+            .strip_prefix(MAGIC.as_slice())
+            .ok_or(StateError::NotASavedGroup)?;
+        let mut r = Reader::new(rest);
+        let version = u16::decode(&mut r)?;
+        if version != FORMAT_VERSION {
+            return Err(StateError::UnsupportedVersion(version).into());
+        }
+        let context = GroupContext::decode(&mut r)?;
+        let nodes = RatchetTreeExtension::decode(&mut r)?;
+        let private = TreeKemPrivate::decode(&mut r)?;
+        let signer = SignaturePrivateKey::decode(&mut r)?;
+        let secrets = EpochSecrets::decode(&mut r)?;
+        let secret_tree = SecretTree::decode(&mut r)?;
+        let interim_transcript_hash = Vec::<u8>::decode(&mut r)?;
+        let confirmation_tag = Vec::<u8>::decode(&mut r)?;
+        let proposals = Vec::<PendingProposal>::decode(&mut r)?;
+        let past_epochs = Vec::<PastEpoch>::decode(&mut r)?;
+        let resumption_psks = Vec::<ResumptionPsk>::decode(&mut r)?;
+        let external = Vec::<ExternalPsk>::decode(&mut r)?;
+        let pending_update_keys = Vec::<UpdateKey>::decode(&mut r)?;
+        let active = match u8::decode(&mut r)? {
+            0 => false,
+            1 => true,
+            _ => return Err(DecodeError::Invalid(InvalidField::ActiveFlag).into()),
+        };
+        r.finish()?;
+
+        let crypto = SuiteCrypto::new(provider, context.cipher_suite)?;
+        let tree = RatchetTree::from_nodes_with_max(&crypto, nodes.0, config.max_tree_leaves)?;
+        if tree.tree_hash() != context.tree_hash.as_slice() {
+            return Err(StateError::TreeHashMismatch.into());
+        }
+        if active && private.check_consistent(&tree).is_err() {
+            return Err(StateError::PrivateKeysMismatch.into());
+        }
+        if secret_tree.size() != tree.size() {
+            return Err(StateError::SecretTreeSize {
+                secret_tree: secret_tree.size().leaf_count(),
+                tree: tree.size().leaf_count(),
+            }
+            .into());
+        }
+        check_past_epochs(&context, &past_epochs)?;
+        let mut psks = PskStore::new();
+        for e in external {
+            psks.insert(e.psk_id, e.psk);
+        }
+        Ok(Self {
+            context,
+            tree,
+            private,
+            signer,
+            secrets,
+            secret_tree,
+            interim_transcript_hash,
+            confirmation_tag,
+            proposals,
+            past_epochs: past_epochs.into(),
+            resumption_psks: resumption_psks.into(),
+            psks,
+            pending_update_keys,
+            active,
+        })
+    }
+}
+
+/// Past epochs are of the current group, older than the current epoch, and
+/// oldest first.
+fn check_past_epochs(context: &GroupContext, past_epochs: &[PastEpoch]) -> Result<(), Error> {
+    let mut last_epoch = None;
+    for past in past_epochs {
+        let epoch = past.context.epoch;
+        if past.context.group_id != context.group_id
+            || epoch >= context.epoch
+            || last_epoch.is_some_and(|e| e >= epoch)
+        {
+            return Err(StateError::PastEpochOutOfOrder { epoch }.into());
+        }
+        last_epoch = Some(epoch);
+    }
+    Ok(())
+}

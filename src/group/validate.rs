@@ -1,0 +1,376 @@
+//! The rules on single proposals and on leaves that enter the tree
+//! (RFC 9420 §7.3, §12.1, §12.4.2, §13.4), in one [`ProposalValidator`]
+//! that serves every path: a proposal received by reference, a proposal
+//! this member sends, the proposals of a received or created commit, and
+//! the leaf of a commit's UpdatePath.
+//!
+//! Nothing here changes the group.
+
+use std::collections::BTreeSet;
+
+use super::GroupState;
+use super::config::GroupConfig;
+use super::error::{CommitError, MessageError, ProposalError};
+use super::key_package::validate_key_package;
+use crate::crypto::SuiteCrypto;
+use crate::error::Error;
+use crate::framing::Sender;
+use crate::messages::{
+    CredentialType, ExtensionType, Extensions, ExternalSenders, KeyPackage, PreSharedKeyId,
+    Proposal, ProposalType, PskKind, RequiredCapabilities, ResumptionPskUsage,
+};
+use crate::tree::validate::{
+    LeafContext, LeafRole, Timestamp, check_required, check_supports_credentials,
+    credential_types_in_use, validate_leaf_node,
+};
+use crate::tree::{LeafIndex, LeafNode, TreeDiff, TreeError, TreeView};
+
+/// The group's `required_capabilities` extension, if present (RFC 9420
+/// §11.1).
+pub(crate) fn required_capabilities(
+    extensions: &Extensions,
+) -> Result<Option<RequiredCapabilities>, Error> {
+    extensions
+        .get::<RequiredCapabilities>()
+        .map_err(|_| ProposalError::MalformedExtension(ExtensionType::REQUIRED_CAPABILITIES).into())
+}
+
+/// GroupContext extensions are unique by type, and those this crate knows
+/// decode (RFC 9420 §13.4).
+pub(crate) fn check_extensions_wellformed(extensions: &Extensions) -> Result<(), Error> {
+    if let Some(t) = extensions.first_duplicate() {
+        return Err(ProposalError::DuplicateExtension(t).into());
+    }
+    required_capabilities(extensions)?;
+    extensions
+        .get::<ExternalSenders>()
+        .map_err(|_| ProposalError::MalformedExtension(ExtensionType::EXTERNAL_SENDERS))?;
+    Ok(())
+}
+
+/// The leaf `node` at `leaf` (`None` for a KeyPackage's leaf not yet in
+/// the tree) supports every non-default extension type of the GroupContext
+/// (RFC 9420 §12.1.7, §13.4: members MUST support the group's extensions).
+pub(crate) fn check_leaf_supports_extensions(
+    leaf: Option<LeafIndex>,
+    node: &LeafNode,
+    extensions: &Extensions,
+) -> Result<(), Error> {
+    match extensions
+        .iter()
+        .map(|e| e.extension_type)
+        .find(|t| !t.is_default() && !node.capabilities.extensions.contains(t))
+    {
+        Some(extension_type) => Err(ProposalError::UnsupportedGroupExtension {
+            leaf,
+            extension_type,
+        }
+        .into()),
+        None => Ok(()),
+    }
+}
+
+/// The leaf `node` at `leaf` meets the group's extensions and required
+/// capabilities (RFC 9420 §11.1, §12.1.7).
+pub(crate) fn check_leaf_meets_group(
+    leaf: LeafIndex,
+    node: &LeafNode,
+    extensions: &Extensions,
+    required: Option<&RequiredCapabilities>,
+) -> Result<(), Error> {
+    check_leaf_supports_extensions(Some(leaf), node, extensions)?;
+    if let Some(required) = required {
+        check_required(leaf, node, required)?;
+    }
+    Ok(())
+}
+
+/// Validates proposals and new leaves against one epoch of a group
+/// (RFC 9420 §12.1), with the extensions a commit under construction has
+/// set so far.
+pub(crate) struct ProposalValidator<'a> {
+    crypto: &'a SuiteCrypto<'a>,
+    state: &'a GroupState,
+    config: &'a GroupConfig,
+    now: Timestamp,
+    /// The GroupContext extensions that govern new leaves: the epoch's, or
+    /// those of the commit's GroupContextExtensions proposal.
+    extensions: Extensions,
+    required: Option<RequiredCapabilities>,
+}
+
+impl<'a> ProposalValidator<'a> {
+    /// A validator for the current epoch of `state`, checking lifetimes
+    /// against `now`.
+    pub(crate) fn new(
+        crypto: &'a SuiteCrypto<'a>,
+        state: &'a GroupState,
+        config: &'a GroupConfig,
+        now: Timestamp,
+    ) -> Result<Self, Error> {
+        let extensions = state.context().extensions.clone();
+        Ok(Self {
+            crypto,
+            state,
+            config,
+            now,
+            required: required_capabilities(&extensions)?,
+            extensions,
+        })
+    }
+
+    /// The state validated against.
+    pub(crate) fn state(&self) -> &'a GroupState {
+        self.state
+    }
+
+    /// The extensions that govern the rest of the list.
+    pub(crate) fn extensions(&self) -> &Extensions {
+        &self.extensions
+    }
+
+    /// The required capabilities under [`extensions`](Self::extensions).
+    pub(crate) fn required(&self) -> Option<&RequiredCapabilities> {
+        self.required.as_ref()
+    }
+
+    /// From now on, new leaves are checked against `extensions`, the
+    /// content of the commit's GroupContextExtensions proposal (§12.3: it
+    /// is applied first).
+    pub(crate) fn set_extensions(&mut self, extensions: &Extensions) -> Result<(), Error> {
+        check_extensions_wellformed(extensions)?;
+        self.required = required_capabilities(extensions)?;
+        self.extensions = extensions.clone();
+        Ok(())
+    }
+
+    fn leaf_context(&self) -> LeafContext<'_> {
+        LeafContext {
+            group_id: &self.state.context().group_id,
+            required_capabilities: self.required.as_ref(),
+            lifetime: self.config.lifetime.receive,
+            now: self.now,
+            credentials: self.config.credentials.as_ref(),
+        }
+    }
+
+    /// Checks one proposal on its own against the current epoch
+    /// (RFC 9420 §12.1.1-§12.1.7), as a receiver of a proposal message
+    /// does.
+    pub(crate) fn check_proposal(&self, proposal: &Proposal, sender: Sender) -> Result<(), Error> {
+        let tree = self.state.tree();
+        match proposal {
+            Proposal::Add(add) => self.check_key_package(&add.key_package),
+            Proposal::Update(update) => {
+                let Sender::Member(leaf) = sender else {
+                    return Err(ProposalError::UpdateFromNonMember(sender.sender_type()).into());
+                };
+                self.check_update(tree, leaf, &update.leaf_node)
+            }
+            Proposal::Remove(remove) => {
+                // §12.1.3: the removed leaf MUST be a member.
+                if tree.leaf(remove.removed).is_none() {
+                    return Err(ProposalError::RemoveNonMember(remove.removed).into());
+                }
+                Ok(())
+            }
+            Proposal::PreSharedKey(psk) => self.check_psk(&psk.psk),
+            Proposal::ReInit(reinit) => {
+                // §12.1.5: no downgrade of the protocol version.
+                let current = self.state.context().version;
+                if reinit.version < current {
+                    return Err(ProposalError::ReInitDowngrade {
+                        current,
+                        proposed: reinit.version,
+                    }
+                    .into());
+                }
+                Ok(())
+            }
+            Proposal::ExternalInit(_) => {
+                Err(ProposalError::ProposalNotAllowed(ProposalType::EXTERNAL_INIT).into())
+            }
+            Proposal::GroupContextExtensions(gce) => {
+                check_extensions_wellformed(&gce.extensions)?;
+                let required = required_capabilities(&gce.extensions)?;
+                // §12.1.7: every member supports the new extensions and
+                // meets the new required capabilities.
+                for (index, leaf) in tree.members() {
+                    check_leaf_meets_group(index, leaf, &gce.extensions, required.as_ref())?;
+                }
+                Ok(())
+            }
+        }
+    }
+
+    /// §12.1.1, §10.1: a valid KeyPackage of the group's version and
+    /// suite whose leaf meets the group's requirements (under the
+    /// extensions set so far).
+    pub(crate) fn check_key_package(&self, key_package: &KeyPackage) -> Result<(), Error> {
+        validate_key_package(self.crypto, key_package, &self.leaf_context())?;
+        check_leaf_supports_extensions(None, &key_package.leaf_node, &self.extensions)
+    }
+
+    /// §12.1.2: an Update's leaf is valid for `leaf` (source `update`,
+    /// signed for this group and leaf), has a new encryption key, supports
+    /// the group's extensions, and its keys are not used by another node
+    /// of `tree`.
+    pub(crate) fn check_update(
+        &self,
+        tree: &impl TreeView,
+        leaf: LeafIndex,
+        leaf_node: &LeafNode,
+    ) -> Result<(), Error> {
+        let current = self
+            .state
+            .tree()
+            .leaf(leaf)
+            .ok_or(MessageError::SenderNotMember(leaf))?;
+        validate_leaf_node(
+            self.crypto,
+            leaf_node,
+            leaf,
+            LeafRole::Update,
+            &self.leaf_context(),
+        )?;
+        if leaf_node.encryption_key == current.encryption_key {
+            return Err(ProposalError::UpdateKeepsEncryptionKey(leaf).into());
+        }
+        check_leaf_supports_extensions(Some(leaf), leaf_node, &self.extensions)?;
+        check_fresh_leaf_keys(tree, leaf, leaf_node)
+    }
+
+    /// §12.1.4, §8.4: a PSK names an external or resumption PSK (usage
+    /// `application`) with a nonce of `KDF.Nh` bytes.
+    pub(crate) fn check_psk(&self, id: &PreSharedKeyId) -> Result<(), Error> {
+        let expected = self.crypto.hash_len();
+        if id.psk_nonce.len() != expected {
+            return Err(ProposalError::InvalidPskNonce {
+                len: id.psk_nonce.len(),
+                expected,
+            }
+            .into());
+        }
+        if let PskKind::Resumption { usage, .. } = &id.psk {
+            if *usage != ResumptionPskUsage::Application {
+                return Err(ProposalError::InvalidPskUsage(*usage).into());
+            }
+        }
+        Ok(())
+    }
+
+    /// §12.4.2: the leaf of a commit's UpdatePath is a valid leaf with
+    /// source `commit` for the committer, supports the group's extensions
+    /// (after the commit's GroupContextExtensions), has a new encryption
+    /// key and a signature key no other leaf of the staged tree holds, and
+    /// keeps every credential type in use supported (§7.3).
+    pub(crate) fn check_path_leaf(
+        &self,
+        diff: &TreeDiff<'_>,
+        committer: LeafIndex,
+        leaf_node: &LeafNode,
+    ) -> Result<(), Error> {
+        let current = self
+            .state
+            .tree()
+            .leaf(committer)
+            .ok_or(MessageError::SenderNotMember(committer))?;
+        validate_leaf_node(
+            self.crypto,
+            leaf_node,
+            committer,
+            LeafRole::Commit,
+            &self.leaf_context(),
+        )?;
+        check_leaf_supports_extensions(Some(committer), leaf_node, &self.extensions)?;
+        if leaf_node.encryption_key == current.encryption_key {
+            return Err(CommitError::PathKeepsEncryptionKey(committer).into());
+        }
+        if let Some(first) = diff
+            .find_signature_key(&leaf_node.signature_key)
+            .filter(|l| *l != committer)
+        {
+            return Err(TreeError::DuplicateSignatureKey {
+                first,
+                second: committer,
+            }
+            .into());
+        }
+        if leaf_node.credential.credential_type() != current.credential.credential_type()
+            || leaf_node.capabilities.credentials != current.capabilities.credentials
+        {
+            check_path_credentials(diff, committer, leaf_node)?;
+        }
+        Ok(())
+    }
+}
+
+/// §7.3: a new leaf at `leaf` brings an encryption key no node holds and
+/// a signature key no other leaf holds.
+pub(crate) fn check_fresh_leaf_keys(
+    tree: &impl TreeView,
+    leaf: LeafIndex,
+    leaf_node: &LeafNode,
+) -> Result<(), Error> {
+    let node = leaf.node().ok_or(TreeError::LeafOutOfRange { leaf })?;
+    if let Some(first) = tree.find_encryption_key(&leaf_node.encryption_key) {
+        return Err(TreeError::DuplicateEncryptionKey {
+            first,
+            second: node,
+        }
+        .into());
+    }
+    if let Some(first) = tree
+        .find_signature_key(&leaf_node.signature_key)
+        .filter(|l| *l != leaf)
+    {
+        return Err(TreeError::DuplicateSignatureKey {
+            first,
+            second: leaf,
+        }
+        .into());
+    }
+    Ok(())
+}
+
+/// §7.3: each credential type in use in the staged tree is supported by
+/// every member, after `new_leaves` entered it. Only those leaves can
+/// break this, so the full scan happens only when one of them brings a
+/// credential type that was not in use.
+pub(crate) fn check_credential_support<'l>(
+    diff: &TreeDiff<'_>,
+    new_leaves: impl Iterator<Item = (LeafIndex, &'l LeafNode)>,
+) -> Result<(), Error> {
+    let in_use_before = credential_types_in_use(diff.base());
+    let mut new_types = BTreeSet::new();
+    for (index, leaf) in new_leaves {
+        check_supports_credentials(index, leaf, &in_use_before)?;
+        let t = leaf.credential.credential_type();
+        if !in_use_before.contains(&t) {
+            new_types.insert(t);
+        }
+    }
+    if new_types.is_empty() {
+        return Ok(());
+    }
+    for (index, node) in diff.members() {
+        check_supports_credentials(index, node, &new_types)?;
+    }
+    Ok(())
+}
+
+/// §7.3 for a committer whose new leaf changes its credential type or
+/// supported credential types: every credential type in use stays
+/// supported by every member.
+fn check_path_credentials(
+    diff: &TreeDiff<'_>,
+    committer: LeafIndex,
+    leaf_node: &LeafNode,
+) -> Result<(), Error> {
+    let new_type: [CredentialType; 1] = [leaf_node.credential.credential_type()];
+    for (index, node) in diff.members().filter(|(l, _)| *l != committer) {
+        check_supports_credentials(index, node, &new_type)?;
+        check_supports_credentials(committer, leaf_node, [&node.credential.credential_type()])?;
+    }
+    Ok(())
+}
