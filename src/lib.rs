@@ -9,21 +9,25 @@
 //!
 //! # Layers
 //!
-//! The modules follow the RFC:
+//! The modules follow the RFC and form a directed acyclic graph: each one
+//! uses only those listed above it (the one [`Error`] type aside).
 //!
-//! | module | RFC 9420 |
-//! |---|---|
-//! | [`codec`] | §2.1 wire encoding of every structure |
-//! | [`crypto`] | §5 cipher suites 1-7, labeled KDF, signatures and HPKE; [`RustCryptoProvider`] |
-//! | [`tree`] | §4, §7 ratchet tree, tree and parent hashes, validation, TreeKEM |
-//! | [`key_schedule`] | §8 epoch secrets, transcript hashes, PSKs, exporter |
-//! | [`secret_tree`] | §9 per-sender message keys |
-//! | [`framing`] | §6 PublicMessage and PrivateMessage protection |
-//! | [`messages`] | §10-§13 KeyPackage, proposals, Commit, Welcome, GroupInfo |
-//! | [`group`] | §10-§12 the [`Group`] state machine: KeyPackages, create, proposals, commits, Welcome joins, message processing, saved state |
+//! | module | RFC 9420 | uses |
+//! |---|---|---|
+//! | [`codec`] | §2.1 wire encoding of every structure | |
+//! | [`crypto`] | §5 cipher suites 1-7, labeled KDF, signatures and HPKE; [`RustCryptoProvider`] | codec |
+//! | [`tree_math`] | Appendix C array tree math | codec |
+//! | [`types`] | §5.3, §13, §17 registries and code points, credentials, extensions | codec, crypto |
+//! | [`tree`] | §4, §7 ratchet tree, tree and parent hashes, validation, TreeKEM, UpdatePath | codec, crypto, tree_math, types |
+//! | [`messages`] | §8.1, §10-§12 GroupContext, KeyPackage, proposals, Commit, Welcome, GroupInfo | codec, crypto, types, tree |
+//! | [`key_schedule`] | §8 epoch secrets, transcript hashes, PSKs, exporter | codec, crypto, messages |
+//! | [`secret_tree`] | §9 per-sender message keys | codec, crypto, tree_math |
+//! | [`framing`] | §6 PublicMessage, PrivateMessage and the MLSMessage envelope | all of the above |
+//! | [`group`] | §10-§12 the [`Group`] state machine: KeyPackages, create, proposals, commits, Welcome joins, message processing, saved state | all of the above |
 //!
-//! Most applications need only [`group`]; the lower layers are public for
-//! tests, tools and other state machines.
+//! Most applications need only [`group`] and the re-exports at the crate
+//! root; the lower layers are public for tests, tools and other state
+//! machines.
 //!
 //! # Example: two members
 //!
@@ -169,16 +173,19 @@ pub mod key_schedule;
 pub mod messages;
 pub mod secret_tree;
 pub mod tree;
+pub mod tree_math;
+pub mod types;
 
 pub use crate::crypto::{CipherSuite, CryptoProvider, RustCryptoProvider, SuiteCrypto};
 pub use crate::error::{Error, Result};
+pub use crate::framing::MlsMessage;
 pub use crate::group::{
     CommitEffects, CommitOptions, CreatedCommit, Group, GroupConfig, JoinOptions, KeyPackageBundle,
     KeyPackageOptions, Processed, StagedCommit,
 };
 pub use crate::messages::{
-    Credential, CredentialType, Extension, ExtensionType, Extensions, KeyPackage, MlsMessage,
-    Proposal, WireFormat,
+    Credential, CredentialType, Extension, ExtensionType, Extensions, KeyPackage, Proposal,
+    WireFormat,
 };
 pub use crate::tree::validate::Timestamp;
 pub use crate::tree::{LeafIndex, LeafNode};

@@ -14,6 +14,7 @@ use proptest::sample::Index;
 use rfc9420::RustCryptoProvider;
 use rfc9420::codec::{Decode, Encode, decode_exact};
 use rfc9420::crypto::{CipherSuite, Secret, SuiteCrypto};
+use rfc9420::framing::MlsMessage;
 use rfc9420::framing::{
     AuthenticatedContent, ContentType, FramedContent, PrivateMessage, PrivateMessageContent,
     PublicMessage, Sender, SenderData,
@@ -21,9 +22,8 @@ use rfc9420::framing::{
 use rfc9420::key_schedule::{EpochSecrets, GroupContext};
 use rfc9420::messages::{
     Add, Commit, Credential, Extensions, ExternalInit, ExternalSenders, GroupContextExtensions,
-    GroupInfo, GroupSecrets, KeyPackage, MlsMessage, PreSharedKey, PreSharedKeyId, Proposal,
-    ProposalOrRef, RatchetTreeExtension, ReInit, Remove, RequiredCapabilities, Update, UpdatePath,
-    Welcome,
+    GroupInfo, GroupSecrets, KeyPackage, PreSharedKey, PreSharedKeyId, Proposal, ProposalOrRef,
+    RatchetTreeExtension, ReInit, Remove, RequiredCapabilities, Update, UpdatePath, Welcome,
 };
 use rfc9420::secret_tree::{RatchetType, SecretTree, SecretTreeConfig};
 use rfc9420::tree::treekem::TreeKemPrivate;

@@ -24,7 +24,7 @@ pub use keys::{
 };
 pub use provider::CryptoProvider;
 pub use rust_crypto::RustCryptoProvider;
-pub use secret::Secret;
+pub use secret::{KeyNonce, Secret};
 pub(crate) use secret::{MAX_STATE_SECRET_LEN, UniformLength};
 pub use suite::{AeadId, CipherSuite, KdfId, KemId, SignatureScheme, SuiteParams};
 

@@ -91,6 +91,46 @@ impl Decode for Secret {
     }
 }
 
+/// An AEAD key and nonce: one step of a hash ratchet (RFC 9420 §9.1), the
+/// sender data key and nonce (§6.3.2), or the Welcome key and nonce
+/// (§12.4.3.1).
+///
+/// Both are zeroized on drop and redacted in `Debug`. The nonce is the one
+/// the key schedule produced; for PrivateMessage content it still has to be
+/// combined with the reuse guard ([`KeyNonce::nonce_with_reuse_guard`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeyNonce {
+    key: Secret,
+    nonce: Secret,
+}
+
+impl KeyNonce {
+    /// Pairs a key with a nonce.
+    pub fn new(key: Secret, nonce: Secret) -> Self {
+        Self { key, nonce }
+    }
+
+    /// The AEAD key (`AEAD.Nk` bytes).
+    pub fn key(&self) -> &Secret {
+        &self.key
+    }
+
+    /// The AEAD nonce (`AEAD.Nn` bytes).
+    pub fn nonce(&self) -> &Secret {
+        &self.nonce
+    }
+
+    /// The nonce with its first four bytes XORed with `reuse_guard`, as
+    /// PrivateMessage content encryption uses it (RFC 9420 §6.3.1).
+    pub fn nonce_with_reuse_guard(&self, reuse_guard: [u8; 4]) -> Secret {
+        let mut nonce = self.nonce.as_bytes().to_vec();
+        for (n, g) in nonce.iter_mut().zip(reuse_guard) {
+            *n ^= g;
+        }
+        Secret::new(nonce)
+    }
+}
+
 /// The longest symmetric secret that decoding exported state accepts.
 ///
 /// Every hash output, AEAD key and AEAD nonce of the RFC 9420 suites is at

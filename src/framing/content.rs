@@ -2,8 +2,12 @@
 //! types, senders, FramedContent, FramedContentTBS, FramedContentAuthData
 //! and AuthenticatedContent.
 
-use crate::codec::{Decode, DecodeError, Encode, EncodeError, Reader};
+use super::FramingError;
+use crate::codec::{Decode, DecodeError, Encode, EncodeError, Reader, encode_opaque};
+use crate::crypto::SuiteCrypto;
+use crate::error::Error;
 use crate::key_schedule::GroupContext;
+use crate::key_schedule::TranscriptHashes;
 use crate::messages::{Commit, Proposal, ProtocolVersion, WireFormat};
 use crate::tree::LeafIndex;
 
@@ -419,6 +423,88 @@ impl Decode for AuthenticatedContent {
             content,
             auth,
         })
+    }
+}
+
+/// The part of a commit's AuthenticatedContent that the confirmed
+/// transcript hash covers: everything but the confirmation tag
+/// (RFC 9420 §8.2).
+///
+/// ```text
+/// struct {
+///     WireFormat wire_format;
+///     FramedContent content; /* with content_type == commit */
+///     opaque signature<V>;
+/// } ConfirmedTranscriptHashInput;
+/// ```
+///
+/// The committer builds it before the confirmation tag exists
+/// ([`ConfirmedTranscriptHashInput::new`]); a receiver takes it from the
+/// whole message ([`ConfirmedTranscriptHashInput::from_authenticated_content`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ConfirmedTranscriptHashInput<'a> {
+    wire_format: WireFormat,
+    content: &'a FramedContent,
+    signature: &'a [u8],
+}
+
+impl<'a> ConfirmedTranscriptHashInput<'a> {
+    /// The input for a commit sent as `wire_format` with `signature`.
+    /// Fails with [`FramingError::NotACommit`] unless `content` is a
+    /// commit.
+    pub fn new(
+        wire_format: WireFormat,
+        content: &'a FramedContent,
+        signature: &'a [u8],
+    ) -> Result<Self, FramingError> {
+        match content.content_type() {
+            ContentType::Commit => Ok(Self {
+                wire_format,
+                content,
+                signature,
+            }),
+            content_type => Err(FramingError::NotACommit { content_type }),
+        }
+    }
+
+    /// The input of a received commit. Fails with
+    /// [`FramingError::NotACommit`] unless it carries a commit.
+    pub fn from_authenticated_content(
+        content: &'a AuthenticatedContent,
+    ) -> Result<Self, FramingError> {
+        Self::new(
+            content.wire_format,
+            &content.content,
+            &content.auth.signature,
+        )
+    }
+}
+
+impl Encode for ConfirmedTranscriptHashInput<'_> {
+    fn encode(&self, out: &mut Vec<u8>) -> Result<(), EncodeError> {
+        self.wire_format.encode(out)?;
+        self.content.encode(out)?;
+        encode_opaque(self.signature, out)
+    }
+}
+
+impl AuthenticatedContent {
+    /// The transcript hashes after this commit (RFC 9420 §8.2), from the
+    /// interim transcript hash before it. Fails with
+    /// [`FramingError::NotACommit`] unless it carries a commit, and with
+    /// [`FramingError::MissingConfirmationTag`] without a tag.
+    pub fn transcript_hashes(
+        &self,
+        suite: &SuiteCrypto<'_>,
+        interim_transcript_hash_before: &[u8],
+    ) -> Result<TranscriptHashes, Error> {
+        let input = ConfirmedTranscriptHashInput::from_authenticated_content(self)?.to_bytes()?;
+        let tag = self
+            .auth
+            .confirmation_tag
+            .as_deref()
+            .ok_or(FramingError::MissingConfirmationTag)?;
+        TranscriptHashes::after_commit(suite, interim_transcript_hash_before, &input, tag)
     }
 }
 

@@ -36,15 +36,17 @@
 
 pub mod auth;
 pub mod content;
+pub mod mls_message;
 pub mod private;
 pub mod public;
 pub mod sender_data;
 
 pub use auth::{UnverifiedContent, VerifiedContent};
 pub use content::{
-    AuthenticatedContent, ContentType, FramedContent, FramedContentAuthData, FramedContentBody,
-    Sender, SenderType,
+    AuthenticatedContent, ConfirmedTranscriptHashInput, ContentType, FramedContent,
+    FramedContentAuthData, FramedContentBody, Sender, SenderType,
 };
+pub use mls_message::{MlsMessage, MlsMessageBody};
 pub use private::{
     DecryptedMessage, Padding, PrivateContentAad, PrivateMessage, PrivateMessageContent,
 };
@@ -63,6 +65,16 @@ use crate::tree::LeafIndex;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum FramingError {
+    /// A transcript hash was asked for content that is not a commit
+    /// (RFC 9420 §8.2).
+    #[error("transcript hash input is {content_type:?}, not a commit")]
+    NotACommit {
+        /// The content type found.
+        content_type: ContentType,
+    },
+    /// A commit without a confirmation tag (RFC 9420 §6.1).
+    #[error("commit without confirmation tag")]
+    MissingConfirmationTag,
     /// A PublicMessage's membership tag does not match (RFC 9420 §6.2).
     #[error("membership tag mismatch")]
     MembershipTagMismatch,

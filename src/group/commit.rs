@@ -15,9 +15,8 @@ use crate::codec::Encode;
 use crate::crypto::{CryptoProvider, Secret, SuiteCrypto};
 use crate::error::Error;
 use crate::framing::{AuthenticatedContent, FramedContent, FramedContentBody, Sender};
-use crate::messages::{
-    Commit, MlsMessage, MlsMessageBody, Proposal, ProposalRef, RatchetTreeExtension, UpdatePath,
-};
+use crate::framing::{MlsMessage, MlsMessageBody};
+use crate::messages::{Commit, Proposal, ProposalRef, RatchetTreeExtension, UpdatePath};
 use crate::tree::treekem::{self, PendingPath};
 use crate::tree::validate::Timestamp;
 use crate::tree::{LeafIndex, Node, TreeDiff, TreeView};

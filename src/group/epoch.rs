@@ -12,10 +12,10 @@ use super::state::GroupState;
 use crate::codec::Encode;
 use crate::crypto::{Secret, SuiteCrypto};
 use crate::error::Error;
-use crate::framing::{AuthenticatedContent, Sender};
+use crate::framing::{AuthenticatedContent, ConfirmedTranscriptHashInput, Sender};
 use crate::key_schedule::{
-    ConfirmedTranscriptHashInput, GroupContext, JoinerSecret, WelcomeSecret,
-    confirmed_transcript_hash, interim_transcript_hash, psk_secret,
+    GroupContext, JoinerSecret, WelcomeSecret, confirmed_transcript_hash, interim_transcript_hash,
+    psk_secret,
 };
 use crate::messages::Extensions;
 use crate::tree::treekem::TreeKemPrivate;
@@ -109,7 +109,7 @@ pub(crate) fn stage_epoch(
 ) -> Result<EpochStep, Error> {
     let applied = &inputs.applied;
     let transcript_input =
-        ConfirmedTranscriptHashInput::from_authenticated_content(inputs.content)?;
+        ConfirmedTranscriptHashInput::from_authenticated_content(inputs.content)?.to_bytes()?;
     let confirmed =
         confirmed_transcript_hash(crypto, state.interim_transcript_hash(), &transcript_input)?;
     let extensions = applied

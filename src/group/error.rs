@@ -164,9 +164,6 @@ pub enum CommitError {
     /// (RFC 9420 §12.4.2).
     #[error("UpdatePath leaf of {0:?} keeps the committer's encryption key")]
     PathKeepsEncryptionKey(LeafIndex),
-    /// A commit message without its confirmation tag (RFC 9420 §6.1).
-    #[error("commit without confirmation tag")]
-    MissingConfirmationTag,
     /// A commit applies an Update of this member's leaf that this member
     /// did not propose in this epoch (RFC 9420 §12.1.2).
     #[error("commit applies an Update of this member's leaf {0:?} it does not know")]

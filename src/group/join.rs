@@ -15,10 +15,11 @@ use super::{Group, GroupConfig};
 use crate::codec::{Encode, decode_exact};
 use crate::crypto::{CryptoProvider, Secret, SuiteCrypto};
 use crate::error::Error;
+use crate::framing::{MlsMessage, MlsMessageBody};
 use crate::key_schedule::{GroupContext, JoinerSecret, interim_transcript_hash, psk_secret};
 use crate::messages::{
-    ExtensionType, GroupInfo, KeyPackage, MlsMessage, MlsMessageBody, PreSharedKeyId,
-    ProtocolVersion, PskKind, RatchetTreeExtension, Welcome,
+    ExtensionType, GroupInfo, KeyPackage, PreSharedKeyId, ProtocolVersion, PskKind,
+    RatchetTreeExtension, Welcome,
 };
 use crate::tree::validate::{LeafContext, Timestamp, validate_tree};
 use crate::tree::{Node, RatchetTree};

@@ -56,10 +56,10 @@ use crate::error::Error;
 use crate::framing::{
     AuthenticatedContent, FramedContent, FramedContentBody, PublicMessage, Sender,
 };
+use crate::framing::{MlsMessage, MlsMessageBody};
 use crate::key_schedule::{EpochSecrets, GroupContext, TranscriptHashes};
 use crate::messages::{
-    Extensions, MlsMessage, MlsMessageBody, Proposal, ProposalRef, ProposalType, ProtocolVersion,
-    Update, WireFormat,
+    Extensions, Proposal, ProposalRef, ProposalType, ProtocolVersion, Update, WireFormat,
 };
 use crate::tree::treekem::TreeKemPrivate;
 use crate::tree::validate::{LeafContext, LeafRole, Timestamp, validate_leaf_node};

@@ -29,12 +29,13 @@ use crate::codec::{Encode, decode_exact};
 use crate::crypto::{CryptoProvider, Secret, SignaturePublicKey, SuiteCrypto};
 use crate::error::Error;
 use crate::framing::{
-    AuthenticatedContent, ContentType, FramedContentBody, PrivateMessage, PublicMessage, Sender,
-    VerifiedContent,
+    AuthenticatedContent, ContentType, FramedContentBody, FramingError, PrivateMessage,
+    PublicMessage, Sender, VerifiedContent,
 };
+use crate::framing::{MlsMessage, MlsMessageBody};
 use crate::messages::{
-    Commit, ExtensionType, ExternalSenders, MlsMessage, MlsMessageBody, Proposal, ProposalRef,
-    ProtocolVersion, UpdatePath, WireFormat,
+    Commit, ExtensionType, ExternalSenders, Proposal, ProposalRef, ProtocolVersion, UpdatePath,
+    WireFormat,
 };
 use crate::secret_tree::StagedKey;
 use crate::tree::treekem::{self, TreeKemPrivate};
@@ -336,7 +337,7 @@ impl<P: CryptoProvider> Group<P> {
             .auth
             .confirmation_tag
             .as_deref()
-            .ok_or(CommitError::MissingConfirmationTag)?;
+            .ok_or(FramingError::MissingConfirmationTag)?;
 
         let list = resolve_commit_proposals(state, sender, &commit.proposals)?;
         let mut validator = ProposalValidator::new(crypto, state, &self.config, now)?;

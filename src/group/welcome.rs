@@ -17,10 +17,11 @@ use crate::crypto::{
     CipherSuite, HpkePrivateKey, SignaturePrivateKey, SignaturePublicKey, SuiteCrypto,
 };
 use crate::error::Error;
+use crate::framing::{MlsMessage, MlsMessageBody};
 use crate::key_schedule::WelcomeSecret;
 use crate::messages::{
     EncryptedGroupSecrets, Extensions, GroupInfo, GroupSecrets, KeyPackage, KeyPackageRef,
-    MlsMessage, MlsMessageBody, PathSecret, ProtocolVersion, RatchetTreeExtension, Welcome,
+    PathSecret, ProtocolVersion, RatchetTreeExtension, Welcome,
 };
 use crate::tree::Node;
 use crate::tree::treekem::PendingPath;

@@ -8,11 +8,10 @@ use super::exporter::export;
 use super::transcript::{confirmation_tag, verify_confirmation_tag};
 use crate::codec::{Decode, DecodeError, Encode, EncodeError, InvalidField, Reader};
 use crate::crypto::{
-    HpkePrivateKey, HpkePublicKey, MAX_STATE_SECRET_LEN, Secret, SuiteCrypto, UniformLength,
+    HpkePrivateKey, HpkePublicKey, KeyNonce, MAX_STATE_SECRET_LEN, Secret, SuiteCrypto,
+    UniformLength,
 };
 use crate::error::Error;
-use crate::secret_tree::{KeyNonce, SecretTree, SecretTreeConfig};
-use crate::tree::TreeSize;
 
 /// `KDF.Nh` as the `uint16` length of ExpandWithLabel.
 fn nh(suite: &SuiteCrypto<'_>) -> Result<u16, Error> {
@@ -189,9 +188,8 @@ impl WelcomeSecret {
 ///
 /// The fields are public so that the group state can take each secret
 /// where it belongs and drop what it no longer needs (§9.2): the
-/// `encryption_secret` goes into the [`SecretTree`]
-/// ([`EpochSecrets::secret_tree`]); the `epoch_secret` itself is never
-/// kept.
+/// `encryption_secret` seeds the epoch's secret tree (§9) and is then
+/// wiped; the `epoch_secret` itself is never kept.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EpochSecrets {
     /// Keys for sender data encryption (RFC 9420 §6.3.2).
@@ -291,13 +289,6 @@ impl EpochSecrets {
             confirmed_transcript_hash,
             tag,
         )
-    }
-
-    /// The secret tree of this epoch for a ratchet tree of `size`
-    /// (RFC 9420 §9), with a copy of the `encryption_secret`; drop the
-    /// field afterwards to honour the deletion schedule (§9.2).
-    pub fn secret_tree(&self, size: TreeSize, config: SecretTreeConfig) -> SecretTree {
-        SecretTree::with_config(self.encryption_secret.clone(), size, config)
     }
 }
 

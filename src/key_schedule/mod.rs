@@ -21,14 +21,11 @@ pub use exporter::export;
 pub use psk::{psk_secret, zero_psk_secret};
 pub use sender_data::sender_data_key_nonce;
 pub use transcript::{
-    ConfirmedTranscriptHashInput, TranscriptHashes, confirmation_tag, confirmed_transcript_hash,
-    interim_transcript_hash, verify_confirmation_tag,
+    TranscriptHashes, confirmation_tag, confirmed_transcript_hash, interim_transcript_hash,
+    verify_confirmation_tag,
 };
 
-use crate::framing::ContentType;
-
-pub mod group_context;
-pub use group_context::GroupContext;
+pub use crate::messages::GroupContext;
 
 /// Why the key schedule could not proceed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
@@ -46,16 +43,6 @@ pub enum KeyScheduleError {
     /// §8.2).
     #[error("confirmation tag mismatch")]
     ConfirmationTagMismatch,
-    /// A transcript hash was asked for content that is not a commit
-    /// (RFC 9420 §8.2).
-    #[error("transcript hash input is {content_type:?}, not a commit")]
-    NotACommit {
-        /// The content type found.
-        content_type: ContentType,
-    },
-    /// A commit without a confirmation tag (RFC 9420 §6.1).
-    #[error("commit without confirmation tag")]
-    MissingConfirmationTag,
     /// A key schedule secret given by the caller or a peer does not have
     /// the suite's `KDF.Nh` length (RFC 9420 §8).
     #[error("{what} has {got} bytes, expected {expected}")]

@@ -1,8 +1,8 @@
 //! The sender data key and nonce (RFC 9420 §6.3.2).
 
+use crate::crypto::KeyNonce;
 use crate::crypto::{Secret, SuiteCrypto};
 use crate::error::Error;
-use crate::secret_tree::KeyNonce;
 
 /// The key and nonce that encrypt a PrivateMessage's SenderData
 /// (RFC 9420 §6.3.2), from the epoch's `sender_data_secret` and the

@@ -3,8 +3,8 @@ use crate::codec::Encode;
 use crate::crypto::{CipherSuite, CryptoError, RustCryptoProvider, Secret, SuiteCrypto};
 use crate::error::Error;
 use crate::framing::{
-    AuthenticatedContent, ContentType, FramedContent, FramedContentAuthData, FramedContentBody,
-    Sender,
+    AuthenticatedContent, ConfirmedTranscriptHashInput, ContentType, FramedContent,
+    FramedContentAuthData, FramedContentBody, FramingError, Sender,
 };
 use crate::messages::{Commit, PreSharedKeyId, PskKind, ResumptionPskUsage, WireFormat};
 use crate::tree::LeafIndex;
@@ -218,13 +218,15 @@ fn transcript_hashes_follow_their_definition() {
     let signature = [0x51; 64];
     let tag = vec![0xAA; 32];
     let input = ConfirmedTranscriptHashInput::new(WireFormat::PUBLIC_MESSAGE, &content, &signature)
+        .unwrap()
+        .to_bytes()
         .unwrap();
     // ConfirmedTranscriptHashInput = wire_format || FramedContent || signature<V>
     let mut encoded = vec![0, 1];
     content.encode(&mut encoded).unwrap();
     encoded.extend_from_slice(&[0x40, 0x40]); // varint 64
     encoded.extend_from_slice(&signature);
-    assert_eq!(input.to_bytes().unwrap(), encoded);
+    assert_eq!(input, encoded);
 
     let interim_before = s.hash(b"before").unwrap();
     let mut data = interim_before.clone();
@@ -247,7 +249,7 @@ fn transcript_hashes_follow_their_definition() {
             confirmation_tag: Some(tag),
         },
     };
-    let hashes = TranscriptHashes::after_commit(&s, &interim_before, &whole).unwrap();
+    let hashes = whole.transcript_hashes(&s, &interim_before).unwrap();
     assert_eq!(
         hashes,
         TranscriptHashes {
@@ -266,7 +268,7 @@ fn transcript_hashes_need_a_commit_with_a_tag() {
     let application = framed(FramedContentBody::Application(b"hi".to_vec()));
     assert_eq!(
         ConfirmedTranscriptHashInput::new(WireFormat::PRIVATE_MESSAGE, &application, &[]),
-        Err(KeyScheduleError::NotACommit {
+        Err(FramingError::NotACommit {
             content_type: ContentType::Application
         })
     );
@@ -276,15 +278,15 @@ fn transcript_hashes_need_a_commit_with_a_tag() {
         auth: FramedContentAuthData::default(),
     };
     assert_eq!(
-        ks_err(TranscriptHashes::after_commit(&s, &[], &whole)),
-        KeyScheduleError::NotACommit {
+        whole.transcript_hashes(&s, &[]).unwrap_err(),
+        Error::Framing(FramingError::NotACommit {
             content_type: ContentType::Application
-        }
+        })
     );
     whole.content = framed(empty_commit());
     assert_eq!(
-        ks_err(TranscriptHashes::after_commit(&s, &[], &whole)),
-        KeyScheduleError::MissingConfirmationTag
+        whole.transcript_hashes(&s, &[]).unwrap_err(),
+        Error::Framing(FramingError::MissingConfirmationTag)
     );
 }
 

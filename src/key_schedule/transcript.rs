@@ -26,84 +26,24 @@
 use subtle::ConstantTimeEq;
 
 use super::KeyScheduleError;
-use crate::codec::{Encode, EncodeError, encode_opaque};
+use crate::codec::encode_opaque;
 use crate::crypto::{Secret, SuiteCrypto};
 use crate::error::Error;
-use crate::framing::{AuthenticatedContent, ContentType, FramedContent};
-use crate::messages::WireFormat;
-
-/// The part of a commit's AuthenticatedContent that the confirmed
-/// transcript hash covers: everything but the confirmation tag
-/// (RFC 9420 §8.2).
-///
-/// ```text
-/// struct {
-///     WireFormat wire_format;
-///     FramedContent content; /* with content_type == commit */
-///     opaque signature<V>;
-/// } ConfirmedTranscriptHashInput;
-/// ```
-///
-/// The committer builds it before the confirmation tag exists
-/// ([`ConfirmedTranscriptHashInput::new`]); a receiver takes it from the
-/// whole message ([`ConfirmedTranscriptHashInput::from_authenticated_content`]).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ConfirmedTranscriptHashInput<'a> {
-    wire_format: WireFormat,
-    content: &'a FramedContent,
-    signature: &'a [u8],
-}
-
-impl<'a> ConfirmedTranscriptHashInput<'a> {
-    /// The input for a commit sent as `wire_format` with `signature`.
-    /// Fails with [`KeyScheduleError::NotACommit`] unless `content` is a
-    /// commit.
-    pub fn new(
-        wire_format: WireFormat,
-        content: &'a FramedContent,
-        signature: &'a [u8],
-    ) -> Result<Self, KeyScheduleError> {
-        match content.content_type() {
-            ContentType::Commit => Ok(Self {
-                wire_format,
-                content,
-                signature,
-            }),
-            content_type => Err(KeyScheduleError::NotACommit { content_type }),
-        }
-    }
-
-    /// The input of a received commit. Fails with
-    /// [`KeyScheduleError::NotACommit`] unless it carries a commit.
-    pub fn from_authenticated_content(
-        content: &'a AuthenticatedContent,
-    ) -> Result<Self, KeyScheduleError> {
-        Self::new(
-            content.wire_format,
-            &content.content,
-            &content.auth.signature,
-        )
-    }
-}
-
-impl Encode for ConfirmedTranscriptHashInput<'_> {
-    fn encode(&self, out: &mut Vec<u8>) -> Result<(), EncodeError> {
-        self.wire_format.encode(out)?;
-        self.content.encode(out)?;
-        encode_opaque(self.signature, out)
-    }
-}
 
 /// `Hash(interim_transcript_hash_before || ConfirmedTranscriptHashInput)`
 /// (RFC 9420 §8.2): the confirmed transcript hash of the epoch a commit
 /// starts.
+///
+/// `input` is the encoded `ConfirmedTranscriptHashInput`, which the framing
+/// layer builds from the commit (`framing::ConfirmedTranscriptHashInput`).
 pub fn confirmed_transcript_hash(
     suite: &SuiteCrypto<'_>,
     interim_transcript_hash_before: &[u8],
-    input: &ConfirmedTranscriptHashInput<'_>,
+    input: &[u8],
 ) -> Result<Vec<u8>, Error> {
-    let mut data = interim_transcript_hash_before.to_vec();
-    input.encode(&mut data)?;
+    let mut data = Vec::with_capacity(interim_transcript_hash_before.len() + input.len());
+    data.extend_from_slice(interim_transcript_hash_before);
+    data.extend_from_slice(input);
     Ok(suite.hash(&data)?)
 }
 
@@ -133,27 +73,19 @@ impl TranscriptHashes {
         })
     }
 
-    /// The transcript hashes after the commit in `commit`, from the interim
-    /// transcript hash of the epoch the commit was sent in (RFC 9420 §8.2).
-    ///
-    /// Fails with [`KeyScheduleError::NotACommit`] unless the content is a
-    /// commit, and with [`KeyScheduleError::MissingConfirmationTag`] if it
-    /// has no confirmation tag. The tag itself is checked with
-    /// [`verify_confirmation_tag`] against the new epoch's confirmation key
-    /// and [`TranscriptHashes::confirmed`].
+    /// The transcript hashes after a commit (RFC 9420 §8.2), from the
+    /// interim transcript hash of the epoch it was sent in, its encoded
+    /// `ConfirmedTranscriptHashInput` and its confirmation tag. The tag
+    /// itself is checked with [`verify_confirmation_tag`] against the new
+    /// epoch's confirmation key and [`TranscriptHashes::confirmed`].
     pub fn after_commit(
         suite: &SuiteCrypto<'_>,
         interim_transcript_hash_before: &[u8],
-        commit: &AuthenticatedContent,
+        input: &[u8],
+        confirmation_tag: &[u8],
     ) -> Result<Self, Error> {
-        let input = ConfirmedTranscriptHashInput::from_authenticated_content(commit)?;
-        let tag = commit
-            .auth
-            .confirmation_tag
-            .as_deref()
-            .ok_or(KeyScheduleError::MissingConfirmationTag)?;
-        let confirmed = confirmed_transcript_hash(suite, interim_transcript_hash_before, &input)?;
-        let interim = interim_transcript_hash(suite, &confirmed, tag)?;
+        let confirmed = confirmed_transcript_hash(suite, interim_transcript_hash_before, input)?;
+        let interim = interim_transcript_hash(suite, &confirmed, confirmation_tag)?;
         Ok(Self { confirmed, interim })
     }
 }

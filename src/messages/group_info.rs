@@ -3,8 +3,7 @@
 use crate::codec::{Decode, DecodeError, Encode, EncodeError, Reader};
 use crate::crypto::{SignaturePrivateKey, SuiteCrypto};
 use crate::error::Error;
-use crate::key_schedule::GroupContext;
-use crate::messages::Extensions;
+use crate::messages::{Extensions, GroupContext};
 use crate::tree::LeafIndex;
 
 /// The signed description of a group's epoch that joiners need (RFC 9420

@@ -3,33 +3,8 @@
 
 use crate::codec::{Decode, DecodeError, Encode, EncodeError, Reader};
 use crate::crypto::{CipherSuite, HpkePublicKey};
-use crate::messages::{ExtensionType, Extensions};
 use crate::tree::LeafNode;
-
-/// A protocol version (RFC 9420 §6).
-///
-/// ```text
-/// enum {
-///     reserved(0),
-///     mls10(1),
-///     (65535)
-/// } ProtocolVersion;
-/// ```
-///
-/// Capabilities list versions a client may not know, so any value decodes
-/// and round-trips; [`ProtocolVersion::MLS10`] is the only one this crate
-/// speaks.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct ProtocolVersion(pub u16);
-
-impl ProtocolVersion {
-    /// `reserved(0)`.
-    pub const RESERVED: Self = Self(0);
-    /// `mls10(1)`: MLS 1.0, RFC 9420.
-    pub const MLS10: Self = Self(1);
-}
-
-crate::codec_newtype!(ProtocolVersion);
+use crate::types::{ExtensionType, Extensions, ProtocolVersion};
 
 /// A KeyPackage: a signed, pre-published bundle that lets others add its
 /// owner to a group (RFC 9420 §10).

@@ -4,49 +4,7 @@ use crate::codec::{Decode, DecodeError, Encode, EncodeError, Reader};
 use crate::crypto::CipherSuite;
 use crate::messages::{Extensions, KeyPackage, PreSharedKeyId, ProtocolVersion};
 use crate::tree::{LeafIndex, LeafNode};
-
-/// A proposal type code point (RFC 9420 §12.1, §17.4).
-///
-/// ```text
-/// // See the "MLS Proposal Types" IANA registry for values
-/// uint16 ProposalType;
-/// ```
-///
-/// Capabilities list proposal types, GREASE included, so any value decodes
-/// and round-trips. A [`Proposal`] of an unknown type cannot be parsed,
-/// since the RFC gives its contents no length prefix.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct ProposalType(pub u16);
-
-impl ProposalType {
-    /// `add(1)`.
-    pub const ADD: Self = Self(0x0001);
-    /// `update(2)`.
-    pub const UPDATE: Self = Self(0x0002);
-    /// `remove(3)`.
-    pub const REMOVE: Self = Self(0x0003);
-    /// `psk(4)`.
-    pub const PSK: Self = Self(0x0004);
-    /// `reinit(5)`.
-    pub const REINIT: Self = Self(0x0005);
-    /// `external_init(6)`.
-    pub const EXTERNAL_INIT: Self = Self(0x0006);
-    /// `group_context_extensions(7)`.
-    pub const GROUP_CONTEXT_EXTENSIONS: Self = Self(0x0007);
-
-    /// Whether this is one of the seven proposal types RFC 9420 §7.2 calls
-    /// default, which capabilities MUST NOT list.
-    pub const fn is_default(self) -> bool {
-        matches!(self.0, 0x0001..=0x0007)
-    }
-
-    /// Whether this is a GREASE value (RFC 9420 §13.5).
-    pub const fn is_grease(self) -> bool {
-        super::is_grease(self.0)
-    }
-}
-
-crate::codec_newtype!(ProposalType);
+use crate::types::ProposalType;
 
 /// Add a member (RFC 9420 §12.1.1).
 ///

@@ -46,12 +46,13 @@ mod state;
 
 use std::collections::BTreeMap;
 
+pub use crate::crypto::KeyNonce;
+pub use ratchet::RatchetType;
 use ratchet::{HashRatchet, RatchetStep, len_u16};
-pub use ratchet::{KeyNonce, RatchetType};
 
 use crate::crypto::{Secret, SuiteCrypto};
 use crate::error::Error;
-use crate::tree::{LeafIndex, NodeIndex, TreeSize};
+use crate::tree_math::{LeafIndex, NodeIndex, TreeSize};
 
 /// Why the secret tree could not produce a key.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]

@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 
 use super::{SecretTreeConfig, SecretTreeError};
-use crate::crypto::{Secret, SuiteCrypto};
+use crate::crypto::{KeyNonce, Secret, SuiteCrypto};
 use crate::error::Error;
 
 /// Which of a sender's two hash ratchets a key comes from (RFC 9420 §9).
@@ -26,46 +26,6 @@ impl RatchetType {
             Self::Handshake => "handshake",
             Self::Application => "application",
         }
-    }
-}
-
-/// An AEAD key and nonce: one step of a hash ratchet (RFC 9420 §9.1), the
-/// sender data key and nonce (§6.3.2), or the Welcome key and nonce
-/// (§12.4.3.1).
-///
-/// Both are zeroized on drop and redacted in `Debug`. The nonce is the one
-/// the key schedule produced; for PrivateMessage content it still has to be
-/// combined with the reuse guard ([`KeyNonce::nonce_with_reuse_guard`]).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct KeyNonce {
-    key: Secret,
-    nonce: Secret,
-}
-
-impl KeyNonce {
-    /// Pairs a key with a nonce.
-    pub fn new(key: Secret, nonce: Secret) -> Self {
-        Self { key, nonce }
-    }
-
-    /// The AEAD key (`AEAD.Nk` bytes).
-    pub fn key(&self) -> &Secret {
-        &self.key
-    }
-
-    /// The AEAD nonce (`AEAD.Nn` bytes).
-    pub fn nonce(&self) -> &Secret {
-        &self.nonce
-    }
-
-    /// The nonce with its first four bytes XORed with `reuse_guard`, as
-    /// PrivateMessage content encryption uses it (RFC 9420 §6.3.1).
-    pub fn nonce_with_reuse_guard(&self, reuse_guard: [u8; 4]) -> Secret {
-        let mut nonce = self.nonce.as_bytes().to_vec();
-        for (n, g) in nonce.iter_mut().zip(reuse_guard) {
-            *n ^= g;
-        }
-        Secret::new(nonce)
     }
 }
 
@@ -269,7 +229,7 @@ fn key_nonce(suite: &SuiteCrypto<'_>, secret: &Secret, generation: u32) -> Resul
         generation,
         len_u16(params.aead_nonce_len())?,
     )?;
-    Ok(KeyNonce { key, nonce })
+    Ok(KeyNonce::new(key, nonce))
 }
 
 /// `ratchet_secret_[N]_[j+1]` from `ratchet_secret_[N]_[j]`

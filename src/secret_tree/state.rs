@@ -47,11 +47,12 @@
 
 use std::collections::BTreeMap;
 
-use super::ratchet::{HashRatchet, KeyNonce, RatchetHead};
+use super::ratchet::{HashRatchet, RatchetHead};
 use super::{LeafRatchets, SecretTree, SecretTreeConfig};
 use crate::codec::{Decode, DecodeError, Encode, EncodeError, InvalidField, Reader, encode_vector};
+use crate::crypto::KeyNonce;
 use crate::crypto::{MAX_STATE_SECRET_LEN, Secret, UniformLength};
-use crate::tree::{LeafIndex, NodeIndex, TreeSize};
+use crate::tree_math::{LeafIndex, NodeIndex, TreeSize};
 
 /// A stored node index outside the tree.
 const NODE_INDEX: DecodeError = DecodeError::Invalid(InvalidField::SecretTreeNodeIndex);

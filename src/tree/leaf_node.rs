@@ -5,10 +5,10 @@ use crate::crypto::{
     CipherSuite, HpkePublicKey, SignaturePrivateKey, SignaturePublicKey, SuiteCrypto,
 };
 use crate::error::Error;
-use crate::messages::ProtocolVersion;
-use crate::messages::{Credential, CredentialType, ExtensionType, Extensions, ProposalType};
 use crate::tree::LeafIndex;
 use crate::tree::TreeError;
+use crate::types::ProtocolVersion;
+use crate::types::{Credential, CredentialType, ExtensionType, Extensions, ProposalType};
 
 /// What a client supports (RFC 9420 §7.2).
 ///

@@ -15,17 +15,20 @@
 pub mod diff;
 pub mod error;
 pub mod leaf_node;
-pub mod math;
 pub mod node;
 pub mod parent_hash;
 pub mod ratchet_tree;
 pub mod tree_hash;
 pub mod treekem;
+pub mod update_path;
 pub mod validate;
 
+/// Tree math (RFC 9420 Appendix C), now the top-level [`tree_math`](crate::tree_math).
+pub use crate::tree_math as math;
+pub use crate::tree_math::{LeafIndex, NodeIndex, TreeSize};
 pub use diff::{StagedTree, TreeDiff};
 pub use error::TreeError;
 pub use leaf_node::{Capabilities, LeafNode, LeafNodeSource, LeafNodeSourceType, Lifetime};
-pub use math::{LeafIndex, NodeIndex, TreeSize};
-pub use node::{Node, NodeType, ParentNode};
+pub use node::{Node, NodeType, ParentNode, RatchetTreeExtension};
 pub use ratchet_tree::{NodeRef, RatchetTree, TreeView};
+pub use update_path::{UpdatePath, UpdatePathNode};

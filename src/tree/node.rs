@@ -3,6 +3,7 @@
 use crate::codec::{Decode, DecodeError, Encode, EncodeError, Reader};
 use crate::crypto::HpkePublicKey;
 use crate::tree::{LeafIndex, LeafNode};
+use crate::types::{ExtensionContent, ExtensionType};
 
 /// A parent node's contents (RFC 9420 §7.1).
 ///
@@ -138,6 +139,21 @@ impl Decode for Node {
             NodeType::Parent => Self::parent(Decode::decode(r)?),
         })
     }
+}
+
+/// The ratchet_tree extension (RFC 9420 §12.4.3.3): the tree in its array
+/// representation, blank nodes as `None`.
+///
+/// ```text
+/// optional<Node> ratchet_tree<V>;
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct RatchetTreeExtension(pub Vec<Option<Node>>);
+
+crate::codec_newtype!(RatchetTreeExtension);
+
+impl ExtensionContent for RatchetTreeExtension {
+    const TYPE: ExtensionType = ExtensionType::RATCHET_TREE;
 }
 
 #[cfg(test)]

@@ -28,9 +28,9 @@ use super::error::TreeError;
 use super::parent_hash::set_path_parent_hashes;
 use super::ratchet_tree::TreeView;
 use super::{LeafIndex, LeafNode, LeafNodeSource, NodeIndex, ParentNode};
+use super::{UpdatePath, UpdatePathNode};
 use crate::crypto::{HpkePrivateKey, HpkePublicKey, Secret, SignaturePrivateKey, SuiteCrypto};
 use crate::error::Error;
-use crate::messages::{UpdatePath, UpdatePathNode};
 
 /// The label of path-secret encryption (RFC 9420 §7.6).
 const UPDATE_PATH_LABEL: &str = "UpdatePathNode";

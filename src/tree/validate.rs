@@ -14,7 +14,7 @@ use super::ratchet_tree::{NodeRef, RatchetTree, TreeView};
 use super::{LeafIndex, LeafNode, LeafNodeSource, NodeIndex};
 use crate::crypto::{SignaturePublicKey, SuiteCrypto};
 use crate::error::Error;
-use crate::messages::{Credential, CredentialType, RequiredCapabilities};
+use crate::types::{Credential, CredentialType, RequiredCapabilities};
 
 /// Seconds since the Unix epoch, as the caller's clock reads them. The
 /// crate never reads a clock itself.

@@ -2,7 +2,8 @@
 
 use rfc9420::codec::{DecodeError, Reader, decode_exact};
 use rfc9420::framing::{ContentType, PrivateMessageContent};
-use rfc9420::messages::{Commit, GroupSecrets, KeyPackage, MlsMessage, MlsMessageBody, Welcome};
+use rfc9420::framing::{MlsMessage, MlsMessageBody};
+use rfc9420::messages::{Commit, GroupSecrets, KeyPackage, Welcome};
 
 use super::{MLS_MESSAGE_FIELDS, message_field, messages};
 

@@ -17,10 +17,10 @@ use rfc9420::framing::{
     FramedContentBody, FramingError, Padding, PrivateMessage, PrivateMessageContent, PublicMessage,
     Sender, SenderData, SenderType,
 };
+use rfc9420::framing::{MlsMessage, MlsMessageBody};
 use rfc9420::key_schedule::GroupContext;
 use rfc9420::messages::{
-    Add, Commit, Extensions, MlsMessage, MlsMessageBody, Proposal, ProposalType, ProtocolVersion,
-    Remove, Update, WireFormat,
+    Add, Commit, Extensions, Proposal, ProposalType, ProtocolVersion, Remove, Update, WireFormat,
 };
 use rfc9420::secret_tree::{RatchetType, SecretTree, SecretTreeConfig, SecretTreeError};
 use rfc9420::tree::{LeafIndex, TreeSize};

@@ -8,10 +8,11 @@ use rfc9420::crypto::{
     SignaturePublicKey, SuiteCrypto,
 };
 use rfc9420::error::Error;
+use rfc9420::framing::{MlsMessage, MlsMessageBody};
 use rfc9420::group::WelcomeError;
 use rfc9420::group::welcome::{decrypt_group_info, decrypt_group_secrets, verify_group_info};
 use rfc9420::key_schedule::{JoinerSecret, WelcomeSecret, zero_psk_secret};
-use rfc9420::messages::{KeyPackage, MlsMessage, MlsMessageBody, Welcome};
+use rfc9420::messages::{KeyPackage, Welcome};
 
 use super::load;
 

@@ -14,10 +14,9 @@ use rfc9420::framing::{
     AuthenticatedContent, FramedContent, FramedContentBody, FramingError, Padding, PrivateMessage,
     PublicMessage, Sender, VerifiedContent,
 };
+use rfc9420::framing::{MlsMessage, MlsMessageBody};
 use rfc9420::key_schedule::GroupContext;
-use rfc9420::messages::{
-    Commit, Extensions, MlsMessage, MlsMessageBody, Proposal, ProtocolVersion, WireFormat,
-};
+use rfc9420::messages::{Commit, Extensions, Proposal, ProtocolVersion, WireFormat};
 use rfc9420::secret_tree::SecretTree;
 use rfc9420::tree::{LeafIndex, TreeSize};
 use serde::Deserialize;

@@ -3,9 +3,10 @@
 
 use rfc9420::codec::{Decode, Encode, decode_exact};
 use rfc9420::framing::{ContentType, FramedContentBody};
+use rfc9420::framing::{MlsMessage, MlsMessageBody};
 use rfc9420::messages::{
-    Add, Commit, ExternalInit, GroupContextExtensions, GroupSecrets, MlsMessage, MlsMessageBody,
-    PreSharedKey, ReInit, Remove, Update, WireFormat,
+    Add, Commit, ExternalInit, GroupContextExtensions, GroupSecrets, PreSharedKey, ReInit, Remove,
+    Update, WireFormat,
 };
 use rfc9420::tree::Node;
 use serde::Deserialize;

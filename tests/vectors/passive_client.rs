@@ -11,10 +11,11 @@
 
 use rfc9420::codec::decode_exact;
 use rfc9420::crypto::{CipherSuite, CryptoProvider, Secret};
+use rfc9420::framing::{MlsMessage, MlsMessageBody};
 use rfc9420::group::{
     Group, GroupConfig, JoinOptions, KeyPackageBundle, Processed, PskStore, WireFormatPolicy,
 };
-use rfc9420::messages::{MlsMessage, MlsMessageBody, RatchetTreeExtension};
+use rfc9420::messages::RatchetTreeExtension;
 use rfc9420::tree::validate::{LifetimePolicy, Timestamp};
 use serde::Deserialize;
 

@@ -4,7 +4,7 @@
 use rfc9420::codec::decode_exact;
 use rfc9420::crypto::Secret;
 use rfc9420::framing::{AuthenticatedContent, ContentType};
-use rfc9420::key_schedule::{TranscriptHashes, verify_confirmation_tag};
+use rfc9420::key_schedule::verify_confirmation_tag;
 use serde::Deserialize;
 
 use super::Outcome;
@@ -48,9 +48,9 @@ fn run(v: &Vector) -> Result<(), String> {
     )
     .map_err(|e| format!("confirmation tag: {e}"))?;
 
-    let hashes =
-        TranscriptHashes::after_commit(&suite, &v.interim_transcript_hash_before, &content)
-            .map_err(|e| format!("transcript hashes: {e}"))?;
+    let hashes = content
+        .transcript_hashes(&suite, &v.interim_transcript_hash_before)
+        .map_err(|e| format!("transcript hashes: {e}"))?;
     check_eq(
         "confirmed_transcript_hash_after",
         &hashes.confirmed,

@@ -3,12 +3,13 @@
 
 use rfc9420::codec::{Encode, decode_exact};
 use rfc9420::crypto::{CipherSuite, CryptoProvider, SignaturePublicKey};
+use rfc9420::framing::{MlsMessage, MlsMessageBody};
 use rfc9420::group::welcome::{
     decrypt_group_info, decrypt_group_secrets, find_own_leaf, verify_group_info,
     verify_group_info_in_tree,
 };
 use rfc9420::key_schedule::{JoinerSecret, zero_psk_secret};
-use rfc9420::messages::{MlsMessage, MlsMessageBody, RatchetTreeExtension};
+use rfc9420::messages::RatchetTreeExtension;
 use rfc9420::tree::RatchetTree;
 use serde::Deserialize;
 

@@ -1,12 +1,11 @@
 //! Extensions (RFC 9420 §13) and the contents of the five extensions the
-//! RFC defines: application_id (§5.3.3), ratchet_tree (§12.4.3.3),
-//! required_capabilities (§11.1), external_pub (§12.4.3.2) and
+//! RFC defines: application_id (§5.3.3), ratchet_tree (§12.4.3.3, its content
+//! type lives with the tree), required_capabilities (§11.1), external_pub (§12.4.3.2) and
 //! external_senders (§12.1.8.1).
 
+use super::{Credential, CredentialType, ProposalType};
 use crate::codec::{Decode, DecodeError, Encode, EncodeError, decode_exact};
 use crate::crypto::{HpkePublicKey, SignaturePublicKey};
-use crate::messages::{Credential, CredentialType, ProposalType};
-use crate::tree::Node;
 
 /// An extension type code point (RFC 9420 §13, §17.3).
 ///
@@ -192,21 +191,6 @@ crate::codec_newtype!(ApplicationId);
 
 impl ExtensionContent for ApplicationId {
     const TYPE: ExtensionType = ExtensionType::APPLICATION_ID;
-}
-
-/// The ratchet_tree extension (RFC 9420 §12.4.3.3): the tree in its array
-/// representation, blank nodes as `None`.
-///
-/// ```text
-/// optional<Node> ratchet_tree<V>;
-/// ```
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct RatchetTreeExtension(pub Vec<Option<Node>>);
-
-crate::codec_newtype!(RatchetTreeExtension);
-
-impl ExtensionContent for RatchetTreeExtension {
-    const TYPE: ExtensionType = ExtensionType::RATCHET_TREE;
 }
 
 /// The required_capabilities extension (RFC 9420 §11.1): what every member

@@ -1,36 +1,9 @@
-//! The MLSMessage envelope and the wire format registry (RFC 9420 §6).
+//! The MLSMessage envelope (RFC 9420 §6): one type over the framing
+//! messages and the messages of §10-§12.
 
+use super::{PrivateMessage, PublicMessage};
 use crate::codec::{Decode, DecodeError, Encode, EncodeError, Reader};
-use crate::framing::{PrivateMessage, PublicMessage};
-use crate::messages::{GroupInfo, KeyPackage, ProtocolVersion, Welcome};
-
-/// A wire format code point (RFC 9420 §6, §17.2).
-///
-/// ```text
-/// // See the "MLS Wire Formats" IANA registry for values
-/// uint16 WireFormat;
-/// ```
-///
-/// Any value round-trips where a wire format is a plain field
-/// (AuthenticatedContent); an [`MlsMessage`] of an unknown wire format
-/// cannot be parsed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct WireFormat(pub u16);
-
-impl WireFormat {
-    /// `mls_public_message(1)`.
-    pub const PUBLIC_MESSAGE: Self = Self(0x0001);
-    /// `mls_private_message(2)`.
-    pub const PRIVATE_MESSAGE: Self = Self(0x0002);
-    /// `mls_welcome(3)`.
-    pub const WELCOME: Self = Self(0x0003);
-    /// `mls_group_info(4)`.
-    pub const GROUP_INFO: Self = Self(0x0004);
-    /// `mls_key_package(5)`.
-    pub const KEY_PACKAGE: Self = Self(0x0005);
-}
-
-crate::codec_newtype!(WireFormat);
+use crate::messages::{GroupInfo, KeyPackage, ProtocolVersion, Welcome, WireFormat};
 
 /// The message inside an [`MlsMessage`]: the `select` on `wire_format`.
 #[derive(Debug, Clone, PartialEq, Eq)]
