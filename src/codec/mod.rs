@@ -58,10 +58,10 @@ pub enum DecodeError {
     TrailingBytes(usize),
     /// A `select` discriminant (content type, sender type, wire format, ...)
     /// names no case this structure knows.
-    #[error("unknown {field} value {value}")]
+    #[error("unknown {field:?} value {value}")]
     UnknownValue {
         /// The field that holds the discriminant.
-        field: &'static str,
+        field: Field,
         /// The value that was read.
         value: u64,
     },
@@ -79,6 +79,40 @@ pub enum DecodeError {
         /// The offset of the first non-zero byte within the padding.
         offset: usize,
     },
+}
+
+/// A field of an RFC 9420 structure named by a codec error: a `select`
+/// discriminant ([`DecodeError::UnknownValue`]) or an optional part whose
+/// presence the discriminants fix ([`EncodeError::Inconsistent`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Field {
+    /// `CredentialType credential_type` (§5.3).
+    CredentialType,
+    /// `ContentType content_type` (§6).
+    ContentType,
+    /// `SenderType sender_type` (§6).
+    SenderType,
+    /// `NodeType node_type` (§7.8).
+    NodeType,
+    /// `LeafNodeSource leaf_node_source` (§7.2).
+    LeafNodeSource,
+    /// `ProposalType proposal_type` (§12.1).
+    ProposalType,
+    /// `ProposalOrRefType type` (§12.4).
+    ProposalOrRefType,
+    /// `PSKType psktype` (§8.4).
+    PskType,
+    /// `ResumptionPSKUsage usage` (§8.6).
+    ResumptionPskUsage,
+    /// `WireFormat wire_format` (§6).
+    WireFormat,
+    /// The GroupContext a member's FramedContentTBS carries (§6.1).
+    GroupContext,
+    /// `MAC confirmation_tag` of a commit (§6.1).
+    ConfirmationTag,
+    /// `MAC membership_tag` of a member's PublicMessage (§6.2).
+    MembershipTag,
 }
 
 /// The structural rule a decoded value broke ([`DecodeError::Invalid`]).
@@ -145,10 +179,10 @@ pub enum EncodeError {
     /// another field (a `select`) disagrees with it: for example a commit's
     /// authentication data without a confirmation tag (RFC 9420 §6.1), or a
     /// member's PublicMessage without a membership tag (§6.2).
-    #[error("{field} is inconsistent with the structure's type fields")]
+    #[error("{field:?} is inconsistent with the structure's type fields")]
     Inconsistent {
         /// The field that is wrongly present or absent.
-        field: &'static str,
+        field: Field,
     },
 }
 
@@ -385,12 +419,12 @@ macro_rules! codec_newtype {
 /// variant fails with [`DecodeError::UnknownValue`].
 ///
 /// ```text
-/// codec_enum!(ContentType: u8, "content_type" { Application, Proposal, Commit });
+/// codec_enum!(ContentType: u8, ContentType { Application, Proposal, Commit });
 /// ```
 #[macro_export]
 #[doc(hidden)]
 macro_rules! codec_enum {
-    ($name:ident : $repr:ty, $field:literal { $($variant:ident),+ $(,)? }) => {
+    ($name:ident : $repr:ty, $field:ident { $($variant:ident),+ $(,)? }) => {
         impl $name {
             /// The value on the wire.
             pub const fn to_wire(self) -> $repr {
@@ -416,7 +450,7 @@ macro_rules! codec_enum {
             fn decode(r: &mut $crate::codec::Reader<'_>) -> Result<Self, $crate::codec::DecodeError> {
                 let value = <$repr as $crate::codec::Decode>::decode(r)?;
                 Self::from_wire(value).ok_or($crate::codec::DecodeError::UnknownValue {
-                    field: $field,
+                    field: $crate::codec::Field::$field,
                     value: u64::from(value),
                 })
             }

@@ -28,6 +28,25 @@ pub use secret::{KeyNonce, Secret};
 pub(crate) use secret::{MAX_STATE_SECRET_LEN, UniformLength};
 pub use suite::{AeadId, CipherSuite, KdfId, KemId, SignatureScheme, SuiteParams};
 
+/// An input of a cryptographic operation whose length can be wrong, named
+/// by [`CryptoError::InvalidLength`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum LengthOf {
+    /// An AEAD key (`AEAD.Nk`).
+    AeadKey,
+    /// An AEAD nonce (`AEAD.Nn`).
+    AeadNonce,
+    /// The input keying material of `DeriveKeyPair` (RFC 9180 §7.1.3).
+    KemIkm,
+    /// The output of HKDF-Extract.
+    HkdfExtractOutput,
+    /// A pseudorandom key given to HKDF-Expand (`KDF.Nh`).
+    Prk,
+    /// An HMAC key.
+    HmacKey,
+}
+
 /// Why a cryptographic operation failed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
@@ -51,10 +70,10 @@ pub enum CryptoError {
     #[error("encryption failed")]
     EncryptionFailed,
     /// A key, nonce or seed had the wrong length.
-    #[error("{what} has {got} bytes, expected {expected}")]
+    #[error("{what:?} has {got} bytes, expected {expected}")]
     InvalidLength {
         /// What had the wrong length.
-        what: &'static str,
+        what: LengthOf,
         /// The expected length.
         expected: usize,
         /// The length given.

@@ -33,7 +33,7 @@ pub enum ContentType {
     Commit = 3,
 }
 
-crate::codec_enum!(ContentType: u8, "content_type" { Application, Proposal, Commit });
+crate::codec_enum!(ContentType: u8, ContentType { Application, Proposal, Commit });
 
 /// The kind of a message's sender (RFC 9420 §6).
 ///
@@ -60,7 +60,7 @@ pub enum SenderType {
     NewMemberCommit = 4,
 }
 
-crate::codec_enum!(SenderType: u8, "sender_type" {
+crate::codec_enum!(SenderType: u8, SenderType {
     Member,
     External,
     NewMemberProposal,
@@ -269,7 +269,7 @@ impl FramedContent {
         if self.sender.signs_group_context() {
             context
                 .ok_or(EncodeError::Inconsistent {
-                    field: "group_context",
+                    field: crate::codec::Field::GroupContext,
                 })?
                 .encode(out)?;
         }
@@ -358,7 +358,7 @@ impl FramedContentAuthData {
             (ContentType::Commit, Some(tag)) => tag.encode(out),
             (ContentType::Application | ContentType::Proposal, None) => Ok(()),
             _ => Err(EncodeError::Inconsistent {
-                field: "confirmation_tag",
+                field: crate::codec::Field::ConfirmationTag,
             }),
         }
     }

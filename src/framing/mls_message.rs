@@ -105,7 +105,7 @@ impl Decode for MlsMessage {
             WireFormat::KEY_PACKAGE => MlsMessageBody::KeyPackage(Decode::decode(r)?),
             WireFormat(other) => {
                 return Err(DecodeError::UnknownValue {
-                    field: "wire_format",
+                    field: crate::codec::Field::WireFormat,
                     value: u64::from(other),
                 });
             }

@@ -186,7 +186,7 @@ impl PublicMessage {
             (Sender::Member(_), None) => return Err(FramingError::MembershipTagMismatch.into()),
             (_, Some(_)) => {
                 return Err(EncodeError::Inconsistent {
-                    field: "membership_tag",
+                    field: crate::codec::Field::MembershipTag,
                 }
                 .into());
             }
@@ -222,7 +222,7 @@ impl Encode for PublicMessage {
                 Ok(())
             }
             _ => Err(EncodeError::Inconsistent {
-                field: "membership_tag",
+                field: crate::codec::Field::MembershipTag,
             }),
         }
     }
@@ -282,7 +282,7 @@ mod tests {
         assert_eq!(
             message(Sender::Member(LeafIndex(0)), None).to_bytes(),
             Err(EncodeError::Inconsistent {
-                field: "membership_tag"
+                field: crate::codec::Field::MembershipTag
             })
         );
 
@@ -304,7 +304,7 @@ mod tests {
             assert_eq!(
                 message(sender, Some(vec![3])).to_bytes(),
                 Err(EncodeError::Inconsistent {
-                    field: "membership_tag"
+                    field: crate::codec::Field::MembershipTag
                 })
             );
         }

@@ -15,7 +15,7 @@ use rand_core::CryptoRng;
 
 use crate::codec::Encode;
 use crate::crypto::{
-    CryptoError, HpkePrivateKey, SignaturePrivateKey, SignaturePublicKey, SuiteCrypto,
+    CipherSuite, CryptoError, HpkePrivateKey, SignaturePrivateKey, SignaturePublicKey, SuiteCrypto,
 };
 use crate::error::Error;
 use crate::messages::{
@@ -33,6 +33,16 @@ const KEY_PACKAGE_LABEL: &str = "KeyPackageTBS";
 /// values it returns.
 const KEY_PACKAGE_LEAF: LeafIndex = LeafIndex(0);
 
+/// A public key of a KeyPackage (RFC 9420 §10), named by
+/// [`KeyPackageError::PrivateKeyMismatch`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum KeyPackageKey {
+    /// `init_key`.
+    InitKey,
+    /// `leaf_node.encryption_key`.
+    EncryptionKey,
+}
+
 /// Why a KeyPackage could not be generated or was rejected (RFC 9420 §10,
 /// §10.1). Problems with its leaf node are reported as
 /// [`TreeError`](crate::tree::TreeError) values by
@@ -42,18 +52,18 @@ const KEY_PACKAGE_LEAF: LeafIndex = LeafIndex(0);
 pub enum KeyPackageError {
     /// The KeyPackage's version is not the group's, `mls10`, the only
     /// version this crate speaks (RFC 9420 §10.1).
-    #[error("KeyPackage version {version:#06x}, group version is mls10")]
+    #[error("KeyPackage version {version:?}, group version is mls10")]
     UnsupportedVersion {
         /// The KeyPackage's `version`.
-        version: u16,
+        version: ProtocolVersion,
     },
     /// The KeyPackage's cipher suite is not the group's (RFC 9420 §10.1).
-    #[error("KeyPackage cipher suite {key_package:#06x}, group cipher suite {group:#06x}")]
+    #[error("KeyPackage cipher suite {key_package:?}, group cipher suite {group:?}")]
     CipherSuiteMismatch {
         /// The KeyPackage's `cipher_suite`.
-        key_package: u16,
+        key_package: CipherSuite,
         /// The group's cipher suite.
-        group: u16,
+        group: CipherSuite,
     },
     /// The `init_key` is not a public key of the suite's KEM: its length is
     /// not the KEM's `Npk` (RFC 9420 §10).
@@ -78,24 +88,24 @@ pub enum KeyPackageError {
     InitKeyEqualsEncryptionKey,
     /// An extension type appears twice in the KeyPackage's `extensions`
     /// (RFC 9420 §13.4).
-    #[error("extension type {extension_type:#06x} appears twice in the KeyPackage")]
+    #[error("extension type {extension_type:?} appears twice in the KeyPackage")]
     DuplicateExtension {
         /// The repeated type.
-        extension_type: u16,
+        extension_type: ExtensionType,
     },
     /// An extension type appears twice in the leaf's `extensions`
     /// (RFC 9420 §13.4).
-    #[error("extension type {extension_type:#06x} appears twice in the leaf node")]
+    #[error("extension type {extension_type:?} appears twice in the leaf node")]
     DuplicateLeafExtension {
         /// The repeated type.
-        extension_type: u16,
+        extension_type: ExtensionType,
     },
     /// A non-default extension of the KeyPackage's `extensions` is not
     /// listed in `leaf_node.capabilities.extensions` (RFC 9420 §10).
-    #[error("KeyPackage extension {extension_type:#06x} is not in the leaf's capabilities")]
+    #[error("KeyPackage extension {extension_type:?} is not in the leaf's capabilities")]
     ExtensionNotInCapabilities {
         /// The unlisted type.
-        extension_type: u16,
+        extension_type: ExtensionType,
     },
     /// The KeyPackage signature does not verify with the leaf's
     /// `signature_key` (RFC 9420 §10, §10.1).
@@ -108,10 +118,10 @@ pub enum KeyPackageError {
     /// An HPKE private key given to
     /// [`KeyPackageBundle::from_parts`] does not belong to the
     /// KeyPackage's public key.
-    #[error("private key does not match the KeyPackage's {key}")]
+    #[error("private key does not match the KeyPackage's {key:?}")]
     PrivateKeyMismatch {
-        /// `init_key` or `encryption_key`.
-        key: &'static str,
+        /// Which key.
+        key: KeyPackageKey,
     },
     /// Generation: `now` plus the validity does not fit in a `uint64`
     /// `not_after` (RFC 9420 §7.2).
@@ -362,13 +372,16 @@ impl KeyPackageBundle {
         let provider = crypto.provider();
         let suite = crypto.suite();
         if provider.kem_public_key(suite, &init_private_key)? != key_package.init_key {
-            return Err(KeyPackageError::PrivateKeyMismatch { key: "init_key" }.into());
+            return Err(KeyPackageError::PrivateKeyMismatch {
+                key: KeyPackageKey::InitKey,
+            }
+            .into());
         }
         if provider.kem_public_key(suite, &encryption_private_key)?
             != key_package.leaf_node.encryption_key
         {
             return Err(KeyPackageError::PrivateKeyMismatch {
-                key: "encryption_key",
+                key: KeyPackageKey::EncryptionKey,
             }
             .into());
         }
@@ -459,8 +472,8 @@ fn check_suite(crypto: &SuiteCrypto<'_>, key_package: &KeyPackage) -> Result<(),
         Ok(())
     } else {
         Err(KeyPackageError::CipherSuiteMismatch {
-            key_package: key_package.cipher_suite.0,
-            group: crypto.suite().0,
+            key_package: key_package.cipher_suite,
+            group: crypto.suite(),
         })
     }
 }
@@ -503,7 +516,7 @@ pub fn validate_key_package(
 ) -> Result<(), Error> {
     if key_package.version != ProtocolVersion::MLS10 {
         return Err(KeyPackageError::UnsupportedVersion {
-            version: key_package.version.0,
+            version: key_package.version,
         }
         .into());
     }
@@ -522,16 +535,10 @@ pub fn validate_key_package(
         return Err(KeyPackageError::InitKeyEqualsEncryptionKey.into());
     }
     if let Some(t) = key_package.extensions.first_duplicate() {
-        return Err(KeyPackageError::DuplicateExtension {
-            extension_type: t.0,
-        }
-        .into());
+        return Err(KeyPackageError::DuplicateExtension { extension_type: t }.into());
     }
     if let Some(t) = leaf.extensions.first_duplicate() {
-        return Err(KeyPackageError::DuplicateLeafExtension {
-            extension_type: t.0,
-        }
-        .into());
+        return Err(KeyPackageError::DuplicateLeafExtension { extension_type: t }.into());
     }
     if let Some(t) = key_package
         .extensions
@@ -539,10 +546,7 @@ pub fn validate_key_package(
         .map(|e| e.extension_type)
         .find(|t| !t.is_default() && !t.is_grease() && !leaf.capabilities.extensions.contains(t))
     {
-        return Err(KeyPackageError::ExtensionNotInCapabilities {
-            extension_type: t.0,
-        }
-        .into());
+        return Err(KeyPackageError::ExtensionNotInCapabilities { extension_type: t }.into());
     }
     validate_leaf_node(crypto, leaf, KEY_PACKAGE_LEAF, LeafRole::KeyPackage, ctx)?;
     let tbs = key_package.tbs_bytes()?;

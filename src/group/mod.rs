@@ -42,7 +42,9 @@ pub use commit::{CommitOptions, CreatedCommit};
 pub use config::{AcceptAllCredentials, GroupConfig, HandshakeFormat, WireFormatPolicy};
 pub use error::{CommitError, MessageError, ProposalError, StateError};
 pub use join::JoinOptions;
-pub use key_package::{KeyPackageBundle, KeyPackageError, KeyPackageOptions, validate_key_package};
+pub use key_package::{
+    KeyPackageBundle, KeyPackageError, KeyPackageKey, KeyPackageOptions, validate_key_package,
+};
 pub use process::{ApplicationMessage, Processed, ReceivedProposal};
 pub use psk::PskStore;
 pub use staged::{CommitEffects, StagedCommit};

@@ -3,9 +3,9 @@
 
 use rand_core::CryptoRng;
 
-use super::KeyScheduleError;
 use super::exporter::export;
 use super::transcript::{confirmation_tag, verify_confirmation_tag};
+use super::{KeyScheduleError, SecretKind};
 use crate::codec::{Decode, DecodeError, Encode, EncodeError, InvalidField, Reader};
 use crate::crypto::{
     HpkePrivateKey, HpkePublicKey, KeyNonce, MAX_STATE_SECRET_LEN, Secret, SuiteCrypto,
@@ -19,7 +19,7 @@ fn nh(suite: &SuiteCrypto<'_>) -> Result<u16, Error> {
 }
 
 /// Fails unless `secret` has `KDF.Nh` bytes.
-fn check_len(suite: &SuiteCrypto<'_>, what: &'static str, secret: &Secret) -> Result<(), Error> {
+fn check_len(suite: &SuiteCrypto<'_>, what: SecretKind, secret: &Secret) -> Result<(), Error> {
     if secret.len() == suite.hash_len() {
         Ok(())
     } else {
@@ -72,7 +72,7 @@ impl JoinerSecret {
     /// Fails with [`KeyScheduleError::InvalidSecretLength`] unless it has
     /// `KDF.Nh` bytes.
     pub fn from_secret(suite: &SuiteCrypto<'_>, secret: Secret) -> Result<Self, Error> {
-        check_len(suite, "joiner_secret", &secret)?;
+        check_len(suite, SecretKind::JoinerSecret, &secret)?;
         Ok(Self(secret))
     }
 
@@ -84,7 +84,7 @@ impl JoinerSecret {
     /// `KDF.Extract(joiner_secret, psk_secret)`: the secret both the
     /// welcome secret and the epoch secret come from.
     fn member_secret(&self, suite: &SuiteCrypto<'_>, psk_secret: &Secret) -> Result<Secret, Error> {
-        check_len(suite, "psk_secret", psk_secret)?;
+        check_len(suite, SecretKind::PskSecret, psk_secret)?;
         Ok(suite.extract(self.0.as_bytes(), psk_secret.as_bytes())?)
     }
 
@@ -221,7 +221,7 @@ impl EpochSecrets {
         suite: &SuiteCrypto<'_>,
         epoch_secret: &Secret,
     ) -> Result<Self, Error> {
-        check_len(suite, "epoch_secret", epoch_secret)?;
+        check_len(suite, SecretKind::EpochSecret, epoch_secret)?;
         let d = |label| suite.derive_secret(epoch_secret.as_bytes(), label);
         Ok(Self {
             sender_data_secret: d("sender data")?,

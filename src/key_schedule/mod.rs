@@ -27,6 +27,19 @@ pub use transcript::{
 
 pub use crate::messages::GroupContext;
 
+/// A key schedule secret a caller or peer provides, named by
+/// [`KeyScheduleError::InvalidSecretLength`] (RFC 9420 §8).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum SecretKind {
+    /// `joiner_secret`, from a Welcome.
+    JoinerSecret,
+    /// `psk_secret`.
+    PskSecret,
+    /// `epoch_secret`.
+    EpochSecret,
+}
+
 /// Why the key schedule could not proceed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
@@ -45,10 +58,10 @@ pub enum KeyScheduleError {
     ConfirmationTagMismatch,
     /// A key schedule secret given by the caller or a peer does not have
     /// the suite's `KDF.Nh` length (RFC 9420 §8).
-    #[error("{what} has {got} bytes, expected {expected}")]
+    #[error("{what:?} has {got} bytes, expected {expected}")]
     InvalidSecretLength {
         /// Which secret.
-        what: &'static str,
+        what: SecretKind,
         /// `KDF.Nh`.
         expected: usize,
         /// The length given.

@@ -336,7 +336,7 @@ fn wrong_length_secrets_are_rejected() {
     assert_eq!(
         ks_err(JoinerSecret::from_secret(&s, secret(1, 31))),
         KeyScheduleError::InvalidSecretLength {
-            what: "joiner_secret",
+            what: SecretKind::JoinerSecret,
             expected: 32,
             got: 31
         }
@@ -344,7 +344,7 @@ fn wrong_length_secrets_are_rejected() {
     assert_eq!(
         ks_err(EpochSecrets::from_epoch_secret(&s, &secret(1, 64))),
         KeyScheduleError::InvalidSecretLength {
-            what: "epoch_secret",
+            what: SecretKind::EpochSecret,
             expected: 32,
             got: 64
         }
@@ -353,7 +353,7 @@ fn wrong_length_secrets_are_rejected() {
     assert_eq!(
         ks_err(joiner.welcome_secret(&s, &secret(0, 0))),
         KeyScheduleError::InvalidSecretLength {
-            what: "psk_secret",
+            what: SecretKind::PskSecret,
             expected: 32,
             got: 0
         }

@@ -207,7 +207,7 @@ impl Decode for Proposal {
             }
             ProposalType(other) => {
                 return Err(DecodeError::UnknownValue {
-                    field: "proposal_type",
+                    field: crate::codec::Field::ProposalType,
                     value: u64::from(other),
                 });
             }
@@ -252,7 +252,7 @@ pub enum ProposalOrRefType {
     Reference = 2,
 }
 
-crate::codec_enum!(ProposalOrRefType: u8, "proposal_or_ref_type" { Proposal, Reference });
+crate::codec_enum!(ProposalOrRefType: u8, ProposalOrRefType { Proposal, Reference });
 
 /// A proposal covered by a Commit, inline or by reference (RFC 9420 §12.4).
 ///
@@ -326,14 +326,14 @@ mod tests {
         assert_eq!(
             decode_exact::<Proposal>(&[0x0a, 0x0a, 0]),
             Err(DecodeError::UnknownValue {
-                field: "proposal_type",
+                field: crate::codec::Field::ProposalType,
                 value: 0x0a0a
             })
         );
         assert_eq!(
             decode_exact::<ProposalOrRef>(&[3, 0]),
             Err(DecodeError::UnknownValue {
-                field: "proposal_or_ref_type",
+                field: crate::codec::Field::ProposalOrRefType,
                 value: 3
             })
         );

@@ -21,7 +21,7 @@ pub enum PskType {
     Resumption = 2,
 }
 
-crate::codec_enum!(PskType: u8, "psktype" { External, Resumption });
+crate::codec_enum!(PskType: u8, PskType { External, Resumption });
 
 /// What a resumption PSK is used for (RFC 9420 §8.4).
 ///
@@ -45,7 +45,7 @@ pub enum ResumptionPskUsage {
     Branch = 3,
 }
 
-crate::codec_enum!(ResumptionPskUsage: u8, "usage" { Application, Reinit, Branch });
+crate::codec_enum!(ResumptionPskUsage: u8, ResumptionPskUsage { Application, Reinit, Branch });
 
 /// Which pre-shared key a [`PreSharedKeyId`] names: the `select` on
 /// `psktype` (RFC 9420 §8.4).
@@ -173,14 +173,14 @@ mod tests {
         assert_eq!(
             decode_exact::<PreSharedKeyId>(&[0, 0, 0]),
             Err(DecodeError::UnknownValue {
-                field: "psktype",
+                field: crate::codec::Field::PskType,
                 value: 0
             })
         );
         assert_eq!(
             decode_exact::<PreSharedKeyId>(&[2, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]),
             Err(DecodeError::UnknownValue {
-                field: "usage",
+                field: crate::codec::Field::ResumptionPskUsage,
                 value: 4
             })
         );

@@ -59,10 +59,10 @@ use crate::tree_math::{LeafIndex, NodeIndex, TreeSize};
 #[non_exhaustive]
 pub enum SecretTreeError {
     /// The sender's leaf index is outside the tree.
-    #[error("leaf {leaf} outside a tree of {leaves} leaves")]
+    #[error("leaf {leaf:?} outside a tree of {leaves} leaves")]
     LeafOutOfRange {
         /// The requested leaf.
-        leaf: u32,
+        leaf: LeafIndex,
         /// The number of leaves in the tree.
         leaves: u32,
     },
@@ -409,7 +409,7 @@ impl SecretTree {
     /// The node of `leaf`, if the leaf is inside the tree.
     fn leaf_node(&self, leaf: LeafIndex) -> Result<NodeIndex, SecretTreeError> {
         let out_of_range = SecretTreeError::LeafOutOfRange {
-            leaf: leaf.0,
+            leaf,
             leaves: self.size.leaf_count(),
         };
         if !self.size.contains_leaf(leaf) {

@@ -265,7 +265,10 @@ fn leaves_outside_the_tree_are_rejected() {
     let mut t = tree(8);
     let before = t.clone();
     for leaf in [8, 9, 1 << 31, u32::MAX] {
-        let want = SecretTreeError::LeafOutOfRange { leaf, leaves: 8 };
+        let want = SecretTreeError::LeafOutOfRange {
+            leaf: LeafIndex(leaf),
+            leaves: 8,
+        };
         assert_eq!(
             err_of(t.decryption_key(&s, LeafIndex(leaf), Application, 0)),
             want
@@ -453,7 +456,7 @@ fn a_key_staged_by_another_tree_is_refused() {
     assert_eq!(
         err_of(b.merge_staged_key(staged)),
         SecretTreeError::LeafOutOfRange {
-            leaf: 12,
+            leaf: LeafIndex(12),
             leaves: 4
         }
     );

@@ -1,6 +1,7 @@
 //! Errors of the ratchet tree and TreeKEM (RFC 9420 §4, §7, §12.4.3.1).
 
 use super::{LeafIndex, NodeIndex};
+use crate::types::{CredentialType, ExtensionType, ProposalType};
 
 /// Why a ratchet tree, a leaf node or an UpdatePath was rejected.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
@@ -118,40 +119,38 @@ pub enum TreeError {
         leaf: LeafIndex,
     },
     /// The leaf carries an extension its capabilities do not list.
-    #[error("leaf {leaf:?} extension {extension_type:#06x} not in its capabilities")]
+    #[error("leaf {leaf:?} extension {extension_type:?} not in its capabilities")]
     ExtensionNotInCapabilities {
         /// The leaf.
         leaf: LeafIndex,
         /// The unlisted extension type.
-        extension_type: u16,
+        extension_type: ExtensionType,
     },
     /// The leaf's credential type is not in its own capabilities.
-    #[error("leaf {leaf:?} credential type {credential_type:#06x} not in its capabilities")]
+    #[error("leaf {leaf:?} credential type {credential_type:?} not in its capabilities")]
     CredentialNotInCapabilities {
         /// The leaf.
         leaf: LeafIndex,
         /// The credential type.
-        credential_type: u16,
+        credential_type: CredentialType,
     },
     /// The leaf lacks a capability the group requires
     /// (`required_capabilities`, RFC 9420 §11.1).
-    #[error("leaf {leaf:?} lacks required capability {kind} {value:#06x}")]
+    #[error("leaf {leaf:?} lacks required capability {capability:?}")]
     MissingRequiredCapability {
         /// The leaf.
         leaf: LeafIndex,
-        /// `extension`, `proposal` or `credential`.
-        kind: &'static str,
-        /// The missing type.
-        value: u16,
+        /// The missing capability.
+        capability: Capability,
     },
     /// A credential type in use is not supported by every member
     /// (RFC 9420 §7.3).
-    #[error("credential type {credential_type:#06x} of {leaf:?} not supported by all members")]
+    #[error("credential type {credential_type:?} of {leaf:?} not supported by all members")]
     CredentialTypeNotSupported {
         /// A leaf concerned.
         leaf: LeafIndex,
         /// The credential type.
-        credential_type: u16,
+        credential_type: CredentialType,
     },
     /// The leaf's signature key is not a valid key for the suite.
     #[error("leaf {leaf:?} signature key invalid")]
@@ -244,11 +243,16 @@ pub enum TreeError {
         /// The node.
         node: NodeIndex,
     },
-    /// A member cannot commit with a path from a leaf it does not own, or
-    /// holds no private key where one is needed.
-    #[error("no private key for {node:?}")]
-    MissingPrivateKey {
-        /// The node.
-        node: NodeIndex,
-    },
+}
+
+/// A capability a leaf can list (RFC 9420 §7.2): the subject of
+/// [`TreeError::MissingRequiredCapability`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Capability {
+    /// An extension type.
+    Extension(ExtensionType),
+    /// A proposal type.
+    Proposal(ProposalType),
+    /// A credential type.
+    Credential(CredentialType),
 }

@@ -2,7 +2,7 @@
 
 use crate::codec::{Decode, DecodeError, Encode, EncodeError, Reader};
 use crate::crypto::{
-    CipherSuite, HpkePublicKey, SignaturePrivateKey, SignaturePublicKey, SuiteCrypto,
+    CipherSuite, CryptoError, HpkePublicKey, SignaturePrivateKey, SignaturePublicKey, SuiteCrypto,
 };
 use crate::error::Error;
 use crate::tree::LeafIndex;
@@ -89,7 +89,7 @@ pub enum LeafNodeSourceType {
     Commit = 3,
 }
 
-crate::codec_enum!(LeafNodeSourceType: u8, "leaf_node_source" { KeyPackage, Update, Commit });
+crate::codec_enum!(LeafNodeSourceType: u8, LeafNodeSource { KeyPackage, Update, Commit });
 
 /// How a leaf came to be in the tree, with the field each source carries:
 /// the `select` on `leaf_node_source` (RFC 9420 §7.2).
@@ -247,7 +247,9 @@ impl LeafNode {
 
     /// Verifies the leaf's signature with its own signature key for
     /// `group_id` and `leaf_index` (RFC 9420 §7.2, §7.3). A signature
-    /// that does not verify is [`TreeError::InvalidLeafSignature`].
+    /// that does not verify is [`TreeError::InvalidLeafSignature`]; a
+    /// signature key the suite cannot use is
+    /// [`TreeError::InvalidSignatureKey`].
     pub fn verify_signature(
         &self,
         crypto: &SuiteCrypto<'_>,
@@ -255,13 +257,20 @@ impl LeafNode {
         leaf_index: LeafIndex,
     ) -> Result<(), Error> {
         let tbs = self.tbs_bytes(group_id, leaf_index)?;
-        crypto.verify_with_label_or(
-            &self.signature_key,
-            Self::TBS_LABEL,
-            &tbs,
-            &self.signature,
-            TreeError::InvalidLeafSignature { leaf: leaf_index },
-        )
+        crypto
+            .verify_with_label_or(
+                &self.signature_key,
+                Self::TBS_LABEL,
+                &tbs,
+                &self.signature,
+                TreeError::InvalidLeafSignature { leaf: leaf_index },
+            )
+            .map_err(|e| match e {
+                Error::Crypto(CryptoError::InvalidPublicKey) => {
+                    TreeError::InvalidSignatureKey { leaf: leaf_index }.into()
+                }
+                e => e,
+            })
     }
 
     /// The label of leaf signatures (RFC 9420 §7.2).
@@ -338,7 +347,7 @@ mod tests {
         assert_eq!(
             decode_exact::<LeafNode>(&bytes),
             Err(DecodeError::UnknownValue {
-                field: "leaf_node_source",
+                field: crate::codec::Field::LeafNodeSource,
                 value: 0
             })
         );

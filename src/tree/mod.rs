@@ -27,7 +27,7 @@ pub mod validate;
 pub use crate::tree_math as math;
 pub use crate::tree_math::{LeafIndex, NodeIndex, TreeSize};
 pub use diff::{StagedTree, TreeDiff};
-pub use error::TreeError;
+pub use error::{Capability, TreeError};
 pub use leaf_node::{Capabilities, LeafNode, LeafNodeSource, LeafNodeSourceType, Lifetime};
 pub use node::{Node, NodeType, ParentNode, RatchetTreeExtension};
 pub use ratchet_tree::{NodeRef, RatchetTree, TreeView};

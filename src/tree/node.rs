@@ -50,7 +50,7 @@ pub enum NodeType {
     Parent = 2,
 }
 
-crate::codec_enum!(NodeType: u8, "node_type" { Leaf, Parent });
+crate::codec_enum!(NodeType: u8, NodeType { Leaf, Parent });
 
 /// A non-blank node of the ratchet tree (RFC 9420 §12.4.3.3).
 ///
@@ -175,7 +175,7 @@ mod tests {
         assert_eq!(
             decode_exact::<Node>(&[3]),
             Err(DecodeError::UnknownValue {
-                field: "node_type",
+                field: crate::codec::Field::NodeType,
                 value: 3
             })
         );

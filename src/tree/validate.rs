@@ -8,7 +8,7 @@
 
 use std::collections::{BTreeSet, HashMap};
 
-use super::error::TreeError;
+use super::error::{Capability, TreeError};
 use super::parent_hash::verify_parent_hashes;
 use super::ratchet_tree::{NodeRef, RatchetTree, TreeView};
 use super::{LeafIndex, LeafNode, LeafNodeSource, NodeIndex};
@@ -203,7 +203,7 @@ pub fn validate_leaf_node(
     if !caps.credentials.contains(&credential_type) {
         return Err(TreeError::CredentialNotInCapabilities {
             leaf: index,
-            credential_type: credential_type.0,
+            credential_type,
         }
         .into());
     }
@@ -215,7 +215,7 @@ pub fn validate_leaf_node(
     {
         return Err(TreeError::ExtensionNotInCapabilities {
             leaf: index,
-            extension_type: ext.0,
+            extension_type: ext,
         }
         .into());
     }
@@ -237,31 +237,30 @@ pub(crate) fn check_required(
     required: &RequiredCapabilities,
 ) -> Result<(), TreeError> {
     let caps = &leaf.capabilities;
-    let missing = |kind, value| TreeError::MissingRequiredCapability {
+    let missing = |capability| TreeError::MissingRequiredCapability {
         leaf: index,
-        kind,
-        value,
+        capability,
     };
     if let Some(t) = required
         .extension_types
         .iter()
         .find(|t| !t.is_default() && !caps.extensions.contains(t))
     {
-        return Err(missing("extension", t.0));
+        return Err(missing(Capability::Extension(*t)));
     }
     if let Some(t) = required
         .proposal_types
         .iter()
         .find(|t| !t.is_default() && !caps.proposals.contains(t))
     {
-        return Err(missing("proposal", t.0));
+        return Err(missing(Capability::Proposal(*t)));
     }
     if let Some(t) = required
         .credential_types
         .iter()
         .find(|t| !caps.credentials.contains(t))
     {
-        return Err(missing("credential", t.0));
+        return Err(missing(Capability::Credential(*t)));
     }
     Ok(())
 }
@@ -375,7 +374,7 @@ pub(crate) fn check_supports_credentials<'a>(
     {
         Some(t) => Err(TreeError::CredentialTypeNotSupported {
             leaf: index,
-            credential_type: t.0,
+            credential_type: *t,
         }),
         None => Ok(()),
     }

@@ -112,7 +112,7 @@ impl Decode for Credential {
                 certificates: Decode::decode(r)?,
             }),
             CredentialType(other) => Err(DecodeError::UnknownValue {
-                field: "credential_type",
+                field: crate::codec::Field::CredentialType,
                 value: u64::from(other),
             }),
         }

@@ -199,7 +199,7 @@ fn unknown_wire_format() {
             assert_eq!(
                 decode_exact::<MlsMessage>(&bad),
                 Err(DecodeError::UnknownValue {
-                    field: "wire_format",
+                    field: rfc9420::codec::Field::WireFormat,
                     value: u64::from(wire_format)
                 }),
                 "{field}"
@@ -238,7 +238,7 @@ fn unknown_content_and_sender_types_in_a_public_message() {
         assert_eq!(
             decode_exact::<MlsMessage>(&bad),
             Err(DecodeError::UnknownValue {
-                field: "sender_type",
+                field: rfc9420::codec::Field::SenderType,
                 value: u64::from(bad_type)
             })
         );
@@ -257,7 +257,7 @@ fn unknown_content_and_sender_types_in_a_public_message() {
         assert_eq!(
             decode_exact::<MlsMessage>(&bad),
             Err(DecodeError::UnknownValue {
-                field: "content_type",
+                field: rfc9420::codec::Field::ContentType,
                 value: u64::from(bad_type)
             })
         );
@@ -278,7 +278,7 @@ fn unknown_credential_type_in_a_key_package() {
     assert_eq!(
         decode_exact::<KeyPackage>(&bad[4..]),
         Err(DecodeError::UnknownValue {
-            field: "credential_type",
+            field: rfc9420::codec::Field::CredentialType,
             value: 0x0a0a
         })
     );

@@ -553,7 +553,10 @@ fn sender_leaf_outside_the_tree() {
         .unwrap_err();
     assert_eq!(
         e,
-        Error::SecretTree(SecretTreeError::LeafOutOfRange { leaf: 5, leaves: 2 })
+        Error::SecretTree(SecretTreeError::LeafOutOfRange {
+            leaf: LeafIndex(5),
+            leaves: 2
+        })
     );
     assert_eq!(tree, f.tree());
 
@@ -875,7 +878,10 @@ fn protecting_with_the_wrong_function_or_wire_format() {
         .unwrap();
     assert_eq!(
         f.protect_signed(&outside, &mut tree).unwrap_err(),
-        Error::SecretTree(SecretTreeError::LeafOutOfRange { leaf: 2, leaves: 2 })
+        Error::SecretTree(SecretTreeError::LeafOutOfRange {
+            leaf: LeafIndex(2),
+            leaves: 2
+        })
     );
     assert_eq!(tree, f.tree());
 

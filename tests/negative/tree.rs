@@ -141,7 +141,7 @@ fn extension_not_in_capabilities() {
         e,
         Error::Tree(TreeError::ExtensionNotInCapabilities {
             leaf: LeafIndex(0),
-            extension_type: 0xff00
+            extension_type: rfc9420::messages::ExtensionType(0xff00)
         })
     );
 }

@@ -86,12 +86,12 @@ impl Aead {
 /// Keys the cipher and checks the nonce length.
 fn keyed<A: KeyInit>(key: &[u8], nonce: &[u8]) -> Result<(A, Array<u8, U12>), CryptoError> {
     let cipher = A::new_from_slice(key).map_err(|_| CryptoError::InvalidLength {
-        what: "AEAD key",
+        what: crate::crypto::LengthOf::AeadKey,
         expected: A::key_size(),
         got: key.len(),
     })?;
     let nonce = <[u8; NONCE_LEN]>::try_from(nonce).map_err(|_| CryptoError::InvalidLength {
-        what: "AEAD nonce",
+        what: crate::crypto::LengthOf::AeadNonce,
         expected: NONCE_LEN,
         got: nonce.len(),
     })?;

@@ -102,7 +102,7 @@ impl Hash {
         }
         if out.len() != self.len() {
             return Err(CryptoError::InvalidLength {
-                what: "HKDF-Extract output",
+                what: crate::crypto::LengthOf::HkdfExtractOutput,
                 expected: self.len(),
                 got: out.len(),
             });
@@ -134,7 +134,7 @@ impl Hash {
     /// (RFC 5869 §2.3).
     pub(super) fn prk(self, prk: &[u8]) -> Result<Prk, CryptoError> {
         let short = |_| CryptoError::InvalidLength {
-            what: "PRK",
+            what: crate::crypto::LengthOf::Prk,
             expected: self.len(),
             got: prk.len(),
         };
@@ -212,7 +212,7 @@ impl Prk {
 /// the error is unreachable; it is mapped rather than unwrapped.
 fn hmac_with_key<H: EagerHash>(key: &[u8]) -> Result<Hmac<H>, CryptoError> {
     <Hmac<H> as KeyInit>::new_from_slice(key).map_err(|_| CryptoError::InvalidLength {
-        what: "HMAC key",
+        what: crate::crypto::LengthOf::HmacKey,
         expected: key.len(),
         got: key.len(),
     })

@@ -125,7 +125,7 @@ impl Kem {
     pub(super) fn encap(self, pk_r: &[u8], ikm_e: &[u8]) -> Result<(Secret, Vec<u8>), CryptoError> {
         if ikm_e.len() != self.private_key_len() {
             return Err(CryptoError::InvalidLength {
-                what: "ikm_e",
+                what: crate::crypto::LengthOf::KemIkm,
                 expected: self.private_key_len(),
                 got: ikm_e.len(),
             });

@@ -41,7 +41,7 @@ fn sender_variants_encode_as_specified() {
         assert_eq!(
             decode_exact::<Sender>(&[bad]),
             Err(DecodeError::UnknownValue {
-                field: "sender_type",
+                field: crate::codec::Field::SenderType,
                 value: u64::from(bad)
             })
         );
@@ -84,14 +84,14 @@ fn confirmation_tag_present_exactly_for_commits() {
         assert_eq!(
             with_tag.encode_for(ct, &mut Vec::new()),
             Err(EncodeError::Inconsistent {
-                field: "confirmation_tag"
+                field: crate::codec::Field::ConfirmationTag
             })
         );
     }
     assert_eq!(
         without.encode_for(ContentType::Commit, &mut Vec::new()),
         Err(EncodeError::Inconsistent {
-            field: "confirmation_tag"
+            field: crate::codec::Field::ConfirmationTag
         })
     );
 }
@@ -129,7 +129,7 @@ fn unknown_content_type_is_rejected() {
     assert_eq!(
         decode_exact::<FramedContent>(&bytes),
         Err(DecodeError::UnknownValue {
-            field: "content_type",
+            field: crate::codec::Field::ContentType,
             value: 4
         })
     );
@@ -150,7 +150,7 @@ fn tbs_includes_group_context_for_member_and_new_member_commit() {
         assert_eq!(
             c.tbs_bytes(WireFormat::PUBLIC_MESSAGE, None),
             Err(EncodeError::Inconsistent {
-                field: "group_context"
+                field: crate::codec::Field::GroupContext
             })
         );
     }

@@ -51,7 +51,7 @@ fn non_zero_padding_is_rejected() {
     assert_eq!(
         PrivateMessageContent::decode_for(ContentType::Proposal, &bytes),
         Err(DecodeError::UnknownValue {
-            field: "proposal_type",
+            field: crate::codec::Field::ProposalType,
             value: 0x0105
         })
     );

@@ -157,8 +157,8 @@ fn wrong_suite_is_rejected(suite: CipherSuite) {
         assert_eq!(
             e,
             Error::KeyPackage(KeyPackageError::CipherSuiteMismatch {
-                key_package: suite.0,
-                group: other.0,
+                key_package: suite,
+                group: other,
             })
         );
         assert_eq!(
@@ -278,8 +278,8 @@ fn wrong_suite_field_is_rejected_even_if_signed() {
     assert_eq!(
         validate_changed(|kp| kp.cipher_suite = other),
         Err(Error::KeyPackage(KeyPackageError::CipherSuiteMismatch {
-            key_package: other.0,
-            group: SUITE.0,
+            key_package: other,
+            group: SUITE,
         }))
     );
 }
@@ -290,7 +290,7 @@ fn wrong_version_is_rejected() {
         assert_eq!(
             validate_changed(|kp| kp.version = version),
             Err(Error::KeyPackage(KeyPackageError::UnsupportedVersion {
-                version: version.0
+                version
             }))
         );
     }
@@ -419,7 +419,7 @@ fn duplicate_extensions_are_rejected() {
     assert_eq!(
         validate(&crypto, &kp),
         Err(Error::KeyPackage(KeyPackageError::DuplicateExtension {
-            extension_type: 0x000a
+            extension_type: ExtensionType(0x000a)
         }))
     );
 
@@ -430,7 +430,7 @@ fn duplicate_extensions_are_rejected() {
     assert_eq!(
         validate(&crypto, &kp),
         Err(Error::KeyPackage(KeyPackageError::DuplicateLeafExtension {
-            extension_type: 0x0001
+            extension_type: ExtensionType(0x0001)
         }))
     );
 }
@@ -442,7 +442,7 @@ fn extensions_must_be_in_the_capabilities() {
         validate_changed(|kp| kp.extensions.0.push(ext(0xff00, b"x"))),
         Err(Error::KeyPackage(
             KeyPackageError::ExtensionNotInCapabilities {
-                extension_type: 0xff00
+                extension_type: ExtensionType(0xff00)
             }
         ))
     );
@@ -457,7 +457,7 @@ fn extensions_must_be_in_the_capabilities() {
         validate_changed(|kp| kp.leaf_node.extensions.0.push(ext(0xff00, b"x"))),
         Err(Error::Tree(TreeError::ExtensionNotInCapabilities {
             leaf: LeafIndex(0),
-            extension_type: 0xff00
+            extension_type: ExtensionType(0xff00)
         }))
     );
 }
@@ -508,7 +508,7 @@ fn unsupported_credential_is_rejected() {
         validate_changed(|kp| kp.leaf_node.capabilities.credentials = vec![CredentialType::X509]),
         Err(Error::Tree(TreeError::CredentialNotInCapabilities {
             leaf: LeafIndex(0),
-            credential_type: CredentialType::BASIC.0
+            credential_type: CredentialType::BASIC
         }))
     );
 
@@ -525,8 +525,7 @@ fn unsupported_credential_is_rejected() {
         validate_key_package(&crypto, kp, &group),
         Err(Error::Tree(TreeError::MissingRequiredCapability {
             leaf: LeafIndex(0),
-            kind: "credential",
-            value: CredentialType::X509.0
+            capability: crate::tree::Capability::Credential(CredentialType::X509)
         }))
     );
 }

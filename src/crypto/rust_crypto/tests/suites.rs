@@ -196,7 +196,7 @@ fn hpke_ikm_e_length(suite: CipherSuite) {
         assert_eq!(
             P.hpke_seal(suite, &pk, b"", b"", b"pt", &vec![1; len]),
             Err(CryptoError::InvalidLength {
-                what: "ikm_e",
+                what: crate::crypto::LengthOf::KemIkm,
                 expected: nsk(suite),
                 got: len
             })
@@ -295,7 +295,7 @@ fn aead_round_trip(suite: CipherSuite) {
     assert_eq!(P.aead_open(suite, &key, &nonce, aad, &ct[..15]), fail);
 
     let wrong_key = CryptoError::InvalidLength {
-        what: "AEAD key",
+        what: crate::crypto::LengthOf::AeadKey,
         expected: nk,
         got: nk + 1,
     };
@@ -308,7 +308,7 @@ fn aead_round_trip(suite: CipherSuite) {
         Err(wrong_key)
     );
     let wrong_nonce = CryptoError::InvalidLength {
-        what: "AEAD nonce",
+        what: crate::crypto::LengthOf::AeadNonce,
         expected: 12,
         got: 11,
     };
@@ -347,7 +347,7 @@ fn kdf_and_hash(suite: CipherSuite) {
     assert_eq!(
         P.kdf_expand(suite, &prk.as_bytes()[1..], b"info", 16),
         Err(CryptoError::InvalidLength {
-            what: "PRK",
+            what: crate::crypto::LengthOf::Prk,
             expected: nh,
             got: nh - 1
         })
