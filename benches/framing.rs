@@ -25,8 +25,7 @@ use rfc9420::messages::{Extensions, Proposal, ProtocolVersion, Remove, WireForma
 use rfc9420::secret_tree::{RatchetType, SecretTree};
 use rfc9420::tree::{LeafIndex, TreeSize};
 
-#[path = "../tests/support/rng.rs"]
-mod rng;
+use rfc9420_test_support::rng;
 
 use rng::TestRng;
 

@@ -56,10 +56,8 @@ use rfc9420::messages::{Add, Credential, Extensions, Proposal, ProtocolVersion, 
 use rfc9420::tree::validate::Timestamp;
 use rfc9420::tree::{LeafIndex, RatchetTree};
 
-#[path = "../tests/support/rng.rs"]
-mod rng;
-#[path = "../tests/support/tree_fixture.rs"]
-mod tree_fixture;
+use rfc9420_test_support::rng;
+use rfc9420_test_support::tree_fixture;
 
 use rng::TestRng;
 use tree_fixture::{NOW, full_tree};

@@ -20,10 +20,8 @@ use rfc9420::tree::{
     LeafIndex, LeafNodeSource, Node, NodeIndex, ParentNode, RatchetTree, TreeDiff, TreeView,
 };
 
-#[path = "../tests/support/rng.rs"]
-mod rng;
-#[path = "../tests/support/tree_fixture.rs"]
-mod tree_fixture;
+use rfc9420_test_support::rng;
+use rfc9420_test_support::tree_fixture;
 
 use rng::TestRng;
 use tree_fixture::{Fixture, blank_tree, full_tree, leaf_context};

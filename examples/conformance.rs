@@ -14,8 +14,7 @@
 //! reason, and last `P passed, F failed, S skipped`. The exit status is
 //! non-zero if any vector failed or a file could not be run.
 
-#[path = "../tests/vectors/runner.rs"]
-mod runner;
+use rfc9420_test_support::vectors as runner;
 
 use std::path::PathBuf;
 use std::process::ExitCode;

@@ -125,44 +125,11 @@
     )
 )]
 
-/// Defines, for a test function `f(CipherSuite)`, a module `f` with one
-/// test per cipher suite of RFC 9420 (`suite_1` to `suite_7`).
+// Unit tests take `all_suites!` (one test per cipher suite) from the
+// shared test-support crate.
 #[cfg(test)]
-macro_rules! all_suites {
-    ($f:ident) => {
-        mod $f {
-            use super::*;
-            #[test]
-            fn suite_1() {
-                $f($crate::crypto::CipherSuite::MLS_128_DHKEMX25519_AES128GCM_SHA256_ED25519)
-            }
-            #[test]
-            fn suite_2() {
-                $f($crate::crypto::CipherSuite::MLS_128_DHKEMP256_AES128GCM_SHA256_P256)
-            }
-            #[test]
-            fn suite_3() {
-                $f($crate::crypto::CipherSuite::MLS_128_DHKEMX25519_CHACHA20POLY1305_SHA256_ED25519)
-            }
-            #[test]
-            fn suite_4() {
-                $f($crate::crypto::CipherSuite::MLS_256_DHKEMX448_AES256GCM_SHA512_ED448)
-            }
-            #[test]
-            fn suite_5() {
-                $f($crate::crypto::CipherSuite::MLS_256_DHKEMP521_AES256GCM_SHA512_P521)
-            }
-            #[test]
-            fn suite_6() {
-                $f($crate::crypto::CipherSuite::MLS_256_DHKEMX448_CHACHA20POLY1305_SHA512_ED448)
-            }
-            #[test]
-            fn suite_7() {
-                $f($crate::crypto::CipherSuite::MLS_256_DHKEMP384_AES256GCM_SHA384_P384)
-            }
-        }
-    };
-}
+#[macro_use]
+extern crate rfc9420_test_support;
 
 pub mod codec;
 pub mod crypto;

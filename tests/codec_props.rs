@@ -153,8 +153,7 @@ const PROPOSAL_FIELDS: &[(&str, u16)] = &[
     ("group_context_extensions_proposal", 7),
 ];
 
-#[path = "support/vector_files.rs"]
-mod vector_files;
+use rfc9420_test_support::vector_files;
 
 /// `messages.json`, each vector as its fields' bytes in the order of
 /// [`FIELDS`].

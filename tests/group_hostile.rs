@@ -5,18 +5,11 @@
 //! process afterwards. Sources: harness scenarios (PublicMessage and
 //! PrivateMessage handshakes) and the official passive-client vectors.
 
-#[path = "vectors/common.rs"]
-#[allow(unreachable_pub, unused_imports)]
-mod common;
-#[path = "support/group_harness.rs"]
-mod harness;
-#[path = "vectors/passive_client.rs"]
-#[allow(dead_code, unreachable_pub)]
-mod passive_client;
-#[path = "support/rng.rs"]
-mod rng;
-#[path = "support/vector_files.rs"]
-mod vector_files;
+use rfc9420_test_support::group_harness as harness;
+use rfc9420_test_support::rng;
+use rfc9420_test_support::vector_files;
+use rfc9420_test_support::vectors::common;
+use rfc9420_test_support::vectors::passive_client;
 
 use harness::{Harness, NOW};
 use rfc9420::Error;
@@ -25,14 +18,6 @@ use rfc9420::framing::FramingError;
 use rfc9420::group::{CommitOptions, Group, GroupConfig, Processed, WireFormatPolicy};
 use rfc9420::messages::{Proposal, Remove};
 use rfc9420::tree::validate::Timestamp;
-
-/// The outcome type the vector helpers report into.
-#[allow(dead_code)]
-pub enum Outcome {
-    Pass,
-    Fail(String),
-    Skip(String),
-}
 
 const SUITE_1: CipherSuite = CipherSuite::MLS_128_DHKEMX25519_AES128GCM_SHA256_ED25519;
 

@@ -3,10 +3,7 @@
 //! and without a path, as PublicMessages or PrivateMessages. After every
 //! step all members agree and exchange application messages.
 
-#[path = "support/group_harness.rs"]
-mod harness;
-#[path = "support/rng.rs"]
-mod rng;
+use rfc9420_test_support::group_harness as harness;
 
 use harness::Harness;
 use proptest::prelude::*;

@@ -35,27 +35,11 @@ const INFO: &[u8] = b"MLS 1.0 cross-check info";
 const AAD: &[u8] = b"cross-check associated data";
 const SIZES: [usize; 6] = [0, 1, 32, 33, 255, 4096];
 
+/// One test per suite whose KEM, KDF and AEAD hpke-rs implements.
 macro_rules! covered_suites {
     ($f:ident) => {
-        mod $f {
-            use super::*;
-            #[test]
-            fn suite_1() {
-                $f(CipherSuite::MLS_128_DHKEMX25519_AES128GCM_SHA256_ED25519)
-            }
-            #[test]
-            fn suite_2() {
-                $f(CipherSuite::MLS_128_DHKEMP256_AES128GCM_SHA256_P256)
-            }
-            #[test]
-            fn suite_3() {
-                $f(CipherSuite::MLS_128_DHKEMX25519_CHACHA20POLY1305_SHA256_ED25519)
-            }
-            #[test]
-            fn suite_7() {
-                $f(CipherSuite::MLS_256_DHKEMP384_AES256GCM_SHA384_P384)
-            }
-        }
+        rfc9420_test_support::suites!($f, $f; 1 => suite_1, 2 => suite_2, 3 => suite_3,
+            7 => suite_7);
     };
 }
 

@@ -18,10 +18,8 @@ use rfc9420::tree::treekem::{
 use rfc9420::tree::validate::validate_tree;
 use rfc9420::tree::{LeafIndex, LeafNode, LeafNodeSource, RatchetTree, TreeDiff, TreeView};
 
-#[path = "support/rng.rs"]
-mod rng;
-#[path = "support/tree_fixture.rs"]
-mod tree_fixture;
+use rfc9420_test_support::rng;
+use rfc9420_test_support::tree_fixture;
 
 use rng::TestRng;
 use tree_fixture::{leaf_context, make_leaf, sign_leaf};

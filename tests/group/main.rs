@@ -3,10 +3,8 @@
 //! and without paths, as PublicMessages and PrivateMessages, in every
 //! suite; PSKs, GroupContextExtensions, late and replayed messages.
 
-#[path = "../support/group_harness.rs"]
-mod harness;
-#[path = "../support/rng.rs"]
-mod rng;
+use rfc9420_test_support::group_harness as harness;
+use rfc9420_test_support::rng;
 
 use harness::{Harness, NOW};
 use rfc9420::Error;
@@ -22,6 +20,7 @@ use rfc9420::messages::{
 };
 use rfc9420::secret_tree::SecretTreeError;
 use rfc9420::tree::LeafIndex;
+use rfc9420_test_support::all_suites;
 
 const SUITE_1: CipherSuite = CipherSuite::MLS_128_DHKEMX25519_AES128GCM_SHA256_ED25519;
 
@@ -62,50 +61,17 @@ fn lifecycle(suite: CipherSuite, config: GroupConfig) {
     h.exchange_messages();
 }
 
-macro_rules! all_suites {
-    ($f:ident, $config:expr) => {
-        mod $f {
-            use super::*;
-            #[test]
-            fn suite_1() {
-                lifecycle(CipherSuite(1), $config)
-            }
-            #[test]
-            fn suite_2() {
-                lifecycle(CipherSuite(2), $config)
-            }
-            #[test]
-            fn suite_3() {
-                lifecycle(CipherSuite(3), $config)
-            }
-            #[test]
-            fn suite_4() {
-                lifecycle(CipherSuite(4), $config)
-            }
-            #[test]
-            fn suite_5() {
-                lifecycle(CipherSuite(5), $config)
-            }
-            #[test]
-            fn suite_6() {
-                lifecycle(CipherSuite(6), $config)
-            }
-            #[test]
-            fn suite_7() {
-                lifecycle(CipherSuite(7), $config)
-            }
-        }
-    };
-}
-
-all_suites!(public_handshake, GroupConfig::default());
-all_suites!(
-    private_handshake,
+all_suites!(public_handshake, |suite| lifecycle(
+    suite,
+    GroupConfig::default()
+));
+all_suites!(private_handshake, |suite| lifecycle(
+    suite,
     GroupConfig {
         wire_format: WireFormatPolicy::PURE_PRIVATE,
         ..GroupConfig::default()
     }
-);
+));
 
 #[test]
 fn tree_out_of_band() {

@@ -10,10 +10,8 @@ mod protection;
 mod tree;
 mod welcome;
 
-#[path = "../support/rng.rs"]
-mod rng;
-#[path = "../support/vector_files.rs"]
-mod vector_files;
+use rfc9420_test_support::rng;
+use rfc9420_test_support::vector_files;
 
 use std::sync::OnceLock;
 

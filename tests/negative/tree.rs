@@ -9,8 +9,7 @@ use rfc9420::tree::validate::validate_tree;
 use rfc9420::tree::{LeafIndex, Node, NodeIndex, RatchetTree, TreeError};
 use std::sync::OnceLock;
 
-#[path = "../support/tree_fixture.rs"]
-mod tree_fixture;
+use rfc9420_test_support::tree_fixture;
 
 use super::rng;
 use tree_fixture::{Fixture, full_tree, leaf_context, sign_leaf};

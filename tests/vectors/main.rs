@@ -2,7 +2,7 @@
 //! file and fails on any failed or skipped vector, or a missing file.
 //! The files are read from `$MLS_TEST_VECTORS` (default `test-vectors/`).
 
-mod runner;
+use rfc9420_test_support::vectors as runner;
 
 macro_rules! vector_files {
     ($($test:ident => $file:literal),* $(,)?) => {$(

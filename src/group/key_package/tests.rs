@@ -8,8 +8,7 @@ use crate::crypto::{CipherSuite, RustCryptoProvider};
 use crate::messages::RequiredCapabilities;
 use crate::tree::TreeError;
 
-#[path = "../../../tests/support/rng.rs"]
-mod rng;
+use rfc9420_test_support::rng;
 use rng::TestRng;
 
 const SUITE: CipherSuite = CipherSuite::MLS_128_DHKEMX25519_AES128GCM_SHA256_ED25519;

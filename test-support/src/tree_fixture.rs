@@ -9,7 +9,6 @@
 //! subtrees right of them are blank, as after adds that never left a gap.
 //! A *blank* tree has every leaf set and every parent blank, as after a
 //! run of commits that added members without a path.
-#![allow(dead_code, reason = "each user takes what it needs")]
 
 use std::collections::BTreeMap;
 

@@ -4,46 +4,26 @@
 //!
 //! Each vector file is a JSON array. A format's checker looks at one element
 //! and returns an [`Outcome`]; the runner groups outcomes by cipher suite.
-#![allow(dead_code, reason = "shared between the test crate and the example")]
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-#[path = "common.rs"]
 pub mod common;
-#[path = "crypto_basics.rs"]
 pub mod crypto_basics;
-#[path = "deserialization.rs"]
 pub mod deserialization;
-#[path = "key_schedule.rs"]
 pub mod key_schedule;
-#[path = "message_protection.rs"]
 pub mod message_protection;
-#[path = "messages.rs"]
 pub mod messages;
-#[path = "passive_client.rs"]
 pub mod passive_client;
-#[path = "psk_secret.rs"]
 pub mod psk_secret;
-#[path = "../support/rng.rs"]
-pub mod rng;
-#[path = "../support/vector_files.rs"]
-pub mod vector_files;
 
-pub use vector_files::vector_dir;
-#[path = "secret_tree.rs"]
+pub use crate::vector_files::vector_dir;
 pub mod secret_tree;
-#[path = "transcript_hashes.rs"]
 pub mod transcript_hashes;
-#[path = "tree_math.rs"]
 pub mod tree_math;
-#[path = "tree_operations.rs"]
 pub mod tree_operations;
-#[path = "tree_validation.rs"]
 pub mod tree_validation;
-#[path = "treekem.rs"]
 pub mod treekem;
-#[path = "welcome.rs"]
 pub mod welcome;
 
 /// What happened to one vector.

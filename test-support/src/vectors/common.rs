@@ -1,5 +1,4 @@
 //! Helpers shared by the vector checkers.
-#![allow(dead_code, reason = "shared between the test crate and the example")]
 
 use rfc9420::crypto::{CipherSuite, RustCryptoProvider, SuiteCrypto};
 use serde::Deserialize;
@@ -57,4 +56,4 @@ pub fn outcome(r: Result<(), String>) -> super::Outcome {
     }
 }
 
-pub use super::rng::TestRng;
+pub use crate::rng::TestRng;

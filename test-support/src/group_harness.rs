@@ -1,7 +1,6 @@
 //! In-process groups for tests: members with deterministic randomness,
 //! a delivery step that hands a message to every other member, and
 //! agreement checks.
-#![allow(dead_code, reason = "each test crate uses a subset")]
 
 use rfc9420::crypto::{CipherSuite, SuiteCrypto};
 use rfc9420::group::{
@@ -12,7 +11,7 @@ use rfc9420::messages::{Add, Credential, Extensions, Proposal};
 use rfc9420::tree::validate::Timestamp;
 use rfc9420::{Error, RustCryptoProvider};
 
-use super::rng::TestRng;
+use crate::rng::TestRng;
 
 /// The time every harness operation uses.
 pub const NOW: Timestamp = Timestamp(1_800_000_000);

@@ -1,6 +1,5 @@
 //! Where the official vector files are: `$MLS_TEST_VECTORS`, else the
 //! repository's `test-vectors/`.
-#![allow(dead_code, reason = "each user takes what it needs")]
 
 use std::path::{Path, PathBuf};
 
@@ -8,7 +7,7 @@ use std::path::{Path, PathBuf};
 pub fn vector_dir() -> PathBuf {
     match std::env::var_os("MLS_TEST_VECTORS") {
         Some(dir) if !dir.is_empty() => PathBuf::from(dir),
-        _ => Path::new(env!("CARGO_MANIFEST_DIR")).join("test-vectors"),
+        _ => Path::new(env!("CARGO_MANIFEST_DIR")).join("../test-vectors"),
     }
 }
 
