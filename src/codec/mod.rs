@@ -191,6 +191,32 @@ pub trait Encode {
     /// Appends the encoding of `self` to `out`.
     fn encode(&self, out: &mut Vec<u8>) -> Result<(), EncodeError>;
 
+    /// The length of the encoding of `self`, without writing it anywhere
+    /// the caller cannot wipe.
+    ///
+    /// The default encodes into a scratch vector. Types that hold secrets
+    /// override it to compute the length from their parts, so that a
+    /// buffer for secret-bearing state can be sized exactly before anything
+    /// is written (a growing `Vec` frees its old buffers unwiped).
+    fn encoded_len(&self) -> Result<usize, EncodeError> {
+        let mut scratch = Vec::new();
+        self.encode(&mut scratch)?;
+        Ok(scratch.len())
+    }
+
+    /// The total encoded length of the elements of a vector `T<V>`,
+    /// without its length header; the counterpart of
+    /// [`encode_elements`](Self::encode_elements).
+    #[doc(hidden)]
+    fn elements_len(items: &[Self]) -> Result<usize, EncodeError>
+    where
+        Self: Sized,
+    {
+        items.iter().try_fold(0usize, |sum, item| {
+            Ok(sum.saturating_add(item.encoded_len()?))
+        })
+    }
+
     /// Returns the encoding of `self` as a new vector.
     fn to_bytes(&self) -> Result<Vec<u8>, EncodeError> {
         let mut out = Vec::new();
@@ -263,6 +289,21 @@ pub fn encode_vector(
     Ok(())
 }
 
+/// The length of a vector whose body is `body_len` bytes: the minimal
+/// variable-size header plus the body (RFC 9420 §2.1.2).
+pub fn vector_len(body_len: usize) -> Result<usize, EncodeError> {
+    let header = if body_len < (1 << 6) {
+        1
+    } else if body_len < (1 << 14) {
+        2
+    } else if body_len <= MAX_VARINT {
+        4
+    } else {
+        return Err(EncodeError::VectorTooLong(body_len));
+    };
+    Ok(body_len.saturating_add(header))
+}
+
 /// Writes `bytes` as `opaque data<V>`.
 pub fn encode_opaque(bytes: &[u8], out: &mut Vec<u8>) -> Result<(), EncodeError> {
     write_varint(bytes.len(), out)?;
@@ -276,6 +317,10 @@ macro_rules! impl_uint {
             fn encode(&self, out: &mut Vec<u8>) -> Result<(), EncodeError> {
                 out.extend_from_slice(&self.to_be_bytes());
                 Ok(())
+            }
+
+            fn encoded_len(&self) -> Result<usize, EncodeError> {
+                Ok(core::mem::size_of::<$t>())
             }
         }
         impl Decode for $t {
@@ -296,6 +341,14 @@ impl Encode for u8 {
     fn encode_elements(items: &[Self], out: &mut Vec<u8>) -> Result<(), EncodeError> {
         out.extend_from_slice(items);
         Ok(())
+    }
+
+    fn encoded_len(&self) -> Result<usize, EncodeError> {
+        Ok(1)
+    }
+
+    fn elements_len(items: &[Self]) -> Result<usize, EncodeError> {
+        Ok(items.len())
     }
 }
 
@@ -328,12 +381,20 @@ impl<T: Encode + ?Sized> Encode for &T {
     fn encode(&self, out: &mut Vec<u8>) -> Result<(), EncodeError> {
         (**self).encode(out)
     }
+
+    fn encoded_len(&self) -> Result<usize, EncodeError> {
+        (**self).encoded_len()
+    }
 }
 
 /// `T v<V>`: a vector with a variable-size length header (RFC 9420 §2.1.2).
 impl<T: Encode> Encode for Vec<T> {
     fn encode(&self, out: &mut Vec<u8>) -> Result<(), EncodeError> {
         encode_vector(out, |out| T::encode_elements(self, out))
+    }
+
+    fn encoded_len(&self) -> Result<usize, EncodeError> {
+        vector_len(T::elements_len(self)?)
     }
 }
 
@@ -356,6 +417,13 @@ impl<T: Encode> Encode for Option<T> {
                 out.push(1);
                 v.encode(out)
             }
+        }
+    }
+
+    fn encoded_len(&self) -> Result<usize, EncodeError> {
+        match self {
+            None => Ok(1),
+            Some(v) => Ok(v.encoded_len()?.saturating_add(1)),
         }
     }
 }
@@ -385,6 +453,11 @@ macro_rules! codec_struct {
                 $( $crate::codec::Encode::encode(&self.$field, out)?; )*
                 Ok(())
             }
+            fn encoded_len(&self) -> Result<usize, $crate::codec::EncodeError> {
+                let mut len = 0usize;
+                $( len = len.saturating_add($crate::codec::Encode::encoded_len(&self.$field)?); )*
+                Ok(len)
+            }
         }
         impl $crate::codec::Decode for $name {
             fn decode(r: &mut $crate::codec::Reader<'_>) -> Result<Self, $crate::codec::DecodeError> {
@@ -403,6 +476,9 @@ macro_rules! codec_newtype {
         impl $crate::codec::Encode for $name {
             fn encode(&self, out: &mut Vec<u8>) -> Result<(), $crate::codec::EncodeError> {
                 $crate::codec::Encode::encode(&self.0, out)
+            }
+            fn encoded_len(&self) -> Result<usize, $crate::codec::EncodeError> {
+                $crate::codec::Encode::encoded_len(&self.0)
             }
         }
         impl $crate::codec::Decode for $name {

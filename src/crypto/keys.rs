@@ -57,6 +57,10 @@ macro_rules! private_key {
             fn encode(&self, out: &mut Vec<u8>) -> Result<(), EncodeError> {
                 self.0.encode(out)
             }
+
+            fn encoded_len(&self) -> Result<usize, EncodeError> {
+                self.0.encoded_len()
+            }
         }
 
         impl Decode for $t {

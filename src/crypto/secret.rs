@@ -4,7 +4,9 @@
 use subtle::ConstantTimeEq;
 use zeroize::Zeroizing;
 
-use crate::codec::{Decode, DecodeError, Encode, EncodeError, InvalidField, Reader, encode_opaque};
+use crate::codec::{
+    Decode, DecodeError, Encode, EncodeError, InvalidField, Reader, encode_opaque, vector_len,
+};
 
 /// Secret key material.
 ///
@@ -82,6 +84,10 @@ impl AsRef<[u8]> for Secret {
 impl Encode for Secret {
     fn encode(&self, out: &mut Vec<u8>) -> Result<(), EncodeError> {
         encode_opaque(&self.0, out)
+    }
+
+    fn encoded_len(&self) -> Result<usize, EncodeError> {
+        vector_len(self.0.len())
     }
 }
 

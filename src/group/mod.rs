@@ -313,11 +313,22 @@ impl<P: CryptoProvider> Group<P> {
 
     /// The whole group state as bytes, in a versioned format (see
     /// `group::state`'s saved format). The bytes contain every secret of
-    /// this member: keep them as safe as its keys. The buffer is wiped when
-    /// dropped.
+    /// this member: keep them as safe as its keys.
+    ///
+    /// The buffer is sized exactly before anything is written, so no
+    /// unwiped copy of a secret is left behind by a reallocation, and it is
+    /// wiped when dropped.
     pub fn to_bytes(&self) -> Result<zeroize::Zeroizing<Vec<u8>>, Error> {
-        let mut out = zeroize::Zeroizing::new(Vec::new());
-        self.state.encode_saved(&mut out)?;
+        let tree = self.state.encoded_tree()?;
+        let len = self.state.saved_len(tree.len())?;
+        let mut out = zeroize::Zeroizing::new(Vec::with_capacity(len));
+        let capacity = out.capacity();
+        self.state.encode_saved(&mut out, &tree)?;
+        if out.len() != len || out.capacity() != capacity {
+            return Err(Error::Internal(
+                "saved state length differs from its computed length",
+            ));
+        }
         Ok(out)
     }
 

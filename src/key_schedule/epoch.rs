@@ -334,6 +334,10 @@ impl Encode for EpochSecrets {
     fn encode(&self, out: &mut Vec<u8>) -> Result<(), EncodeError> {
         self.all().into_iter().try_for_each(|s| s.encode(out))
     }
+
+    fn encoded_len(&self) -> Result<usize, EncodeError> {
+        <&Secret>::elements_len(&self.all())
+    }
 }
 
 /// Decodes an `EpochSecretsState` (see [`EpochSecrets`]'s `Encode`).

@@ -49,7 +49,9 @@ use std::collections::BTreeMap;
 
 use super::ratchet::{HashRatchet, RatchetHead};
 use super::{LeafRatchets, SecretTree, SecretTreeConfig};
-use crate::codec::{Decode, DecodeError, Encode, EncodeError, InvalidField, Reader, encode_vector};
+use crate::codec::{
+    Decode, DecodeError, Encode, EncodeError, InvalidField, Reader, encode_vector, vector_len,
+};
 use crate::crypto::KeyNonce;
 use crate::crypto::{MAX_STATE_SECRET_LEN, Secret, UniformLength};
 use crate::tree_math::{LeafIndex, NodeIndex, TreeSize};
@@ -116,6 +118,43 @@ impl Encode for SecretTree {
             })
         })
     }
+
+    fn encoded_len(&self) -> Result<usize, EncodeError> {
+        let nodes = self.nodes.iter().try_fold(0usize, |sum, (node, secret)| {
+            Ok::<_, EncodeError>(sum.saturating_add(node.encoded_len()? + secret.encoded_len()?))
+        })?;
+        let leaves = self
+            .leaves
+            .iter()
+            .try_fold(0usize, |sum, (leaf, ratchets)| {
+                let entry = leaf.encoded_len()?
+                    + ratchet_len(&ratchets.handshake)?
+                    + ratchet_len(&ratchets.application)?;
+                Ok::<_, EncodeError>(sum.saturating_add(entry))
+            })?;
+        Ok(self.size.encoded_len()?
+            + self.config.max_forward_distance.encoded_len()?
+            + self.config.max_retained_keys.encoded_len()?
+            + vector_len(nodes)?
+            + vector_len(leaves)?)
+    }
+}
+
+/// The length of [`encode_ratchet`]'s output.
+fn ratchet_len(ratchet: &HashRatchet) -> Result<usize, EncodeError> {
+    let head = match &ratchet.head {
+        None => 1,
+        Some(head) => 1 + head.generation.encoded_len()? + head.secret.encoded_len()?,
+    };
+    let retained = ratchet
+        .retained
+        .iter()
+        .try_fold(0usize, |sum, (generation, key)| {
+            let entry =
+                generation.encoded_len()? + key.key().encoded_len()? + key.nonce().encoded_len()?;
+            Ok::<_, EncodeError>(sum.saturating_add(entry))
+        })?;
+    Ok(head + vector_len(retained)?)
 }
 
 /// Decodes a `SecretTreeState` (see the module documentation). A decoded

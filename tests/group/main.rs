@@ -425,3 +425,31 @@ fn saved_and_restored_members_follow_the_same_epochs() {
     assert_eq!(plain.len(), 20);
     assert_eq!(plain, restored);
 }
+
+#[test]
+fn restore_honours_the_callers_tree_limit() {
+    let mut h = Harness::new(SUITE_1, GroupConfig::default(), 23);
+    let joiners = h.new_key_packages(4);
+    h.commit(0, CommitOptions::default(), joiners).unwrap();
+    let bytes = h.group(0).to_bytes().unwrap();
+    // Five members: a tree of eight leaves, fifteen nodes, the last one
+    // non-blank at index 8.
+    let small = GroupConfig {
+        max_tree_leaves: 4,
+        ..GroupConfig::default()
+    };
+    let before = bytes.to_vec();
+    let err =
+        rfc9420::group::Group::from_bytes(rfc9420::RustCryptoProvider, small, &bytes).unwrap_err();
+    assert_eq!(
+        err,
+        Error::Tree(rfc9420::tree::TreeError::TooManyNodes { count: 9, max: 7 })
+    );
+    assert_eq!(*bytes, before);
+    // With room for the tree it restores.
+    let enough = GroupConfig {
+        max_tree_leaves: 8,
+        ..GroupConfig::default()
+    };
+    rfc9420::group::Group::from_bytes(rfc9420::RustCryptoProvider, enough, &bytes).unwrap();
+}

@@ -32,7 +32,7 @@
 use std::collections::BTreeMap;
 
 use super::{GroupState, PendingProposal, ResumptionPsk, UpdateKey};
-use crate::codec::{Decode, DecodeError, Encode, EncodeError, InvalidField, Reader};
+use crate::codec::{Decode, DecodeError, Encode, EncodeError, InvalidField, Reader, vector_len};
 use crate::crypto::{Secret, SignaturePrivateKey, SignaturePublicKey, SuiteCrypto};
 use crate::error::Error;
 use crate::framing::Sender;
@@ -93,6 +93,19 @@ impl Encode for PastEpoch {
                 })
         })
     }
+
+    fn encoded_len(&self) -> Result<usize, EncodeError> {
+        let keys = self
+            .previous_signature_keys
+            .iter()
+            .try_fold(0usize, |sum, (leaf, key)| {
+                Ok::<_, EncodeError>(sum.saturating_add(leaf.encoded_len()? + key.encoded_len()?))
+            })?;
+        Ok(self.context.encoded_len()?
+            + self.sender_data_secret.encoded_len()?
+            + self.secret_tree.encoded_len()?
+            + vector_len(keys)?)
+    }
 }
 
 impl Decode for PastEpoch {
@@ -129,13 +142,54 @@ struct ExternalPsk {
 crate::codec_struct!(ExternalPsk { psk_id, psk });
 
 impl GroupState {
+    /// The length of [`encode_saved`](Self::encode_saved)'s output with
+    /// the encoded tree of `tree_len` bytes, computed without copying a
+    /// secret.
+    pub(crate) fn saved_len(&self, tree_len: usize) -> Result<usize, EncodeError> {
+        let past = self.past_epochs.iter().try_fold(0usize, |sum, p| {
+            Ok::<_, EncodeError>(sum.saturating_add(p.encoded_len()?))
+        })?;
+        let resumption = self.resumption_psks.iter().try_fold(0usize, |sum, p| {
+            Ok::<_, EncodeError>(sum.saturating_add(p.encoded_len()?))
+        })?;
+        let external = self.psks.entries().try_fold(0usize, |sum, (id, psk)| {
+            Ok::<_, EncodeError>(sum.saturating_add(id.encoded_len()? + psk.encoded_len()?))
+        })?;
+        let parts = [
+            MAGIC.len(),
+            FORMAT_VERSION.encoded_len()?,
+            self.context.encoded_len()?,
+            tree_len,
+            self.private.encoded_len()?,
+            self.signer.encoded_len()?,
+            self.secrets.encoded_len()?,
+            self.secret_tree.encoded_len()?,
+            self.interim_transcript_hash.encoded_len()?,
+            self.confirmation_tag.encoded_len()?,
+            self.proposals.encoded_len()?,
+            vector_len(past)?,
+            vector_len(resumption)?,
+            vector_len(external)?,
+            self.pending_update_keys.encoded_len()?,
+            1,
+        ];
+        Ok(parts.iter().fold(0usize, |sum, n| sum.saturating_add(*n)))
+    }
+
+    /// The encoded ratchet tree, which holds no secret: encoded first, so
+    /// that the buffer of the whole state can be sized exactly.
+    pub(crate) fn encoded_tree(&self) -> Result<Vec<u8>, EncodeError> {
+        self.tree.to_bytes()
+    }
+
     /// Appends the saved form of the state (see the module documentation)
-    /// to `out`.
-    pub(crate) fn encode_saved(&self, out: &mut Vec<u8>) -> Result<(), EncodeError> {
+    /// to `out`, with the tree as encoded by
+    /// [`encoded_tree`](Self::encoded_tree).
+    pub(crate) fn encode_saved(&self, out: &mut Vec<u8>, tree: &[u8]) -> Result<(), EncodeError> {
         out.extend_from_slice(MAGIC);
         FORMAT_VERSION.encode(out)?;
         self.context.encode(out)?;
-        self.tree.encode(out)?;
+        out.extend_from_slice(tree);
         self.private.encode(out)?;
         self.signer.encode(out)?;
         self.secrets.encode(out)?;

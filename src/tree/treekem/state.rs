@@ -20,7 +20,9 @@
 use std::collections::BTreeMap;
 
 use super::TreeKemPrivate;
-use crate::codec::{Decode, DecodeError, Encode, EncodeError, InvalidField, Reader, encode_vector};
+use crate::codec::{
+    Decode, DecodeError, Encode, EncodeError, InvalidField, Reader, encode_vector, vector_len,
+};
 use crate::crypto::{HpkePrivateKey, HpkePublicKey, UniformLength};
 use crate::tree::{LeafIndex, NodeIndex, TreeSize};
 
@@ -50,6 +52,17 @@ impl Encode for TreeKemPrivate {
                 private.encode(out)
             })
         })
+    }
+
+    fn encoded_len(&self) -> Result<usize, EncodeError> {
+        let keys = self
+            .keys
+            .iter()
+            .try_fold(0usize, |sum, (node, (public, private))| {
+                let entry = node.encoded_len()? + public.encoded_len()? + private.encoded_len()?;
+                Ok::<_, EncodeError>(sum.saturating_add(entry))
+            })?;
+        Ok(self.own_leaf.encoded_len()? + vector_len(keys)?)
     }
 }
 
