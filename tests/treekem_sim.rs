@@ -179,7 +179,7 @@ fn simulate(suite: CipherSuite, epochs: usize, seed: u64) {
             let their_staged = diff.into_staged(&crypto).unwrap();
             assert_eq!(their_staged.tree_hash(), staged.tree_hash());
             let mut tree = me.tree.clone();
-            tree.merge(their_staged);
+            tree.merge(their_staged).unwrap();
             let mut private = received.private;
             private.prune(&tree);
             private.check_consistent(&tree).unwrap();
@@ -191,7 +191,7 @@ fn simulate(suite: CipherSuite, epochs: usize, seed: u64) {
         }
 
         let mut tree = members[committer].as_ref().unwrap().tree.clone();
-        tree.merge(staged);
+        tree.merge(staged).unwrap();
         check_valid(&crypto, &tree, &group_id);
         let mut private = pending.private.clone();
         private.prune(&tree);

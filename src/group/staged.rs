@@ -118,7 +118,7 @@ impl<P: CryptoProvider> Group<P> {
         match next {
             Some(next) => {
                 self.state
-                    .enter_epoch(next, previous_signature_keys, &self.config);
+                    .enter_epoch(next, previous_signature_keys, &self.config)?;
                 if effects.reinit.is_some() {
                     // §11.2, §12.4.2: after a ReInit the group is not used
                     // to send.

@@ -147,14 +147,15 @@ impl GroupState {
     /// new tree, keys, context, transcript hash and secrets replace the old;
     /// the old epoch's proposals and Update keys are dropped; what late
     /// application messages and resumption PSKs need of the old epoch is
-    /// kept as far as `config` allows. Cannot fail: the caller checked that
-    /// the commit was staged on this state.
+    /// kept as far as `config` allows. Fails, changing nothing, only if the
+    /// staged tree does not belong to this state's tree, which the caller
+    /// has already ruled out.
     pub(crate) fn enter_epoch(
         &mut self,
         next: NextEpoch,
         previous_signature_keys: BTreeMap<LeafIndex, Option<SignaturePublicKey>>,
         config: &GroupConfig,
-    ) {
+    ) -> Result<(), Error> {
         let NextEpoch {
             context,
             tree,
@@ -163,7 +164,8 @@ impl GroupState {
             interim_transcript_hash,
             confirmation_tag,
         } = next;
-        self.tree.merge(tree);
+        // First: the one step that can fail.
+        self.tree.merge(tree)?;
         let secret_tree = take_secret_tree(&mut secrets, &self.tree, config);
         let old_secrets = core::mem::replace(&mut self.secrets, secrets);
         let old_secret_tree = core::mem::replace(&mut self.secret_tree, secret_tree);
@@ -190,6 +192,7 @@ impl GroupState {
         self.proposals.clear();
         self.pending_update_keys.clear();
         self.trim_history(config);
+        Ok(())
     }
 
     /// Leaves the group after a merged commit that removed this member or

@@ -21,6 +21,8 @@ use crate::error::Error;
 /// An owned, hashed set of changes to a [`RatchetTree`], ready to merge.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StagedTree {
+    /// The tree hash of the tree it was staged on.
+    pub(super) base_tree_hash: Vec<u8>,
     pub(super) size: TreeSize,
     /// The smallest size the tree had while staging: base nodes at or
     /// beyond it were dropped by a truncation and are blank if the tree
@@ -339,6 +341,7 @@ impl<'a> TreeDiff<'a> {
         let tree_hash = self.tree_hash(crypto)?;
         let count = self.size.node_count();
         Ok(StagedTree {
+            base_tree_hash: self.base.tree_hash().to_vec(),
             size: self.size,
             visible: self.visible,
             leaves: self.leaves.into_iter().collect(),
@@ -348,7 +351,7 @@ impl<'a> TreeDiff<'a> {
         })
     }
 
-    /// Whether the node at `node` is blank in the staged tree.
+    /// The node at `node` in the staged tree.
     pub fn node_ref(&self, node: NodeIndex) -> NodeRef<'_> {
         self.node(node)
     }

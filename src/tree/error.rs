@@ -23,6 +23,10 @@ pub enum TreeError {
         /// The largest accepted count.
         max: usize,
     },
+    /// A staged tree merged into another tree than the one it was staged
+    /// on, or into the same tree after it changed.
+    #[error("staged tree does not belong to this tree")]
+    StagedOnOtherTree,
     /// Adds would grow the tree past the most leaves the application
     /// allows (`GroupConfig::max_tree_leaves`).
     #[error("tree of {count} leaves exceeds the maximum of {max}")]

@@ -372,9 +372,13 @@ impl RatchetTree {
         }
     }
 
-    /// Applies a staged change. Cannot fail: the staged tree was built and
-    /// hashed against this tree.
-    pub fn merge(&mut self, staged: StagedTree) {
+    /// Applies a staged change, which must have been staged on this tree
+    /// as it is now: fails with [`TreeError::StagedOnOtherTree`] otherwise,
+    /// and then changes nothing.
+    pub fn merge(&mut self, staged: StagedTree) -> Result<(), TreeError> {
+        if staged.base_tree_hash != self.tree_hash() {
+            return Err(TreeError::StagedOnOtherTree);
+        }
         let StagedTree {
             size,
             visible,
@@ -428,6 +432,7 @@ impl RatchetTree {
         for node in changed_parents {
             self.index_parent(node);
         }
+        Ok(())
     }
 
     fn unindex_leaf(&mut self, leaf: LeafIndex) {

@@ -102,7 +102,10 @@ impl TreeKemPrivate {
             .map(|(_, k)| k)
     }
 
-    /// Stores the key pair for `node`.
+    /// Stores the key pair for `node`. Nothing is checked here: a key that
+    /// does not match the tree makes later decryptions fail, so check the
+    /// result with [`check_consistent`](Self::check_consistent) before
+    /// using it.
     pub fn insert(&mut self, node: NodeIndex, public: HpkePublicKey, private: HpkePrivateKey) {
         self.keys.insert(node, (public, private));
     }

@@ -6,7 +6,7 @@ use rfc9420::crypto::{CipherSuite, RustCryptoProvider, SuiteCrypto};
 use rfc9420::error::Error;
 use rfc9420::messages::{Extension, ExtensionType};
 use rfc9420::tree::validate::validate_tree;
-use rfc9420::tree::{LeafIndex, Node, NodeIndex, RatchetTree, TreeError};
+use rfc9420::tree::{LeafIndex, Node, NodeIndex, RatchetTree, TreeError, TreeView};
 use std::sync::OnceLock;
 
 use rfc9420_test_support::tree_fixture;
@@ -392,4 +392,28 @@ mod update_path {
             "{e:?}"
         );
     }
+}
+
+#[test]
+fn a_staged_tree_merges_only_into_its_base() {
+    let (crypto, f) = setup();
+    let base = RatchetTree::from_nodes(&crypto, f.nodes.clone()).unwrap();
+    // Stage removing the last member on the full tree.
+    let mut diff = rfc9420::tree::TreeDiff::new(&base);
+    diff.remove_leaf(LeafIndex(7)).unwrap();
+    let staged = diff.into_staged(&crypto).unwrap();
+    // Another tree (one leaf fewer) refuses it and stays as it was.
+    let mut nodes = f.nodes.clone();
+    nodes.truncate(13);
+    let mut other = RatchetTree::from_nodes(&crypto, nodes).unwrap();
+    let before = other.clone();
+    assert_eq!(
+        other.merge(staged.clone()),
+        Err(TreeError::StagedOnOtherTree)
+    );
+    assert_eq!(other, before);
+    // Its base takes it.
+    let mut base = base;
+    base.merge(staged).unwrap();
+    assert!(base.leaf(LeafIndex(7)).is_none());
 }

@@ -52,7 +52,7 @@ fn run(v: &Vector) -> Result<(), String> {
         .into_staged(&crypto)
         .map_err(|e| format!("stage: {e}"))?;
     check_eq("staged tree hash", staged.tree_hash(), &v.tree_hash_after)?;
-    tree.merge(staged);
+    tree.merge(staged).map_err(|e| format!("merge: {e}"))?;
 
     check_eq(
         "tree_after",
