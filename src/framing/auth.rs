@@ -20,7 +20,11 @@ use crate::messages::{ProposalType, WireFormat};
 /// The label of content signatures (RFC 9420 §6.1).
 pub(crate) const TBS_LABEL: &str = "FramedContentTBS";
 
-/// Fails unless the content belongs to the group and epoch of `context`.
+/// Fails unless the content belongs to the group and epoch of `context`
+/// (RFC 9420 §6.3.2, §12.4.2): [`FramingError::WrongGroup`], then
+/// [`FramingError::EpochNotYet`] for a later epoch (a message that arrived
+/// before the commit that starts its epoch) or
+/// [`FramingError::WrongEpoch`] for an earlier one.
 pub(crate) fn check_group_epoch(
     group_id: &[u8],
     epoch: u64,
@@ -28,6 +32,12 @@ pub(crate) fn check_group_epoch(
 ) -> Result<(), FramingError> {
     if group_id != context.group_id.as_slice() {
         return Err(FramingError::WrongGroup);
+    }
+    if epoch > context.epoch {
+        return Err(FramingError::EpochNotYet {
+            got: epoch,
+            current: context.epoch,
+        });
     }
     if epoch != context.epoch {
         return Err(FramingError::WrongEpoch {

@@ -85,7 +85,18 @@ pub enum FramingError {
     /// The message belongs to another group than the GroupContext given.
     #[error("message for another group")]
     WrongGroup,
-    /// The message was sent in another epoch than the GroupContext's.
+    /// The message was sent in a later epoch than the GroupContext's: it
+    /// arrived before the commit that starts its epoch. Keep it and process
+    /// it again after merging that commit (`group::MessageBuffer`).
+    #[error("message from epoch {got}, ahead of the group context at epoch {current}")]
+    EpochNotYet {
+        /// The message's epoch.
+        got: u64,
+        /// The epoch of the GroupContext given.
+        current: u64,
+    },
+    /// The message was sent in an earlier epoch than the GroupContext's
+    /// (and, for application data, one no longer kept).
     #[error("message from epoch {got}, group context at epoch {current}")]
     WrongEpoch {
         /// The message's epoch.

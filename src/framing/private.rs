@@ -170,6 +170,25 @@ impl PrivateMessage {
         Ok(message)
     }
 
+    /// Checks the message's group and epoch against `context` and
+    /// decrypts its sender data (RFC 9420 §6.3.2): who sent it, at which
+    /// generation. Changes nothing.
+    pub fn sender_data(
+        &self,
+        suite: &SuiteCrypto<'_>,
+        context: &GroupContext,
+        sender_data_secret: &Secret,
+    ) -> Result<SenderData, Error> {
+        check_group_epoch(&self.group_id, self.epoch, context)?;
+        SenderData::decrypt(
+            suite,
+            sender_data_secret,
+            &self.sender_data_aad().to_bytes()?,
+            &self.ciphertext,
+            &self.encrypted_sender_data,
+        )
+    }
+
     /// Decrypts a received PrivateMessage up to its signature
     /// (RFC 9420 §6.3), without changing `secret_tree`:
     ///
@@ -198,14 +217,21 @@ impl PrivateMessage {
         sender_data_secret: &Secret,
         is_member: impl FnOnce(LeafIndex) -> bool,
     ) -> Result<DecryptedMessage, Error> {
+        let sender_data = self.sender_data(suite, context, sender_data_secret)?;
+        self.decrypt_from(suite, context, secret_tree, sender_data, is_member)
+    }
+
+    /// [`decrypt`](Self::decrypt) with the sender data already decrypted
+    /// by [`sender_data`](Self::sender_data) against the same `context`.
+    pub fn decrypt_from(
+        &self,
+        suite: &SuiteCrypto<'_>,
+        context: &GroupContext,
+        secret_tree: &SecretTree,
+        sender_data: SenderData,
+        is_member: impl FnOnce(LeafIndex) -> bool,
+    ) -> Result<DecryptedMessage, Error> {
         check_group_epoch(&self.group_id, self.epoch, context)?;
-        let sender_data = SenderData::decrypt(
-            suite,
-            sender_data_secret,
-            &self.sender_data_aad().to_bytes()?,
-            &self.ciphertext,
-            &self.encrypted_sender_data,
-        )?;
         let leaf = sender_data.leaf_index;
         if !is_member(leaf) {
             return Err(FramingError::SenderNotMember { leaf }.into());

@@ -9,6 +9,7 @@ use super::epoch::{CommitInputs, Confirmation, EpochStep, provisional_context, s
 use super::error::StateError;
 use super::proposals::{ResolvedProposal, apply_proposals, select_pending};
 use super::staged::StagedCommit;
+use super::state::PendingCommit;
 use super::validate::ProposalValidator;
 use super::welcome::{build_group_info, build_welcome};
 use crate::codec::Encode;
@@ -97,11 +98,17 @@ impl<P: CryptoProvider> Group<P> {
     /// and `options.proposals`, with an UpdatePath when required or asked
     /// for, and a Welcome for the members it adds (§12.4.3).
     ///
-    /// The group stays in its epoch: send [`CreatedCommit::commit`], and
-    /// merge [`CreatedCommit::staged`] with [`Group::merge_staged_commit`]
-    /// once the delivery service has accepted it; drop it otherwise. The
-    /// only change made now is the handshake key used when commits are
-    /// sent as PrivateMessages (§9.2: a key is never used twice).
+    /// The group stays in its epoch and keeps the commit as its pending
+    /// commit (saved with [`Group::to_bytes`]): send
+    /// [`CreatedCommit::commit`]; once the delivery service has accepted it,
+    /// merge it with [`Group::merge_pending_commit`] (or
+    /// [`Group::merge_staged_commit`] with [`CreatedCommit::staged`], or by
+    /// processing the commit when the delivery service echoes it back:
+    /// [`Group::process_message`] recognises it). If the delivery service
+    /// accepted another member's commit first, processing and merging that
+    /// one discards this one. Besides the pending commit, the only change
+    /// made now is the handshake key used when commits are sent as
+    /// PrivateMessages (§9.2: a key is never used twice).
     ///
     /// Pending proposals that are invalid, or lose to another under the
     /// preferences of §12.2 (a Remove over an Update of the same leaf, the
@@ -141,9 +148,9 @@ impl<P: CryptoProvider> Group<P> {
         let pending = if applied.path_required || options.update_path {
             let template = state.tree().leaf(own).ok_or(StateError::Inactive)?;
             applied
-                .previous_signature_keys
+                .previous_leaves
                 .entry(own)
-                .or_insert_with(|| Some(template.signature_key.clone()));
+                .or_insert_with(|| Some(template.clone()));
             Some(self.prepare_path(&crypto, &mut diff, &applied, rng)?)
         } else {
             None
@@ -174,6 +181,14 @@ impl<P: CryptoProvider> Group<P> {
                 None,
             ),
         };
+        let committer_credential = state
+            .tree()
+            .leaf(own)
+            .ok_or(StateError::Inactive)?
+            .credential
+            .clone();
+        let kept_private = private.clone();
+        let kept_secret = commit_secret.clone();
         let inputs = CommitInputs {
             content: &signed,
             diff,
@@ -181,6 +196,7 @@ impl<P: CryptoProvider> Group<P> {
             commit_secret,
             private,
             path_leaf,
+            committer_credential,
         };
         let step = stage_epoch(&crypto, state, inputs, Confirmation::Create)?;
         let next = step
@@ -201,7 +217,14 @@ impl<P: CryptoProvider> Group<P> {
         )?;
 
         // Protect last: for a PrivateMessage this takes a handshake key.
-        let commit = self.protect_signed(signed, rng)?;
+        let commit = self.protect_signed(signed.clone(), rng)?;
+        self.state.set_pending_commit(PendingCommit {
+            message: commit.clone(),
+            content: signed,
+            private: kept_private,
+            commit_secret: kept_secret,
+            now,
+        });
         Ok(CreatedCommit {
             commit,
             welcome: out.welcome,

@@ -17,7 +17,7 @@ use crate::key_schedule::{
     GroupContext, JoinerSecret, WelcomeSecret, confirmed_transcript_hash, interim_transcript_hash,
     psk_secret,
 };
-use crate::messages::Extensions;
+use crate::messages::{Credential, Extensions};
 use crate::tree::treekem::TreeKemPrivate;
 use crate::tree::{LeafNode, TreeDiff};
 
@@ -87,6 +87,8 @@ pub(crate) struct CommitInputs<'a, 'd> {
     pub(crate) private: TreeKemPrivate,
     /// The committer's new leaf, if the commit has a path.
     pub(crate) path_leaf: Option<LeafNode>,
+    /// The committer's credential in the current epoch.
+    pub(crate) committer_credential: Credential,
 }
 
 /// A staged commit with what a Welcome for it needs.
@@ -149,6 +151,7 @@ pub(crate) fn stage_epoch(
     let committer = inputs.content.content.sender;
     let effects = applied.effects(
         committer,
+        inputs.committer_credential.clone(),
         context.epoch,
         inputs.path_leaf.take(),
         inputs.private.own_leaf(),
@@ -165,7 +168,7 @@ pub(crate) fn stage_epoch(
             interim_transcript_hash: interim,
             confirmation_tag,
         }),
-        previous_signature_keys: inputs.applied.previous_signature_keys,
+        previous_leaves: inputs.applied.previous_leaves,
     };
     Ok(EpochStep {
         staged,
@@ -181,15 +184,17 @@ pub(crate) fn stage_epoch(
 pub(crate) fn stage_removal(
     state: &GroupState,
     committer: Sender,
+    committer_credential: Credential,
     applied: AppliedProposals,
     path_leaf: Option<LeafNode>,
 ) -> Result<StagedCommit, Error> {
     let new_epoch = next_epoch_number(state)?;
+    let own = state.own_leaf();
     Ok(StagedCommit {
         base_epoch: state.context().epoch,
         base_tree_hash: state.context().tree_hash.clone(),
-        effects: applied.effects(committer, new_epoch, path_leaf, state.own_leaf()),
+        effects: applied.effects(committer, committer_credential, new_epoch, path_leaf, own),
         next: None,
-        previous_signature_keys: applied.previous_signature_keys,
+        previous_leaves: applied.previous_leaves,
     })
 }

@@ -191,6 +191,15 @@ pub enum StateError {
         /// The group's epoch.
         current: u64,
     },
+    /// `merge_pending_commit` without a pending commit.
+    #[error("no pending commit to merge")]
+    NoPendingCommit,
+    /// A saved pending commit of another epoch than the saved state's.
+    #[error("saved pending commit of epoch {epoch} is out of place")]
+    PendingCommitOutOfPlace {
+        /// The pending commit's epoch.
+        epoch: u64,
+    },
     /// Bytes that do not start like saved group state.
     #[error("not saved group state")]
     NotASavedGroup,

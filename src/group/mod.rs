@@ -45,7 +45,7 @@ pub use join::JoinOptions;
 pub use key_package::{
     KeyPackageBundle, KeyPackageError, KeyPackageKey, KeyPackageOptions, validate_key_package,
 };
-pub use process::{ApplicationMessage, Processed, ReceivedProposal};
+pub use process::{ApplicationMessage, MessageSender, Processed, ReceivedProposal};
 pub use psk::PskStore;
 pub use staged::{CommitEffects, StagedCommit};
 pub use state::EpochParts;
@@ -309,6 +309,35 @@ impl<P: CryptoProvider> Group<P> {
     /// them can still be followed.
     pub fn clear_pending_proposals(&mut self) {
         self.state.clear_proposals();
+    }
+
+    /// Whether this member created a commit in this epoch that it has not
+    /// merged yet (RFC 9420 §12.4).
+    pub fn has_pending_commit(&self) -> bool {
+        self.state.pending_commit().is_some()
+    }
+
+    /// Enters the epoch this member's pending commit starts, once the
+    /// delivery service has accepted it, and returns its effects. Works
+    /// after a restore too: the commit is staged again from what the saved
+    /// state keeps. Fails with [`StateError::NoPendingCommit`] if there is
+    /// none, and then changes nothing.
+    pub fn merge_pending_commit(&mut self) -> Result<CommitEffects, Error> {
+        let pending = self
+            .state
+            .pending_commit()
+            .ok_or(StateError::NoPendingCommit)?;
+        let crypto = self.crypto()?;
+        let staged = self.stage_own_commit(&crypto, pending)?;
+        let effects = staged.effects().clone();
+        self.merge_staged_commit(staged)?;
+        Ok(effects)
+    }
+
+    /// Forgets this member's pending commit, for example when the delivery
+    /// service refused it. The epoch does not change.
+    pub fn clear_pending_commit(&mut self) {
+        self.state.clear_pending_commit();
     }
 
     /// The whole group state as bytes, in a versioned format (see

@@ -4,10 +4,10 @@
 
 use std::collections::BTreeMap;
 
-use crate::crypto::{Secret, SignaturePublicKey};
+use crate::crypto::Secret;
 use crate::key_schedule::GroupContext;
 use crate::secret_tree::SecretTree;
-use crate::tree::LeafIndex;
+use crate::tree::{LeafIndex, LeafNode};
 
 /// One past epoch.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -16,9 +16,9 @@ pub(crate) struct PastEpoch {
     pub(crate) context: GroupContext,
     pub(crate) sender_data_secret: Secret,
     pub(crate) secret_tree: SecretTree,
-    /// The signature key of each leaf in this epoch whose leaf changed in
-    /// the commit that ended it (`None`: the leaf was blank). Leaves not
-    /// listed are as in the next epoch. Only changed leaves are kept, so
-    /// a past epoch costs O(changes), not O(n).
-    pub(crate) previous_signature_keys: BTreeMap<LeafIndex, Option<SignaturePublicKey>>,
+    /// Each leaf of this epoch that the commit ending it changed, as it
+    /// was (`None`: blank): the senders of late messages. Leaves not listed
+    /// are as in the next epoch. Only changed leaves are kept, so a past
+    /// epoch costs O(changes), not O(n).
+    pub(crate) previous_leaves: BTreeMap<LeafIndex, Option<LeafNode>>,
 }

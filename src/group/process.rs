@@ -23,30 +23,46 @@ use super::proposals::{
     AppliedProposals, apply_proposals, member_committer, resolve_commit_proposals,
 };
 use super::staged::StagedCommit;
-use super::state::PendingProposal;
+use super::state::{PendingCommit, PendingProposal};
 use super::validate::ProposalValidator;
 use crate::codec::{Encode, decode_exact};
 use crate::crypto::{CryptoProvider, Secret, SignaturePublicKey, SuiteCrypto};
 use crate::error::Error;
 use crate::framing::{
     AuthenticatedContent, ContentType, FramedContentBody, FramingError, PrivateMessage,
-    PublicMessage, Sender, VerifiedContent,
+    PublicMessage, Sender,
 };
 use crate::framing::{MlsMessage, MlsMessageBody};
 use crate::messages::{
-    Commit, ExtensionType, ExternalSenders, Proposal, ProposalRef, ProtocolVersion, UpdatePath,
-    WireFormat,
+    Commit, Credential, ExtensionType, ExternalSenders, Proposal, ProposalRef, ProtocolVersion,
+    UpdatePath, WireFormat,
 };
 use crate::secret_tree::StagedKey;
 use crate::tree::treekem::{self, TreeKemPrivate};
 use crate::tree::validate::Timestamp;
-use crate::tree::{LeafIndex, TreeDiff, TreeView};
+use crate::tree::{LeafIndex, LeafNode, TreeDiff, TreeView};
+
+/// Who sent a message, as the group knew them in the epoch it was sent in
+/// (RFC 9420 §6.1): a late message from a member removed since is still
+/// attributed to that member, not to whoever took the leaf.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MessageSender {
+    /// The sender as the message names it.
+    pub sender: Sender,
+    /// The sender's credential (RFC 9420 §5.3): its leaf's, its
+    /// `external_senders` entry's, or its KeyPackage's.
+    pub credential: Credential,
+    /// The key the message's signature was verified with.
+    pub signature_key: SignaturePublicKey,
+}
 
 /// Application data received in a PrivateMessage (RFC 9420 §6.3).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ApplicationMessage {
     /// The sender's leaf.
     pub sender: LeafIndex,
+    /// The sender's credential and signature key in the message's epoch.
+    pub sender_info: MessageSender,
     /// The epoch the message was sent in (the current one or a kept past
     /// epoch).
     pub epoch: u64,
@@ -66,6 +82,8 @@ pub struct ReceivedProposal {
     pub proposal: Proposal,
     /// Who proposed it.
     pub sender: Sender,
+    /// The proposer's credential and signature key.
+    pub sender_info: MessageSender,
     /// The sender's authenticated additional data.
     pub authenticated_data: Vec<u8>,
 }
@@ -80,6 +98,24 @@ pub enum Processed {
     /// A commit, checked and staged: inspect it, then merge it with
     /// [`Group::merge_staged_commit`] or drop it.
     Commit(Box<StagedCommit>),
+}
+
+/// Where the keys of a commit's path come from.
+enum PathKeys<'a> {
+    /// Decrypted from the UpdatePath: another member's commit.
+    Decrypt,
+    /// Kept when this member created the commit.
+    Own {
+        private: &'a TreeKemPrivate,
+        commit_secret: &'a Secret,
+    },
+}
+
+/// A message whose protection and signature were checked.
+struct Opened {
+    content: AuthenticatedContent,
+    key: Option<KeyToMerge>,
+    sender: MessageSender,
 }
 
 /// A PrivateMessage's staged key, with the past epoch it belongs to.
@@ -106,35 +142,47 @@ impl<P: CryptoProvider> Group<P> {
     /// (§7.2). On error nothing changes.
     pub fn process_message(&mut self, message: &[u8], now: Timestamp) -> Result<Processed, Error> {
         self.ensure_active()?;
+        if let Some(pending) = self.state.pending_commit() {
+            if pending.message == message {
+                // This member's own commit, echoed by the delivery service.
+                let crypto = self.crypto()?;
+                let staged = self.stage_own_commit(&crypto, pending)?;
+                return Ok(Processed::Commit(Box::new(staged)));
+            }
+        }
         let message: MlsMessage = decode_exact(message)?;
         if message.version != ProtocolVersion::MLS10 {
             return Err(MessageError::UnsupportedVersion(message.version).into());
         }
         let crypto = self.crypto()?;
-        let (verified, key) = match message.body {
-            MlsMessageBody::PublicMessage(m) => (self.open_public(&crypto, m)?, None),
-            MlsMessageBody::PrivateMessage(m) => {
-                let (verified, key) = self.open_private(&crypto, &m)?;
-                (verified, Some(key))
-            }
+        let Opened {
+            content,
+            key,
+            sender,
+        } = match message.body {
+            MlsMessageBody::PublicMessage(m) => self.open_public(&crypto, m)?,
+            MlsMessageBody::PrivateMessage(m) => self.open_private(&crypto, &m)?,
             other => return Err(MessageError::UnexpectedWireFormat(other.wire_format()).into()),
         };
-        let content = verified.into_content();
         let outcome = match &content.content.content {
             FramedContentBody::Application(data) => Processed::Application(ApplicationMessage {
                 sender: match content.content.sender {
                     Sender::Member(leaf) => leaf,
                     _ => return Err(Error::Internal("application data from a non-member")),
                 },
+                sender_info: sender,
                 epoch: content.content.epoch,
                 data: data.clone(),
                 authenticated_data: content.content.authenticated_data.clone(),
             }),
-            FramedContentBody::Proposal(proposal) => Processed::Proposal(Box::new(
-                self.check_proposal(&crypto, &content, proposal, now)?,
-            )),
+            FramedContentBody::Proposal(proposal) => {
+                let received = self.check_proposal(&crypto, &content, proposal, sender, now)?;
+                Processed::Proposal(Box::new(received))
+            }
             FramedContentBody::Commit(commit) => {
-                Processed::Commit(Box::new(self.stage_commit(&crypto, &content, commit, now)?))
+                let path = PathKeys::Decrypt;
+                let staged = self.stage_commit(&crypto, &content, commit, now, path)?;
+                Processed::Commit(Box::new(staged))
             }
         };
 
@@ -177,7 +225,7 @@ impl<P: CryptoProvider> Group<P> {
         &self,
         crypto: &SuiteCrypto<'_>,
         message: PublicMessage,
-    ) -> Result<VerifiedContent, Error> {
+    ) -> Result<Opened, Error> {
         self.check_handshake_format(WireFormat::PUBLIC_MESSAGE)?;
         let unverified = message.unprotect(
             crypto,
@@ -185,17 +233,24 @@ impl<P: CryptoProvider> Group<P> {
             &self.state.secrets().membership_key,
         )?;
         let content = &unverified.content().content;
-        let key = self.public_sender_key(&content.sender, &content.content)?;
-        unverified.verify(crypto, &key)
+        let sender = self.public_sender(&content.sender, &content.content)?;
+        let content = unverified
+            .verify(crypto, &sender.signature_key)?
+            .into_content();
+        Ok(Opened {
+            content,
+            key: None,
+            sender,
+        })
     }
 
-    /// The signature key of a PublicMessage's sender (RFC 9420 §6.1,
-    /// §12.1.8).
-    fn public_sender_key(
+    /// The credential and signature key of a PublicMessage's sender
+    /// (RFC 9420 §6.1, §12.1.8).
+    fn public_sender(
         &self,
         sender: &Sender,
         body: &FramedContentBody,
-    ) -> Result<SignaturePublicKey, Error> {
+    ) -> Result<MessageSender, Error> {
         let unsupported = || MessageError::UnsupportedSender {
             sender_type: sender.sender_type(),
             content_type: body.content_type(),
@@ -203,13 +258,12 @@ impl<P: CryptoProvider> Group<P> {
         match (sender, body) {
             (Sender::Member(leaf), _) => {
                 self.check_not_own(*leaf, body.content_type())?;
-                Ok(self
+                let node = self
                     .state
                     .tree()
                     .leaf(*leaf)
-                    .ok_or(MessageError::SenderNotMember(*leaf))?
-                    .signature_key
-                    .clone())
+                    .ok_or(MessageError::SenderNotMember(*leaf))?;
+                Ok(member_sender(*leaf, node))
             }
             (Sender::External(index), _) => {
                 // §12.1.8.1: the key is the external_senders entry.
@@ -225,12 +279,21 @@ impl<P: CryptoProvider> Group<P> {
                 usize::try_from(*index)
                     .ok()
                     .and_then(|i| senders.0.get(i))
-                    .map(|s| s.signature_key.clone())
+                    .map(|s| MessageSender {
+                        sender: *sender,
+                        credential: s.credential.clone(),
+                        signature_key: s.signature_key.clone(),
+                    })
                     .ok_or_else(|| MessageError::UnknownExternalSender(*index).into())
             }
             // §12.1.8: signed by the key of the KeyPackage's leaf.
             (Sender::NewMemberProposal, FramedContentBody::Proposal(Proposal::Add(add))) => {
-                Ok(add.key_package.leaf_node.signature_key.clone())
+                let leaf = &add.key_package.leaf_node;
+                Ok(MessageSender {
+                    sender: *sender,
+                    credential: leaf.credential.clone(),
+                    signature_key: leaf.signature_key.clone(),
+                })
             }
             _ => Err(unsupported().into()),
         }
@@ -242,7 +305,7 @@ impl<P: CryptoProvider> Group<P> {
         &self,
         crypto: &SuiteCrypto<'_>,
         message: &PrivateMessage,
-    ) -> Result<(VerifiedContent, KeyToMerge), Error> {
+    ) -> Result<Opened, Error> {
         let handshake = message.content_type != ContentType::Application;
         if handshake {
             self.check_handshake_format(WireFormat::PRIVATE_MESSAGE)?;
@@ -257,47 +320,53 @@ impl<P: CryptoProvider> Group<P> {
             .flatten();
         let Some((index, past)) = past else {
             let tree = state.tree();
-            let decrypted = message.decrypt(
+            let context = state.context();
+            let sender_data =
+                message.sender_data(crypto, context, &state.secrets().sender_data_secret)?;
+            // This member's own message, echoed back: its key is spent, so
+            // it is recognised before any decryption is tried.
+            self.check_not_own(sender_data.leaf_index, message.content_type)?;
+            let decrypted = message.decrypt_from(
                 crypto,
-                state.context(),
+                context,
                 state.secret_tree(),
-                &state.secrets().sender_data_secret,
+                sender_data,
                 |leaf| tree.leaf(leaf).is_some(),
             )?;
             let leaf = decrypted.sender_leaf();
-            self.check_not_own(leaf, message.content_type)?;
-            let key = &tree
-                .leaf(leaf)
-                .ok_or(MessageError::SenderNotMember(leaf))?
-                .signature_key;
-            let (verified, key) = decrypted.verify(crypto, key)?;
-            return Ok((
-                verified,
-                KeyToMerge {
+            let node = tree.leaf(leaf).ok_or(MessageError::SenderNotMember(leaf))?;
+            let (verified, key) = decrypted.verify(crypto, &node.signature_key)?;
+            return Ok(Opened {
+                content: verified.into_content(),
+                key: Some(KeyToMerge {
                     past_index: None,
                     key,
-                },
-            ));
+                }),
+                sender: member_sender(leaf, node),
+            });
         };
-        let decrypted = message.decrypt(
+        let sender_data = message.sender_data(crypto, &past.context, &past.sender_data_secret)?;
+        self.check_not_own(sender_data.leaf_index, message.content_type)?;
+        let decrypted = message.decrypt_from(
             crypto,
             &past.context,
             &past.secret_tree,
-            &past.sender_data_secret,
-            |leaf| state.past_signature_key(index, leaf).is_some(),
+            sender_data,
+            |leaf| state.past_leaf(index, leaf).is_some(),
         )?;
         let leaf = decrypted.sender_leaf();
-        let key = state
-            .past_signature_key(index, leaf)
+        let node = state
+            .past_leaf(index, leaf)
             .ok_or(MessageError::SenderNotMember(leaf))?;
-        let (verified, key) = decrypted.verify(crypto, key)?;
-        Ok((
-            verified,
-            KeyToMerge {
+        let (verified, key) = decrypted.verify(crypto, &node.signature_key)?;
+        Ok(Opened {
+            content: verified.into_content(),
+            key: Some(KeyToMerge {
                 past_index: Some(index),
                 key,
-            },
-        ))
+            }),
+            sender: member_sender(leaf, node),
+        })
     }
 
     /// Checks a received proposal on its own (RFC 9420 §12.1) and computes
@@ -307,6 +376,7 @@ impl<P: CryptoProvider> Group<P> {
         crypto: &SuiteCrypto<'_>,
         content: &AuthenticatedContent,
         proposal: &Proposal,
+        sender_info: MessageSender,
         now: Timestamp,
     ) -> Result<ReceivedProposal, Error> {
         let sender = content.content.sender;
@@ -316,11 +386,30 @@ impl<P: CryptoProvider> Group<P> {
             reference: ProposalRef(crypto.proposal_ref(&content.to_bytes()?)?),
             proposal: proposal.clone(),
             sender,
+            sender_info,
             authenticated_data: content.content.authenticated_data.clone(),
         })
     }
 
-    /// Validates a received commit completely and computes the next epoch
+    /// Stages this member's pending commit again, as it would stage a
+    /// received one but with the path keys it kept (RFC 9420 §12.4.2): for
+    /// the echo from the delivery service and after a restore.
+    pub(crate) fn stage_own_commit(
+        &self,
+        crypto: &SuiteCrypto<'_>,
+        pending: &PendingCommit,
+    ) -> Result<StagedCommit, Error> {
+        let FramedContentBody::Commit(commit) = &pending.content.content.content else {
+            return Err(Error::Internal("pending commit without a commit"));
+        };
+        let path = PathKeys::Own {
+            private: &pending.private,
+            commit_secret: &pending.commit_secret,
+        };
+        self.stage_commit(crypto, &pending.content, commit, pending.now, path)
+    }
+
+    /// Validates a commit completely and computes the next epoch
     /// (RFC 9420 §12.4.2).
     fn stage_commit(
         &self,
@@ -328,11 +417,15 @@ impl<P: CryptoProvider> Group<P> {
         content: &AuthenticatedContent,
         commit: &Commit,
         now: Timestamp,
+        path_keys: PathKeys<'_>,
     ) -> Result<StagedCommit, Error> {
         let state = &self.state;
         let sender = content.content.sender;
         let committer = member_committer(sender)?;
-        self.check_not_own(committer, ContentType::Commit)?;
+        let own = matches!(path_keys, PathKeys::Own { .. });
+        if !own {
+            self.check_not_own(committer, ContentType::Commit)?;
+        }
         let confirmation_tag = content
             .auth
             .confirmation_tag
@@ -350,26 +443,37 @@ impl<P: CryptoProvider> Group<P> {
         let own_private = self.own_update_keys(&applied, &diff)?;
         if let Some(path) = &commit.path {
             validator.check_path_leaf(&diff, committer, &path.leaf_node)?;
-            let previous = state
-                .tree()
-                .leaf(committer)
-                .map(|l| l.signature_key.clone());
-            applied
-                .previous_signature_keys
-                .entry(committer)
-                .or_insert(previous);
+            let previous = state.tree().leaf(committer).cloned();
+            applied.previous_leaves.entry(committer).or_insert(previous);
             // §7.5, §12.4.2: merge the path (fresh keys, parent hashes).
             treekem::merge_update_path(crypto, &mut diff, committer, path)?;
         }
         let path_leaf = commit.path.as_ref().map(|p| p.leaf_node.clone());
+        let discards_pending_commit = !own && state.pending_commit().is_some();
+        let committer_credential = state
+            .tree()
+            .leaf(committer)
+            .ok_or(MessageError::SenderNotMember(committer))?
+            .credential
+            .clone();
         if applied.removes(self.own_leaf()) {
-            return stage_removal(state, sender, applied, path_leaf);
+            let credential = committer_credential;
+            let mut staged = stage_removal(state, sender, credential, applied, path_leaf)?;
+            staged.effects.discards_pending_commit = discards_pending_commit;
+            return Ok(staged);
         }
-        let (commit_secret, private) = match &commit.path {
-            Some(path) => {
+        let (commit_secret, private) = match (&commit.path, path_keys) {
+            (
+                _,
+                PathKeys::Own {
+                    private,
+                    commit_secret,
+                },
+            ) => (commit_secret.clone(), private.clone()),
+            (Some(path), PathKeys::Decrypt) => {
                 self.receive_path(crypto, &mut diff, &applied, committer, path, &own_private)?
             }
-            None => (Secret::zero(crypto.hash_len()), own_private),
+            (None, PathKeys::Decrypt) => (Secret::zero(crypto.hash_len()), own_private),
         };
         let inputs = CommitInputs {
             content,
@@ -378,9 +482,12 @@ impl<P: CryptoProvider> Group<P> {
             commit_secret,
             private,
             path_leaf,
+            committer_credential,
         };
         let received = Confirmation::Received(confirmation_tag);
-        Ok(stage_epoch(crypto, state, inputs, received)?.staged)
+        let mut staged = stage_epoch(crypto, state, inputs, received)?.staged;
+        staged.effects.discards_pending_commit = discards_pending_commit;
+        Ok(staged)
     }
 
     /// This member's private TreeKEM keys after the commit's proposals: the
@@ -433,5 +540,14 @@ impl<P: CryptoProvider> Group<P> {
             &exclude,
         )?;
         Ok((received.commit_secret, received.private))
+    }
+}
+
+/// A member sender as its leaf `node` names it.
+fn member_sender(leaf: LeafIndex, node: &LeafNode) -> MessageSender {
+    MessageSender {
+        sender: Sender::Member(leaf),
+        credential: node.credential.clone(),
+        signature_key: node.signature_key.clone(),
     }
 }

@@ -11,12 +11,11 @@ use super::error::{MessageError, ProposalError};
 use super::staged::CommitEffects;
 use super::state::{GroupState, PendingProposal};
 use super::validate::{ProposalValidator, check_credential_support, check_leaf_meets_group};
-use crate::crypto::SignaturePublicKey;
 use crate::error::Error;
 use crate::framing::Sender;
 use crate::messages::{
-    Extensions, KeyPackage, PreSharedKeyId, Proposal, ProposalOrRef, ProposalRef, ProposalType,
-    ReInit,
+    Credential, Extensions, KeyPackage, PreSharedKeyId, Proposal, ProposalOrRef, ProposalRef,
+    ProposalType, ReInit,
 };
 use crate::tree::{LeafIndex, LeafNode, TreeDiff, TreeError, TreeView};
 
@@ -224,9 +223,9 @@ pub(crate) struct AppliedProposals {
     pub(crate) reinit: Option<ReInit>,
     /// Whether the commit must carry an UpdatePath (RFC 9420 §12.4).
     pub(crate) path_required: bool,
-    /// The signature key each leaf the list changed had before (`None`:
-    /// the leaf was blank), for late messages of this epoch.
-    pub(crate) previous_signature_keys: BTreeMap<LeafIndex, Option<SignaturePublicKey>>,
+    /// The leaf each leaf the list changed had before (`None`: blank), for
+    /// the senders of late messages of this epoch.
+    pub(crate) previous_leaves: BTreeMap<LeafIndex, Option<LeafNode>>,
 }
 
 impl AppliedProposals {
@@ -235,12 +234,14 @@ impl AppliedProposals {
     pub(crate) fn effects(
         &self,
         committer: Sender,
+        committer_credential: Credential,
         new_epoch: u64,
         path_leaf: Option<LeafNode>,
         own: LeafIndex,
     ) -> CommitEffects {
         CommitEffects {
             committer,
+            committer_credential,
             new_epoch,
             added: self.added.clone(),
             removed: self.removed.clone(),
@@ -250,6 +251,7 @@ impl AppliedProposals {
             extensions: self.extensions.clone(),
             reinit: self.reinit.clone(),
             removes_self: self.removes(own),
+            discards_pending_commit: false,
         }
     }
 
@@ -391,12 +393,8 @@ fn apply_updates(
             return Err(ProposalError::ConflictingLeafChanges(*leaf).into());
         }
         validator.check_update(diff, *leaf, leaf_node)?;
-        let old = validator
-            .state()
-            .tree()
-            .leaf(*leaf)
-            .map(|l| l.signature_key.clone());
-        applied.previous_signature_keys.insert(*leaf, old);
+        let old = validator.state().tree().leaf(*leaf).cloned();
+        applied.previous_leaves.insert(*leaf, old);
         diff.update_leaf(*leaf, (*leaf_node).clone())?;
         applied.updated.push((*leaf, (*leaf_node).clone()));
     }
@@ -420,9 +418,7 @@ fn apply_removes(
             .tree()
             .leaf(*leaf)
             .ok_or(ProposalError::RemoveNonMember(*leaf))?;
-        applied
-            .previous_signature_keys
-            .insert(*leaf, Some(old.signature_key.clone()));
+        applied.previous_leaves.insert(*leaf, Some(old.clone()));
         applied.removed.push((*leaf, old.clone()));
         diff.remove_leaf(*leaf)?;
     }
@@ -458,7 +454,7 @@ fn apply_adds(
             }
             .into());
         }
-        applied.previous_signature_keys.entry(leaf).or_insert(None);
+        applied.previous_leaves.entry(leaf).or_insert(None);
         applied.added.push((leaf, (*key_package).clone()));
     }
     Ok(())

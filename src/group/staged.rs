@@ -5,11 +5,11 @@ use std::collections::BTreeMap;
 
 use super::Group;
 use super::error::StateError;
-use crate::crypto::{CryptoProvider, Secret, SignaturePublicKey};
+use crate::crypto::{CryptoProvider, Secret};
 use crate::error::Error;
 use crate::framing::Sender;
 use crate::key_schedule::{EpochSecrets, GroupContext};
-use crate::messages::{Extensions, KeyPackage, PreSharedKeyId, ReInit};
+use crate::messages::{Credential, Extensions, KeyPackage, PreSharedKeyId, ReInit};
 use crate::tree::treekem::TreeKemPrivate;
 use crate::tree::{LeafIndex, LeafNode, StagedTree};
 
@@ -19,6 +19,8 @@ use crate::tree::{LeafIndex, LeafNode, StagedTree};
 pub struct CommitEffects {
     /// Who committed.
     pub committer: Sender,
+    /// The committer's credential in the epoch the commit was sent in.
+    pub committer_credential: Credential,
     /// The epoch the commit starts.
     pub new_epoch: u64,
     /// Members added, with the leaf each takes and its KeyPackage.
@@ -39,10 +41,15 @@ pub struct CommitEffects {
     pub reinit: Option<ReInit>,
     /// Whether the commit removes this member.
     pub removes_self: bool,
+    /// Whether merging this commit, another member's, discards the commit
+    /// this member sent in the same epoch and has not merged: the delivery
+    /// service accepted the other one first, so this member's proposals by
+    /// value and its path were not applied and must be sent again.
+    pub discards_pending_commit: bool,
 }
 
 /// The state of the next epoch.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(crate) struct NextEpoch {
     pub(crate) context: GroupContext,
     pub(crate) tree: StagedTree,
@@ -56,7 +63,7 @@ pub(crate) struct NextEpoch {
 /// epoch computed but not entered. Inspect [`effects`](Self::effects),
 /// then merge it with [`Group::merge_staged_commit`] or drop it, which
 /// leaves the group in its current epoch.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct StagedCommit {
     /// The epoch and tree hash the commit was staged on.
     pub(crate) base_epoch: u64,
@@ -65,7 +72,7 @@ pub struct StagedCommit {
     /// `None` when the commit removes this member.
     pub(crate) next: Option<NextEpoch>,
     /// The signature key every leaf the commit changed had before.
-    pub(crate) previous_signature_keys: BTreeMap<LeafIndex, Option<SignaturePublicKey>>,
+    pub(crate) previous_leaves: BTreeMap<LeafIndex, Option<LeafNode>>,
 }
 
 impl StagedCommit {
@@ -112,13 +119,13 @@ impl<P: CryptoProvider> Group<P> {
         let StagedCommit {
             effects,
             next,
-            previous_signature_keys,
+            previous_leaves,
             ..
         } = staged;
         match next {
             Some(next) => {
                 self.state
-                    .enter_epoch(next, previous_signature_keys, &self.config)?;
+                    .enter_epoch(next, previous_leaves, &self.config)?;
                 if effects.reinit.is_some() {
                     // §11.2, §12.4.2: after a ReInit the group is not used
                     // to send.

@@ -19,16 +19,15 @@ use super::error::ProposalError;
 use super::past::PastEpoch;
 use super::psk::PskStore;
 use super::staged::NextEpoch;
-use crate::crypto::{
-    HpkePrivateKey, HpkePublicKey, Secret, SignaturePrivateKey, SignaturePublicKey, SuiteCrypto,
-};
+use crate::crypto::{HpkePrivateKey, HpkePublicKey, Secret, SignaturePrivateKey, SuiteCrypto};
 use crate::error::Error;
 use crate::framing::{AuthenticatedContent, PrivateMessage, Sender};
 use crate::key_schedule::{EpochSecrets, GroupContext};
 use crate::messages::{PreSharedKeyId, Proposal, ProposalRef, PskKind};
 use crate::secret_tree::{SecretTree, StagedKey};
 use crate::tree::treekem::TreeKemPrivate;
-use crate::tree::{LeafIndex, RatchetTree, TreeView};
+use crate::tree::validate::Timestamp;
+use crate::tree::{LeafIndex, LeafNode, RatchetTree, TreeView};
 
 /// A proposal received (or sent) by reference in the current epoch, kept
 /// until the next commit (RFC 9420 §12.1, §12.4).
@@ -60,6 +59,24 @@ pub struct EpochParts {
     pub interim_transcript_hash: Vec<u8>,
     /// The confirmation tag of the commit that started the epoch.
     pub confirmation_tag: Vec<u8>,
+}
+
+/// A commit this member created and sent, kept until it is merged, cleared,
+/// or superseded by another member's commit for the epoch: what is needed to
+/// recognise it when the delivery service echoes it back and to stage it
+/// again after a restore (RFC 9420 §12.4).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct PendingCommit {
+    /// The MLSMessage as sent.
+    pub(crate) message: Vec<u8>,
+    /// The signed commit with its confirmation tag.
+    pub(crate) content: AuthenticatedContent,
+    /// This member's private TreeKEM keys in the new epoch.
+    pub(crate) private: TreeKemPrivate,
+    /// The commit secret (from the path, or zero without one).
+    pub(crate) commit_secret: Secret,
+    /// The time the proposals were validated at.
+    pub(crate) now: Timestamp,
 }
 
 /// A kept resumption PSK of a past epoch (RFC 9420 §8.6).
@@ -106,6 +123,8 @@ pub(crate) struct GroupState {
     /// Private keys of the leaves this member proposed in Update
     /// proposals this epoch (RFC 9420 §12.1.2).
     pending_update_keys: Vec<UpdateKey>,
+    /// The commit this member sent in this epoch and has not merged.
+    pending_commit: Option<PendingCommit>,
     /// Whether this member is still in the group.
     active: bool,
 }
@@ -139,6 +158,7 @@ impl GroupState {
             resumption_psks: VecDeque::new(),
             psks,
             pending_update_keys: Vec::new(),
+            pending_commit: None,
             active: true,
         }
     }
@@ -153,7 +173,7 @@ impl GroupState {
     pub(crate) fn enter_epoch(
         &mut self,
         next: NextEpoch,
-        previous_signature_keys: BTreeMap<LeafIndex, Option<SignaturePublicKey>>,
+        previous_leaves: BTreeMap<LeafIndex, Option<LeafNode>>,
         config: &GroupConfig,
     ) -> Result<(), Error> {
         let NextEpoch {
@@ -176,7 +196,7 @@ impl GroupState {
                 context: old_context,
                 sender_data_secret: old_secrets.sender_data_secret.clone(),
                 secret_tree: old_secret_tree,
-                previous_signature_keys,
+                previous_leaves,
             });
         }
         if config.max_resumption_psks > 0 {
@@ -191,6 +211,7 @@ impl GroupState {
         self.confirmation_tag = confirmation_tag;
         self.proposals.clear();
         self.pending_update_keys.clear();
+        self.pending_commit = None;
         self.trim_history(config);
         Ok(())
     }
@@ -202,6 +223,23 @@ impl GroupState {
         self.active = false;
         self.proposals.clear();
         self.pending_update_keys.clear();
+        self.pending_commit = None;
+    }
+
+    /// Keeps the commit this member just created as the epoch's pending
+    /// commit, replacing any earlier one.
+    pub(crate) fn set_pending_commit(&mut self, pending: PendingCommit) {
+        self.pending_commit = Some(pending);
+    }
+
+    /// The commit this member sent in this epoch and has not merged.
+    pub(crate) fn pending_commit(&self) -> Option<&PendingCommit> {
+        self.pending_commit.as_ref()
+    }
+
+    /// Forgets the pending commit.
+    pub(crate) fn clear_pending_commit(&mut self) {
+        self.pending_commit = None;
     }
 
     /// Drops the oldest past epochs and resumption PSKs beyond what
@@ -253,19 +291,15 @@ impl GroupState {
             .find(|(_, p)| p.context.epoch == epoch)
     }
 
-    /// The signature key `leaf` had in the past epoch at position `index`,
-    /// or `None` if it was blank.
-    pub(crate) fn past_signature_key(
-        &self,
-        index: usize,
-        leaf: LeafIndex,
-    ) -> Option<&SignaturePublicKey> {
+    /// The leaf `leaf` had in the past epoch at position `index`, or
+    /// `None` if it was blank.
+    pub(crate) fn past_leaf(&self, index: usize, leaf: LeafIndex) -> Option<&LeafNode> {
         for past in self.past_epochs.iter().skip(index) {
-            if let Some(key) = past.previous_signature_keys.get(&leaf) {
-                return key.as_ref();
+            if let Some(node) = past.previous_leaves.get(&leaf) {
+                return node.as_ref();
             }
         }
-        self.tree.leaf(leaf).map(|l| &l.signature_key)
+        self.tree.leaf(leaf)
     }
 
     /// Deletes a message key used by an accepted PrivateMessage of the

@@ -285,7 +285,7 @@ fn wire_format_policy_is_enforced() {
 }
 
 #[test]
-fn own_and_foreign_messages_are_refused() {
+fn own_and_foreign_messages_are_recognised() {
     let mut h = Harness::new(SUITE_1, GroupConfig::default(), 13);
     let joiners = h.new_key_packages(1);
     h.commit(0, CommitOptions::default(), joiners).unwrap();
@@ -294,12 +294,22 @@ fn own_and_foreign_messages_are_refused() {
         .group(0)
         .create_commit(CommitOptions::default(), NOW, &mut rng)
         .unwrap();
+    // The own commit, echoed back, is staged as this member's.
+    let own = h.group(0).own_leaf();
+    let Processed::Commit(staged) = h.group(0).process_message(&created.commit, NOW).unwrap()
+    else {
+        panic!("own commit not staged");
+    };
     assert_eq!(
-        h.group(0)
-            .process_message(&created.commit, NOW)
-            .unwrap_err(),
+        staged.effects().committer,
+        rfc9420::framing::Sender::Member(own)
+    );
+    // An own proposal echoed back is reported as own.
+    let (proposal, _) = h.group(0).propose_update(b"", NOW, &mut rng).unwrap();
+    assert_eq!(
+        h.group(0).process_message(&proposal, NOW).unwrap_err(),
         Error::Message(MessageError::OwnMessage {
-            content_type: ContentType::Commit
+            content_type: ContentType::Proposal
         })
     );
     // A message of another group.

@@ -6,7 +6,7 @@
 //! ```text
 //! struct {
 //!     opaque magic[8] = "MLSGROUP";
-//!     uint16 format_version = 1;
+//!     uint16 format_version = 2;
 //!     GroupContext context;
 //!     optional<Node> ratchet_tree<V>;
 //!     TreeKemPrivate private;
@@ -20,6 +20,7 @@
 //!     ResumptionPsk resumption_psks<V>;
 //!     ExternalPsk external_psks<V>;
 //!     UpdateKey pending_update_keys<V>;
+//!     optional<PendingCommit> pending_commit;
 //!     uint8 active;
 //! } SavedGroup;
 //! ```
@@ -31,10 +32,11 @@
 
 use std::collections::BTreeMap;
 
-use super::{GroupState, PendingProposal, ResumptionPsk, UpdateKey};
+use super::{GroupState, PendingCommit, PendingProposal, ResumptionPsk, UpdateKey};
 use crate::codec::{Decode, DecodeError, Encode, EncodeError, InvalidField, Reader, vector_len};
-use crate::crypto::{Secret, SignaturePrivateKey, SignaturePublicKey, SuiteCrypto};
+use crate::crypto::{Secret, SignaturePrivateKey, SuiteCrypto};
 use crate::error::Error;
+use crate::framing::AuthenticatedContent;
 use crate::framing::Sender;
 use crate::group::config::GroupConfig;
 use crate::group::error::StateError;
@@ -44,10 +46,11 @@ use crate::key_schedule::{EpochSecrets, GroupContext};
 use crate::messages::{Proposal, ProposalRef, RatchetTreeExtension};
 use crate::secret_tree::SecretTree;
 use crate::tree::treekem::TreeKemPrivate;
-use crate::tree::{LeafIndex, RatchetTree, TreeView};
+use crate::tree::validate::Timestamp;
+use crate::tree::{LeafIndex, LeafNode, RatchetTree, TreeView};
 
 const MAGIC: &[u8; 8] = b"MLSGROUP";
-const FORMAT_VERSION: u16 = 1;
+const FORMAT_VERSION: u16 = 2;
 
 impl Encode for PendingProposal {
     fn encode(&self, out: &mut Vec<u8>) -> Result<(), EncodeError> {
@@ -67,17 +70,14 @@ impl Decode for PendingProposal {
     }
 }
 
-/// One entry of a past epoch's previous signature keys.
+/// One entry of a past epoch's previous leaves.
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct ChangedLeaf {
     leaf: LeafIndex,
-    signature_key: Option<SignaturePublicKey>,
+    leaf_node: Option<LeafNode>,
 }
 
-crate::codec_struct!(ChangedLeaf {
-    leaf,
-    signature_key
-});
+crate::codec_struct!(ChangedLeaf { leaf, leaf_node });
 
 impl Encode for PastEpoch {
     fn encode(&self, out: &mut Vec<u8>) -> Result<(), EncodeError> {
@@ -85,18 +85,16 @@ impl Encode for PastEpoch {
         self.sender_data_secret.encode(out)?;
         self.secret_tree.encode(out)?;
         crate::codec::encode_vector(out, |out| {
-            self.previous_signature_keys
-                .iter()
-                .try_for_each(|(leaf, key)| {
-                    leaf.encode(out)?;
-                    key.encode(out)
-                })
+            self.previous_leaves.iter().try_for_each(|(leaf, key)| {
+                leaf.encode(out)?;
+                key.encode(out)
+            })
         })
     }
 
     fn encoded_len(&self) -> Result<usize, EncodeError> {
         let keys = self
-            .previous_signature_keys
+            .previous_leaves
             .iter()
             .try_fold(0usize, |sum, (leaf, key)| {
                 Ok::<_, EncodeError>(sum.saturating_add(leaf.encoded_len()? + key.encoded_len()?))
@@ -114,12 +112,9 @@ impl Decode for PastEpoch {
         let sender_data_secret = Secret::decode(r)?;
         let secret_tree = SecretTree::decode(r)?;
         let changed = Vec::<ChangedLeaf>::decode(r)?;
-        let mut previous_signature_keys = BTreeMap::new();
+        let mut previous_leaves = BTreeMap::new();
         for c in changed {
-            if previous_signature_keys
-                .insert(c.leaf, c.signature_key)
-                .is_some()
-            {
+            if previous_leaves.insert(c.leaf, c.leaf_node).is_some() {
                 return Err(DecodeError::Invalid(InvalidField::ChangedLeaves));
             }
         }
@@ -127,7 +122,37 @@ impl Decode for PastEpoch {
             context,
             sender_data_secret,
             secret_tree,
-            previous_signature_keys,
+            previous_leaves,
+        })
+    }
+}
+
+impl Encode for PendingCommit {
+    fn encode(&self, out: &mut Vec<u8>) -> Result<(), EncodeError> {
+        self.message.encode(out)?;
+        self.content.encode(out)?;
+        self.private.encode(out)?;
+        self.commit_secret.encode(out)?;
+        self.now.0.encode(out)
+    }
+
+    fn encoded_len(&self) -> Result<usize, EncodeError> {
+        Ok(self.message.encoded_len()?
+            + self.content.encoded_len()?
+            + self.private.encoded_len()?
+            + self.commit_secret.encoded_len()?
+            + 8)
+    }
+}
+
+impl Decode for PendingCommit {
+    fn decode(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
+        Ok(Self {
+            message: Vec::<u8>::decode(r)?,
+            content: AuthenticatedContent::decode(r)?,
+            private: TreeKemPrivate::decode(r)?,
+            commit_secret: Secret::decode(r)?,
+            now: Timestamp(u64::decode(r)?),
         })
     }
 }
@@ -171,6 +196,7 @@ impl GroupState {
             vector_len(resumption)?,
             vector_len(external)?,
             self.pending_update_keys.encoded_len()?,
+            self.pending_commit.encoded_len()?,
             1,
         ];
         Ok(parts.iter().fold(0usize, |sum, n| sum.saturating_add(*n)))
@@ -210,6 +236,7 @@ impl GroupState {
             })
         })?;
         self.pending_update_keys.encode(out)?;
+        self.pending_commit.encode(out)?;
         u8::from(self.active).encode(out)
     }
 
@@ -245,6 +272,7 @@ impl GroupState {
         let resumption_psks = Vec::<ResumptionPsk>::decode(&mut r)?;
         let external = Vec::<ExternalPsk>::decode(&mut r)?;
         let pending_update_keys = Vec::<UpdateKey>::decode(&mut r)?;
+        let pending_commit = Option::<PendingCommit>::decode(&mut r)?;
         let active = match u8::decode(&mut r)? {
             0 => false,
             1 => true,
@@ -268,6 +296,12 @@ impl GroupState {
             .into());
         }
         check_past_epochs(&context, &past_epochs)?;
+        if let Some(pending) = &pending_commit {
+            let epoch = pending.content.content.epoch;
+            if epoch != context.epoch {
+                return Err(StateError::PendingCommitOutOfPlace { epoch }.into());
+            }
+        }
         let mut psks = PskStore::new();
         for e in external {
             psks.insert(e.psk_id, e.psk);
@@ -286,6 +320,7 @@ impl GroupState {
             resumption_psks: resumption_psks.into(),
             psks,
             pending_update_keys,
+            pending_commit,
             active,
         })
     }
