@@ -143,12 +143,17 @@ pub mod tree;
 pub mod tree_math;
 pub mod types;
 
+/// The `rand_core` this crate takes randomness through: pass any
+/// `rand_core::CryptoRng`, for example `rand_core::UnwrapErr(getrandom::SysRng)`
+/// with `getrandom` 0.4 and its `sys_rng` feature.
+pub use rand_core;
+
 pub use crate::crypto::{CipherSuite, CryptoProvider, RustCryptoProvider, SuiteCrypto};
 pub use crate::error::{Error, Result};
-pub use crate::framing::MlsMessage;
+pub use crate::framing::{MessageHeader, MlsMessage};
 pub use crate::group::{
     CommitEffects, CommitOptions, CreatedCommit, Group, GroupConfig, JoinOptions, KeyPackageBundle,
-    KeyPackageOptions, Processed, StagedCommit,
+    KeyPackageOptions, KeyPackageStore, MessageBuffer, MessageSender, Processed, StagedCommit,
 };
 pub use crate::messages::{
     Credential, CredentialType, Extension, ExtensionType, Extensions, KeyPackage, Proposal,

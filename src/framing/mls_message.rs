@@ -1,7 +1,7 @@
 //! The MLSMessage envelope (RFC 9420 §6): one type over the framing
 //! messages and the messages of §10-§12.
 
-use super::{PrivateMessage, PublicMessage};
+use super::{ContentType, PrivateMessage, PublicMessage, Sender};
 use crate::codec::{Decode, DecodeError, Encode, EncodeError, Reader};
 use crate::messages::{GroupInfo, KeyPackage, ProtocolVersion, Welcome, WireFormat};
 
@@ -111,5 +111,59 @@ impl Decode for MlsMessage {
             }
         };
         Ok(Self { version, body })
+    }
+}
+/// What anyone can read of an MLSMessage without the group's state
+/// (RFC 9420 §6): for a delivery service routing messages, or an
+/// application deciding which group a message is for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MessageHeader {
+    /// The protocol version.
+    pub version: ProtocolVersion,
+    /// The wire format.
+    pub wire_format: WireFormat,
+    /// The group, for PublicMessages, PrivateMessages and GroupInfos.
+    pub group_id: Option<Vec<u8>>,
+    /// The epoch, for PublicMessages, PrivateMessages and GroupInfos.
+    pub epoch: Option<u64>,
+    /// The content type, for PublicMessages and PrivateMessages.
+    pub content_type: Option<ContentType>,
+    /// The sender, for PublicMessages (a PrivateMessage encrypts it).
+    pub sender: Option<Sender>,
+}
+
+impl MlsMessage {
+    /// Reads the public header of an encoded MLSMessage (RFC 9420 §6)
+    /// without any group state; the whole message must decode.
+    pub fn peek(bytes: &[u8]) -> Result<MessageHeader, DecodeError> {
+        let message: Self = crate::codec::decode_exact(bytes)?;
+        let wire_format = message.body.wire_format();
+        let mut header = MessageHeader {
+            version: message.version,
+            wire_format,
+            group_id: None,
+            epoch: None,
+            content_type: None,
+            sender: None,
+        };
+        match message.body {
+            MlsMessageBody::PublicMessage(m) => {
+                header.content_type = Some(m.content.content_type());
+                header.sender = Some(m.content.sender);
+                header.group_id = Some(m.content.group_id);
+                header.epoch = Some(m.content.epoch);
+            }
+            MlsMessageBody::PrivateMessage(m) => {
+                header.content_type = Some(m.content_type);
+                header.group_id = Some(m.group_id);
+                header.epoch = Some(m.epoch);
+            }
+            MlsMessageBody::GroupInfo(gi) => {
+                header.epoch = Some(gi.group_context.epoch);
+                header.group_id = Some(gi.group_context.group_id);
+            }
+            MlsMessageBody::Welcome(_) | MlsMessageBody::KeyPackage(_) => {}
+        }
+        Ok(header)
     }
 }

@@ -46,7 +46,7 @@ pub use content::{
     AuthenticatedContent, ConfirmedTranscriptHashInput, ContentType, FramedContent,
     FramedContentAuthData, FramedContentBody, Sender, SenderType,
 };
-pub use mls_message::{MlsMessage, MlsMessageBody};
+pub use mls_message::{MessageHeader, MlsMessage, MlsMessageBody};
 pub use private::{
     DecryptedMessage, Padding, PrivateContentAad, PrivateMessage, PrivateMessageContent,
 };

@@ -6,8 +6,8 @@
 
 use crate::framing::{ContentType, SenderType};
 use crate::messages::{
-    ExtensionType, PreSharedKeyId, ProposalRef, ProposalType, ProtocolVersion, ResumptionPskUsage,
-    WireFormat,
+    ExtensionType, KeyPackageRef, PreSharedKeyId, ProposalRef, ProposalType, ProtocolVersion,
+    ResumptionPskUsage, WireFormat,
 };
 use crate::tree::LeafIndex;
 
@@ -89,6 +89,21 @@ pub enum ProposalError {
     DuplicateAdd {
         /// The leaf that already holds the client's signature key.
         existing: LeafIndex,
+    },
+    /// An Add of a commit's proposal list was refused: `error` says why
+    /// (an invalid KeyPackage, a client already in the group, a reused
+    /// encryption key). Names the Add's position in the list and its
+    /// KeyPackage's reference, so a caller adding many members can drop
+    /// that one and try again.
+    #[error("Add at position {index} ({key_package:?}) refused: {error}")]
+    InvalidAdd {
+        /// The Add's position in the commit's proposal list.
+        index: usize,
+        /// The reference of its KeyPackage (`None` if it cannot be
+        /// computed).
+        key_package: Option<KeyPackageRef>,
+        /// Why it was refused.
+        error: Box<crate::error::Error>,
     },
     /// Two PreSharedKey proposals for the same PreSharedKeyID (RFC 9420
     /// §12.2).
@@ -191,6 +206,10 @@ pub enum StateError {
         /// The group's epoch.
         current: u64,
     },
+    /// No KeyPackage of the store is one the Welcome is encrypted to
+    /// (RFC 9420 §12.4.3.1).
+    #[error("the Welcome is for none of the stored KeyPackages")]
+    NoMatchingKeyPackage,
     /// `merge_pending_commit` without a pending commit.
     #[error("no pending commit to merge")]
     NoPendingCommit,

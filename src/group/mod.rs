@@ -21,12 +21,14 @@
 //! - [`welcome`]: the cryptographic steps of joining from a Welcome
 //!   (§12.4.3.1).
 
+mod buffer;
 mod commit;
 mod config;
 mod epoch;
 mod error;
 mod join;
 pub mod key_package;
+mod key_package_store;
 mod past;
 mod process;
 mod proposals;
@@ -38,6 +40,7 @@ pub mod welcome;
 
 use rand_core::CryptoRng;
 
+pub use buffer::MessageBuffer;
 pub use commit::{CommitOptions, CreatedCommit};
 pub use config::{AcceptAllCredentials, GroupConfig, HandshakeFormat, WireFormatPolicy};
 pub use error::{CommitError, MessageError, ProposalError, StateError};
@@ -45,6 +48,7 @@ pub use join::JoinOptions;
 pub use key_package::{
     KeyPackageBundle, KeyPackageError, KeyPackageKey, KeyPackageOptions, validate_key_package,
 };
+pub use key_package_store::KeyPackageStore;
 pub use process::{ApplicationMessage, MessageSender, Processed, ReceivedProposal};
 pub use psk::PskStore;
 pub use staged::{CommitEffects, StagedCommit};
@@ -238,6 +242,16 @@ impl<P: CryptoProvider> Group<P> {
             .tree()
             .leaf(leaf)
             .map(|leaf_node| Member { leaf, leaf_node })
+    }
+
+    /// The members whose basic credential has `identity`, in leaf order
+    /// (one client per leaf; a user with several devices has several).
+    pub fn members_with_identity<'a>(
+        &'a self,
+        identity: &'a [u8],
+    ) -> impl Iterator<Item = Member<'a>> + 'a {
+        self.members()
+            .filter(move |m| m.leaf_node.credential.has_identity(identity))
     }
 
     /// Whether this member can still use the group: false once a commit
@@ -514,6 +528,21 @@ impl<P: CryptoProvider> Group<P> {
             sender,
         });
         Ok((bytes, reference))
+    }
+
+    /// Proposes this member's own removal (RFC 9420 §12.1.3): a member
+    /// cannot commit its own Remove, so another member commits it. Returns
+    /// the encoded message and the proposal's reference; this member's
+    /// group becomes inactive when it processes that commit.
+    pub fn leave(
+        &mut self,
+        authenticated_data: &[u8],
+        now: Timestamp,
+        rng: &mut (impl CryptoRng + ?Sized),
+    ) -> Result<(Vec<u8>, ProposalRef), Error> {
+        let removed = self.own_leaf();
+        let proposal = Proposal::Remove(crate::messages::Remove { removed });
+        self.propose_checked(proposal, authenticated_data, now, rng)
     }
 
     /// Proposes an Update of this member's leaf (RFC 9420 §12.1.2): a

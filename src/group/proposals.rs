@@ -11,11 +11,12 @@ use super::error::{MessageError, ProposalError};
 use super::staged::CommitEffects;
 use super::state::{GroupState, PendingProposal};
 use super::validate::{ProposalValidator, check_credential_support, check_leaf_meets_group};
+use crate::codec::Encode;
 use crate::error::Error;
 use crate::framing::Sender;
 use crate::messages::{
-    Credential, Extensions, KeyPackage, PreSharedKeyId, Proposal, ProposalOrRef, ProposalRef,
-    ProposalType, ReInit,
+    Credential, Extensions, KeyPackage, KeyPackageRef, PreSharedKeyId, Proposal, ProposalOrRef,
+    ProposalRef, ProposalType, ReInit,
 };
 use crate::tree::{LeafIndex, LeafNode, TreeDiff, TreeError, TreeView};
 
@@ -273,7 +274,7 @@ struct Classified<'l> {
     extensions: Option<&'l Extensions>,
     updates: Vec<(LeafIndex, &'l LeafNode)>,
     removes: Vec<LeafIndex>,
-    adds: Vec<&'l KeyPackage>,
+    adds: Vec<(usize, &'l KeyPackage)>,
     psks: Vec<&'l PreSharedKeyId>,
     reinit: Option<&'l ResolvedProposal>,
     path_required: bool,
@@ -285,9 +286,9 @@ fn classify(committer: LeafIndex, list: &[ResolvedProposal]) -> Result<Classifie
         path_required: list.is_empty(),
         ..Classified::default()
     };
-    for r in list {
+    for (index, r) in list.iter().enumerate() {
         match &r.proposal {
-            Proposal::Add(add) => c.adds.push(&add.key_package),
+            Proposal::Add(add) => c.adds.push((index, &add.key_package)),
             Proposal::Update(update) => {
                 c.path_required = true;
                 let Sender::Member(leaf) = r.sender else {
@@ -430,23 +431,14 @@ fn apply_removes(
 /// signature keys identify a client), and no encryption key twice (§7.3).
 fn apply_adds(
     validator: &ProposalValidator<'_>,
-    adds: &[&KeyPackage],
+    adds: &[(usize, &KeyPackage)],
     diff: &mut TreeDiff<'_>,
     max_leaves: u32,
     applied: &mut AppliedProposals,
 ) -> Result<(), Error> {
-    for key_package in adds {
-        validator.check_key_package(key_package)?;
-        let leaf_node = &key_package.leaf_node;
-        if let Some(existing) = diff.find_signature_key(&leaf_node.signature_key) {
-            return Err(ProposalError::DuplicateAdd { existing }.into());
-        }
-        let holder = diff.find_encryption_key(&leaf_node.encryption_key);
-        let leaf = diff.add_leaf(leaf_node.clone())?;
-        if let Some(first) = holder {
-            let second = leaf.node().ok_or(TreeError::LeafOutOfRange { leaf })?;
-            return Err(TreeError::DuplicateEncryptionKey { first, second }.into());
-        }
+    for (index, key_package) in adds {
+        let leaf = add_one(validator, key_package, diff)
+            .map_err(|e| invalid_add(validator, *index, key_package, e))?;
         if diff.size().leaf_count() > max_leaves {
             return Err(TreeError::TooManyLeaves {
                 count: diff.size().leaf_count(),
@@ -458,6 +450,49 @@ fn apply_adds(
         applied.added.push((leaf, (*key_package).clone()));
     }
     Ok(())
+}
+
+/// Checks one Add's KeyPackage (§12.1.1, §10.1) and that it brings a new
+/// client and a new encryption key (§12.2, §7.3), and adds its leaf.
+fn add_one(
+    validator: &ProposalValidator<'_>,
+    key_package: &KeyPackage,
+    diff: &mut TreeDiff<'_>,
+) -> Result<LeafIndex, Error> {
+    validator.check_key_package(key_package)?;
+    let leaf_node = &key_package.leaf_node;
+    if let Some(existing) = diff.find_signature_key(&leaf_node.signature_key) {
+        return Err(ProposalError::DuplicateAdd { existing }.into());
+    }
+    let holder = diff.find_encryption_key(&leaf_node.encryption_key);
+    let leaf = diff.add_leaf(leaf_node.clone())?;
+    if let Some(first) = holder {
+        let second = leaf.node().ok_or(TreeError::LeafOutOfRange { leaf })?;
+        return Err(TreeError::DuplicateEncryptionKey { first, second }.into());
+    }
+    Ok(leaf)
+}
+
+/// `error` about the Add at `index` of a commit's list, with the Add's
+/// position and KeyPackage reference, so a caller adding many members
+/// learns which one to drop.
+fn invalid_add(
+    validator: &ProposalValidator<'_>,
+    index: usize,
+    key_package: &KeyPackage,
+    error: Error,
+) -> Error {
+    let reference = key_package
+        .to_bytes()
+        .ok()
+        .and_then(|b| validator.crypto().key_package_ref(&b).ok())
+        .map(KeyPackageRef);
+    ProposalError::InvalidAdd {
+        index,
+        key_package: reference,
+        error: Box::new(error),
+    }
+    .into()
 }
 
 /// §12.3 phase 5: the PSKs, in list order, each valid, once (§12.2), and

@@ -119,6 +119,11 @@ impl<'a> ProposalValidator<'a> {
         })
     }
 
+    /// The suite's crypto.
+    pub(crate) fn crypto(&self) -> &'a SuiteCrypto<'a> {
+        self.crypto
+    }
+
     /// The state validated against.
     pub(crate) fn state(&self) -> &'a GroupState {
         self.state

@@ -83,6 +83,20 @@ impl Credential {
         }
     }
 
+    /// The identity of a basic credential; `None` for an X.509 chain,
+    /// whose identity the application's certificate policy extracts.
+    pub fn identity(&self) -> Option<&[u8]> {
+        match self {
+            Self::Basic { identity } => Some(identity),
+            Self::X509 { .. } => None,
+        }
+    }
+
+    /// Whether this is a basic credential for `identity`.
+    pub fn has_identity(&self, identity: &[u8]) -> bool {
+        self.identity() == Some(identity)
+    }
+
     /// The credential's type.
     pub const fn credential_type(&self) -> CredentialType {
         match self {

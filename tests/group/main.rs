@@ -332,9 +332,22 @@ fn own_and_foreign_messages_are_recognised() {
             &mut rng,
         )
         .unwrap_err();
+    // The error names the second Add and its KeyPackage.
+    let Error::Proposal(ProposalError::InvalidAdd {
+        index,
+        key_package: Some(reference),
+        error,
+    }) = err
+    else {
+        panic!("{err:?}");
+    };
+    assert_eq!(index, 1);
+    let crypto = rfc9420::SuiteCrypto::new(&rfc9420::RustCryptoProvider, SUITE_1).unwrap();
+    let kp_bytes = rfc9420::codec::Encode::to_bytes(kp.key_package()).unwrap();
+    assert_eq!(reference.0, crypto.key_package_ref(&kp_bytes).unwrap());
     assert!(
-        matches!(err, Error::Proposal(ProposalError::DuplicateAdd { .. })),
-        "{err:?}"
+        matches!(*error, Error::Proposal(ProposalError::DuplicateAdd { .. })),
+        "{error:?}"
     );
     // Removing oneself by value.
     let own = h.group(0).own_leaf();
