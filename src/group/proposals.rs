@@ -520,3 +520,6 @@ pub(crate) fn member_committer(sender: Sender) -> Result<LeafIndex, Error> {
         .into()),
     }
 }
+
+#[cfg(test)]
+mod tests;
