@@ -81,7 +81,8 @@ fn refuse_restore(bytes: &[u8], want: Error) {
 /// saved format: magic, format version, context, tree, private keys,
 /// signature key, epoch secrets, secret tree, interim transcript hash,
 /// confirmation tag, proposals, past epochs, resumption PSKs, external
-/// PSKs, pending update keys, active flag.
+/// PSKs, pending update keys, and the rest (the active flag, and
+/// whatever later format versions append).
 struct Saved {
     fields: Vec<Vec<u8>>,
 }
@@ -116,8 +117,7 @@ impl Saved {
         for _ in 0..7 {
             fields.push(field::<Vec<u8>>(&mut r));
         }
-        fields.push(r.take(1).unwrap().to_vec());
-        r.finish().unwrap();
+        fields.push(r.rest().to_vec());
         Self { fields }
     }
 

@@ -100,3 +100,38 @@ fn unsupported_sender() {
     };
     refuse(h.group(0), &message, want.into());
 }
+
+#[test]
+fn wire_format_refused() {
+    let mut h = group_of(2, GroupConfig::default(), 7);
+    h.group(0).set_config(GroupConfig {
+        wire_format: rfc9420::group::WireFormatPolicy::PURE_PRIVATE,
+        ..GroupConfig::default()
+    });
+    let message = forge_proposal(h.group(1), remove(1));
+    let want = MessageError::WireFormatRefused(WireFormat::PUBLIC_MESSAGE);
+    refuse(h.group(0), &message, want.into());
+}
+
+/// A member's own handshake message coming back (the lead is changing how
+/// own messages are recognized: this test stands alone).
+#[test]
+fn own_message() {
+    let mut h = group_of(2, GroupConfig::default(), 8);
+    let (proposal, _) = h
+        .group(0)
+        .propose(remove(1), b"", NOW, &mut TestRng::new(80))
+        .unwrap();
+    let want = MessageError::OwnMessage {
+        content_type: ContentType::Proposal,
+    };
+    refuse(h.group(0), &proposal, want.into());
+    let created = h
+        .group(0)
+        .create_commit(CommitOptions::default(), NOW, &mut TestRng::new(81))
+        .unwrap();
+    let want = MessageError::OwnMessage {
+        content_type: ContentType::Commit,
+    };
+    refuse(h.group(0), &created.commit, want.into());
+}

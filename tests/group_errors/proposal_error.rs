@@ -46,6 +46,79 @@ fn committer_update() {
 }
 
 #[test]
+fn committer_removed() {
+    let mut h = group_of(3, GroupConfig::default(), 27);
+    let message = forge_commit(h.group(1), by_value(vec![remove(1)]));
+    refuse(
+        h.group(0),
+        &message,
+        ProposalError::CommitterRemoved(LeafIndex(1)).into(),
+    );
+}
+
+#[test]
+fn duplicate_add() {
+    let mut h = group_of(2, GroupConfig::default(), 28);
+    // A client that is a member: a new KeyPackage of member 1, with the
+    // signature key of leaf 1.
+    let member = h.group(1).own_leaf_node().unwrap().clone();
+    let again = KeyPackageBundle::generate(
+        &crypto(),
+        member.credential.clone(),
+        &Saved::of(h.group(1)).signer(),
+        member.signature_key.clone(),
+        &rfc9420::group::KeyPackageOptions::default(),
+        NOW,
+        &mut TestRng::new(280),
+    )
+    .unwrap();
+    let add = |kp: &KeyPackageBundle| {
+        Proposal::Add(Add {
+            key_package: kp.key_package().clone(),
+        })
+    };
+    let message = forge_commit(h.group(1), by_value(vec![add(&again)]));
+    let want = ProposalError::DuplicateAdd {
+        existing: LeafIndex(1),
+    };
+    refuse(h.group(0), &message, want.into());
+    // The same new client twice in one commit: the first Add took leaf 2.
+    let kp = h.new_key_packages(1).remove(0);
+    let message = forge_commit(h.group(1), by_value(vec![add(&kp), add(&kp)]));
+    let want = ProposalError::DuplicateAdd {
+        existing: LeafIndex(2),
+    };
+    refuse(h.group(0), &message, want.into());
+}
+
+#[test]
+fn unknown_psk() {
+    let mut h = group_of(2, GroupConfig::default(), 29);
+    // Member 0 does not hold the external PSK the commit names.
+    let psk = Proposal::PreSharedKey(PreSharedKey {
+        psk: external_psk(32),
+    });
+    let message = forge_commit(h.group(1), by_value(vec![psk]));
+    let want = ProposalError::UnknownPsk(Box::new(external_psk(32)));
+    refuse(h.group(0), &message, want.into());
+}
+
+#[test]
+fn unsupported_group_extension() {
+    let mut h = group_of(2, GroupConfig::default(), 30);
+    let ext = Extension {
+        extension_type: ExtensionType(0xff00),
+        extension_data: Vec::new(),
+    };
+    let message = forge_proposal(h.group(1), group_context_extensions(vec![ext]));
+    let want = ProposalError::UnsupportedGroupExtension {
+        leaf: Some(LeafIndex(0)),
+        extension_type: ExtensionType(0xff00),
+    };
+    refuse(h.group(0), &message, want.into());
+}
+
+#[test]
 fn conflicting_leaf_changes() {
     let mut h = group_of(3, GroupConfig::default(), 14);
     let message = forge_commit(h.group(1), by_value(vec![remove(2), remove(2)]));
@@ -139,6 +212,34 @@ fn malformed_extension() {
             ProposalError::MalformedExtension(extension_type).into(),
         );
     }
+}
+
+/// The same rule for a joiner: a GroupInfo's `ratchet_tree` and a
+/// GroupContext's `external_senders` that do not decode.
+#[test]
+fn malformed_extension_in_a_welcome() {
+    let (welcome, joiner) = welcome_for_one(56, CommitOptions::default());
+    let garbage = |extension_type| Extension {
+        extension_type,
+        extension_data: vec![0x05, 1],
+    };
+    let tree = ExtensionType::RATCHET_TREE;
+    let hostile = rewelcome(&welcome, &joiner, joiner.key_package(), |gi| {
+        let ext = gi
+            .extensions
+            .0
+            .iter_mut()
+            .find(|e| e.extension_type == tree);
+        *ext.expect("the Welcome carries the tree") = garbage(tree);
+    });
+    let e = join(&hostile, &joiner, JoinOptions::default()).unwrap_err();
+    assert_eq!(e, ProposalError::MalformedExtension(tree).into());
+    let senders = ExtensionType::EXTERNAL_SENDERS;
+    let hostile = rewelcome(&welcome, &joiner, joiner.key_package(), |gi| {
+        gi.group_context.extensions.0.push(garbage(senders));
+    });
+    let e = join(&hostile, &joiner, JoinOptions::default()).unwrap_err();
+    assert_eq!(e, ProposalError::MalformedExtension(senders).into());
 }
 
 #[test]
