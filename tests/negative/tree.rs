@@ -250,6 +250,31 @@ fn credential_type_not_supported() {
 }
 
 #[test]
+fn leaf_out_of_range() {
+    let (crypto, f) = setup();
+    let tree = RatchetTree::from_nodes(&crypto, f.nodes.clone()).unwrap();
+    let mut diff = rfc9420::tree::TreeDiff::new(&tree);
+    // Leaf 8 is past the tree of eight; leaf 2^31 has no node index.
+    for leaf in [LeafIndex(8), LeafIndex(1 << 31)] {
+        assert_eq!(
+            diff.set_leaf(leaf, None),
+            Err(TreeError::LeafOutOfRange { leaf })
+        );
+    }
+    let (private, public) = crypto
+        .generate_hpke_key_pair(&mut rng::TestRng::new(97))
+        .unwrap();
+    let e = rfc9420::tree::treekem::TreeKemPrivate::new(LeafIndex(1 << 31), public, private)
+        .unwrap_err();
+    assert_eq!(
+        e,
+        TreeError::LeafOutOfRange {
+            leaf: LeafIndex(1 << 31)
+        }
+    );
+}
+
+#[test]
 fn truncated_node_list() {
     let (crypto, f) = setup();
     let bytes = f.nodes.to_bytes().unwrap();
