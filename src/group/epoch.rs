@@ -156,6 +156,7 @@ pub(crate) fn stage_epoch(
     let staged = StagedCommit {
         base_epoch: state.context().epoch,
         base_tree_hash: state.context().tree_hash.clone(),
+        base_own_leaf: state.own_leaf(),
         effects,
         next: Some(NextEpoch {
             context,
@@ -188,6 +189,7 @@ pub(crate) fn stage_removal(
     Ok(StagedCommit {
         base_epoch: state.context().epoch,
         base_tree_hash: state.context().tree_hash.clone(),
+        base_own_leaf: state.own_leaf(),
         effects: applied.effects(committer, new_epoch, path_leaf, state.own_leaf()),
         next: None,
         previous_signature_keys: applied.previous_signature_keys,
