@@ -132,3 +132,26 @@ fn past_epoch_out_of_order() {
     let want = StateError::PastEpochOutOfOrder { epoch: 1 };
     refuse_restore(&saved.to_bytes(), want.into());
 }
+
+/// A staged commit of another member of the group, at the same epoch and
+/// tree, holds that member's leaf and private keys.
+#[test]
+fn stale_staged_commit_of_another_member() {
+    let mut h = group_of(2, GroupConfig::default(), 48);
+    let theirs = h
+        .group(1)
+        .create_commit(CommitOptions::default(), NOW, &mut TestRng::new(480))
+        .unwrap();
+    let before = h.group(0).to_bytes().unwrap();
+    let e = h.group(0).merge_staged_commit(theirs.staged).unwrap_err();
+    assert_eq!(
+        e,
+        StateError::StaleStagedCommit {
+            staged: 1,
+            current: 1
+        }
+        .into()
+    );
+    assert_eq!(*h.group(0).to_bytes().unwrap(), *before);
+    assert_eq!(h.group(0).own_leaf(), LeafIndex(0));
+}
