@@ -159,6 +159,7 @@ pub(crate) fn stage_epoch(
     let staged = StagedCommit {
         base_epoch: state.context().epoch,
         base_tree_hash: state.context().tree_hash.clone(),
+        base_own_leaf: state.own_leaf(),
         effects,
         next: Some(NextEpoch {
             context,
@@ -193,6 +194,7 @@ pub(crate) fn stage_removal(
     Ok(StagedCommit {
         base_epoch: state.context().epoch,
         base_tree_hash: state.context().tree_hash.clone(),
+        base_own_leaf: own,
         effects: applied.effects(committer, committer_credential, new_epoch, path_leaf, own),
         next: None,
         previous_leaves: applied.previous_leaves,

@@ -551,3 +551,6 @@ pub(crate) fn member_committer(sender: Sender) -> Result<LeafIndex, Error> {
         .into()),
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -65,9 +65,10 @@ pub(crate) struct NextEpoch {
 /// leaves the group in its current epoch.
 #[derive(Debug, Clone)]
 pub struct StagedCommit {
-    /// The epoch and tree hash the commit was staged on.
+    /// The epoch, tree hash and member (leaf) the commit was staged for.
     pub(crate) base_epoch: u64,
     pub(crate) base_tree_hash: Vec<u8>,
+    pub(crate) base_own_leaf: LeafIndex,
     pub(crate) effects: CommitEffects,
     /// `None` when the commit removes this member.
     pub(crate) next: Option<NextEpoch>,
@@ -104,12 +105,17 @@ impl<P: CryptoProvider> Group<P> {
     /// A commit that removes this member, or a ReInit, leaves the group
     /// inactive ([`Group::is_active`]). Fails only with
     /// [`StateError::StaleStagedCommit`] if the commit was staged on
-    /// another epoch or state (or [`StateError::Inactive`]), and then
-    /// changes nothing.
+    /// another epoch or state, or by another member (or
+    /// [`StateError::Inactive`]), and then changes nothing.
     pub fn merge_staged_commit(&mut self, staged: StagedCommit) -> Result<(), Error> {
         self.ensure_active()?;
         let current = self.state.context();
-        if staged.base_epoch != current.epoch || staged.base_tree_hash != current.tree_hash {
+        // A commit staged by another member of the group (same epoch and
+        // tree) carries that member's private keys: refused too.
+        if staged.base_epoch != current.epoch
+            || staged.base_tree_hash != current.tree_hash
+            || staged.base_own_leaf != self.own_leaf()
+        {
             return Err(StateError::StaleStagedCommit {
                 staged: staged.base_epoch,
                 current: current.epoch,

@@ -356,3 +356,40 @@ impl<'a> TreeDiff<'a> {
         self.node(node)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::crypto::{CipherSuite, RustCryptoProvider};
+    use crate::messages::{Credential, Extensions};
+    use crate::tree::{Capabilities, LeafNodeSource};
+
+    /// A tree cannot grow past 2^31 leaves (RFC 9420 §7.7 with `uint32`
+    /// leaf indices): a diff that has reached that size refuses to
+    /// double. No real group gets there, so the diff's size is set
+    /// directly.
+    #[test]
+    fn a_tree_of_the_largest_size_cannot_grow() {
+        let crypto = SuiteCrypto::new(
+            &RustCryptoProvider,
+            CipherSuite::MLS_128_DHKEMX25519_AES128GCM_SHA256_ED25519,
+        )
+        .unwrap();
+        let leaf = LeafNode {
+            encryption_key: HpkePublicKey(vec![1; 32]),
+            signature_key: SignaturePublicKey(vec![2; 32]),
+            credential: Credential::basic(b"a".to_vec()),
+            capabilities: Capabilities::default(),
+            leaf_node_source: LeafNodeSource::Update,
+            extensions: Extensions::new(),
+            signature: vec![3; 64],
+        };
+        let tree = RatchetTree::new(&crypto, leaf).unwrap();
+        let mut diff = TreeDiff::new(&tree);
+        diff.size = TreeSize::MAX.halved().unwrap();
+        diff.extend().unwrap();
+        assert_eq!(diff.size(), TreeSize::MAX);
+        assert_eq!(diff.extend(), Err(TreeError::TreeFull));
+        assert_eq!(diff.size(), TreeSize::MAX);
+    }
+}

@@ -162,6 +162,119 @@ fn unmerged_leaf_not_a_descendant() {
 }
 
 #[test]
+fn unmerged_leaves_not_sorted() {
+    let (crypto, f) = setup();
+    let mut nodes = f.nodes.clone();
+    parent_mut(&mut nodes, 1).unmerged_leaves = vec![LeafIndex(1), LeafIndex(0)];
+    let e = validate(&crypto, f, nodes).unwrap_err();
+    assert_eq!(
+        e,
+        Error::Tree(TreeError::UnmergedLeavesNotSorted {
+            parent: NodeIndex(1)
+        })
+    );
+}
+
+#[test]
+fn unmerged_leaf_blank() {
+    let (crypto, f) = setup();
+    let mut nodes = f.nodes.clone();
+    // Leaf 2 (node 4) is blank, yet node 5 lists it as unmerged.
+    nodes[4] = None;
+    parent_mut(&mut nodes, 5).unmerged_leaves.push(LeafIndex(2));
+    let e = validate(&crypto, f, nodes).unwrap_err();
+    assert_eq!(
+        e,
+        Error::Tree(TreeError::UnmergedLeafBlank {
+            parent: NodeIndex(5),
+            leaf: LeafIndex(2)
+        })
+    );
+}
+
+#[test]
+fn unmerged_leaf_not_in_intermediate() {
+    let (crypto, f) = setup();
+    let mut nodes = f.nodes.clone();
+    // Node 3 lists leaf 0 as unmerged, but node 1 between them does not.
+    parent_mut(&mut nodes, 3).unmerged_leaves.push(LeafIndex(0));
+    let e = validate(&crypto, f, nodes).unwrap_err();
+    assert_eq!(
+        e,
+        Error::Tree(TreeError::UnmergedLeafNotInIntermediate {
+            parent: NodeIndex(3),
+            intermediate: NodeIndex(1),
+            leaf: LeafIndex(0)
+        })
+    );
+}
+
+#[test]
+fn invalid_signature_key() {
+    let (crypto, f) = setup();
+    let mut nodes = f.nodes.clone();
+    // Leaf 0 is on the left spine (see above): an Ed25519 key of five
+    // bytes is noticed only when its signature is checked.
+    leaf_mut(&mut nodes, 0).signature_key = rfc9420::crypto::SignaturePublicKey(vec![1; 5]);
+    let e = validate(&crypto, f, nodes).unwrap_err();
+    assert_eq!(
+        e,
+        Error::Tree(TreeError::InvalidSignatureKey { leaf: LeafIndex(0) })
+    );
+}
+
+#[test]
+fn credential_type_not_supported() {
+    let (crypto, f) = setup();
+    let mut nodes = f.nodes.clone();
+    // Leaf 0 brings an x509 credential, which it supports and leaf 1 does
+    // not (RFC 9420 §7.3: every member supports every credential type in
+    // use).
+    let x509 = rfc9420::messages::CredentialType::X509;
+    let leaf = leaf_mut(&mut nodes, 0);
+    leaf.credential = rfc9420::messages::Credential::X509 {
+        certificates: vec![rfc9420::messages::Certificate {
+            cert_data: vec![1, 2, 3],
+        }],
+    };
+    leaf.capabilities.credentials.push(x509);
+    sign_leaf(&crypto, leaf, &f.signers[0], &f.group_id, LeafIndex(0));
+    let e = validate(&crypto, f, nodes).unwrap_err();
+    assert_eq!(
+        e,
+        Error::Tree(TreeError::CredentialTypeNotSupported {
+            leaf: LeafIndex(1),
+            credential_type: x509
+        })
+    );
+}
+
+#[test]
+fn leaf_out_of_range() {
+    let (crypto, f) = setup();
+    let tree = RatchetTree::from_nodes(&crypto, f.nodes.clone()).unwrap();
+    let mut diff = rfc9420::tree::TreeDiff::new(&tree);
+    // Leaf 8 is past the tree of eight; leaf 2^31 has no node index.
+    for leaf in [LeafIndex(8), LeafIndex(1 << 31)] {
+        assert_eq!(
+            diff.set_leaf(leaf, None),
+            Err(TreeError::LeafOutOfRange { leaf })
+        );
+    }
+    let (private, public) = crypto
+        .generate_hpke_key_pair(&mut rng::TestRng::new(97))
+        .unwrap();
+    let e = rfc9420::tree::treekem::TreeKemPrivate::new(LeafIndex(1 << 31), public, private)
+        .unwrap_err();
+    assert_eq!(
+        e,
+        TreeError::LeafOutOfRange {
+            leaf: LeafIndex(1 << 31)
+        }
+    );
+}
+
+#[test]
 fn truncated_node_list() {
     let (crypto, f) = setup();
     let bytes = f.nodes.to_bytes().unwrap();
@@ -373,6 +486,32 @@ mod update_path {
             e,
             Error::Tree(TreeError::PathKeyMismatch { node: NodeIndex(7) })
         );
+    }
+
+    #[test]
+    fn no_decryptable_path_secret() {
+        let (crypto, f, tree, path) = path_setup();
+        let mut diff = TreeDiff::new(&tree);
+        merge_update_path(&crypto, &mut diff, LeafIndex(0), &path).unwrap();
+        let decrypt = |own: &rfc9420::tree::treekem::TreeKemPrivate| {
+            decrypt_update_path(&crypto, &diff, LeafIndex(0), &path, own, CONTEXT, &|_| {
+                false
+            })
+            .map(drop)
+            .unwrap_err()
+        };
+        // The sender's own path holds nothing for it.
+        let e = decrypt(&f.private_state(LeafIndex(0)));
+        assert_eq!(e, Error::Tree(TreeError::NoDecryptablePathSecret));
+        // Leaf 5 with a key pair the tree does not hold: no ciphertext
+        // at the common ancestor is for a key it has.
+        let (private, public) = crypto
+            .generate_hpke_key_pair(&mut rng::TestRng::new(98))
+            .unwrap();
+        let own =
+            rfc9420::tree::treekem::TreeKemPrivate::new(LeafIndex(5), public, private).unwrap();
+        let e = decrypt(&own);
+        assert_eq!(e, Error::Tree(TreeError::NoDecryptablePathSecret));
     }
 
     #[test]

@@ -278,3 +278,59 @@ fn debug_output_hides_private_keys() {
     assert!(!format!("{sk:?}").to_lowercase().contains("abab"));
     assert_eq!(format!("{P:?}"), "RustCryptoProvider");
 }
+
+/// A broken RNG that returns only zero bytes.
+struct ZeroRng;
+
+impl TryRng for ZeroRng {
+    type Error = Infallible;
+
+    fn try_next_u32(&mut self) -> Result<u32, Infallible> {
+        Ok(0)
+    }
+
+    fn try_next_u64(&mut self) -> Result<u64, Infallible> {
+        Ok(0)
+    }
+
+    fn try_fill_bytes(&mut self, dst: &mut [u8]) -> Result<(), Infallible> {
+        dst.fill(0);
+        Ok(())
+    }
+}
+
+impl TryCryptoRng for ZeroRng {}
+
+#[test]
+fn ecdsa_key_generation_with_a_broken_rng_fails() {
+    // A zero scalar is out of range, so every candidate is rejected;
+    // EdDSA seeds have no invalid values.
+    for suite in CipherSuite::ALL {
+        let result = P.signature_key_pair(suite, &mut ZeroRng).map(|_| ());
+        if is_nist(suite) {
+            assert_eq!(result, Err(CryptoError::DeriveKeyPairFailed), "{suite:?}");
+        } else {
+            assert_eq!(result, Ok(()), "{suite:?}");
+        }
+    }
+}
+
+#[test]
+fn labeled_inputs_longer_than_a_vector_cannot_be_encoded() {
+    let crypto = crate::crypto::SuiteCrypto::new(
+        &P,
+        CipherSuite::MLS_128_DHKEMX25519_AES128GCM_SHA256_ED25519,
+    )
+    .unwrap();
+    // 2^30 bytes is one more than a variable-length vector can hold
+    // (RFC 9420 §2.1.2). The zeroed buffer is never written, so the
+    // system does not back it with memory.
+    let long = vec![0u8; 1 << 30];
+    assert_eq!(crypto.ref_hash(b"label", &long), Err(CryptoError::Encoding));
+    assert_eq!(
+        crypto
+            .expand_with_label(&[1; 32], "label", &long, 32)
+            .map(|_| ()),
+        Err(CryptoError::Encoding)
+    );
+}

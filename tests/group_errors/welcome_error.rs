@@ -1,0 +1,74 @@
+//! WelcomeError: Welcomes a KeyPackage cannot join from (RFC 9420 §12.4.3.1).
+
+use super::*;
+
+#[test]
+fn the_rewelcome_helper_keeps_a_welcome_valid() {
+    let (welcome, joiner) = welcome_for_one(50, CommitOptions::default());
+    let same = rewelcome(&welcome, &joiner, joiner.key_package(), |_| {});
+    join(&same, &joiner, JoinOptions::default()).unwrap();
+}
+
+#[test]
+fn version_mismatch() {
+    let (welcome, joiner) = welcome_for_one(51, CommitOptions::default());
+    let hostile = rewelcome(&welcome, &joiner, joiner.key_package(), |gi| {
+        gi.group_context.version = ProtocolVersion(2);
+    });
+    let e = join(&hostile, &joiner, JoinOptions::default()).unwrap_err();
+    let want = WelcomeError::VersionMismatch {
+        group: ProtocolVersion(2),
+        key_package: ProtocolVersion::MLS10,
+    };
+    assert_eq!(e, want.into());
+}
+
+#[test]
+fn group_info_cipher_suite_mismatch() {
+    let (welcome, joiner) = welcome_for_one(52, CommitOptions::default());
+    let other = CipherSuite::MLS_128_DHKEMX25519_CHACHA20POLY1305_SHA256_ED25519;
+    let hostile = rewelcome(&welcome, &joiner, joiner.key_package(), |gi| {
+        gi.group_context.cipher_suite = other;
+    });
+    let e = join(&hostile, &joiner, JoinOptions::default()).unwrap_err();
+    let want = WelcomeError::GroupInfoCipherSuiteMismatch {
+        group_info: other,
+        welcome: SUITE,
+    };
+    assert_eq!(e, want.into());
+}
+
+#[test]
+fn missing_ratchet_tree() {
+    let options = CommitOptions {
+        ratchet_tree_in_welcome: false,
+        ..CommitOptions::default()
+    };
+    let (welcome, joiner) = welcome_for_one(53, options);
+    let e = join(&welcome, &joiner, JoinOptions::default()).unwrap_err();
+    assert_eq!(e, WelcomeError::MissingRatchetTree.into());
+}
+
+#[test]
+fn signer_not_in_tree() {
+    let (welcome, joiner) = welcome_for_one(54, CommitOptions::default());
+    // Leaf 3 is blank in the tree of three members.
+    for signer in [LeafIndex(3), LeafIndex(40)] {
+        let hostile = rewelcome(&welcome, &joiner, joiner.key_package(), |gi| {
+            gi.signer = signer;
+        });
+        let e = join(&hostile, &joiner, JoinOptions::default()).unwrap_err();
+        assert_eq!(e, WelcomeError::SignerNotInTree { signer }.into());
+    }
+}
+
+#[test]
+fn own_leaf_not_found() {
+    let (welcome, joiner) = welcome_for_one(55, CommitOptions::default());
+    // The group secrets readdressed to a KeyPackage the commit did not
+    // add.
+    let stranger = key_package(SUITE, "stranger", &mut TestRng::new(550));
+    let hostile = rewelcome(&welcome, &joiner, stranger.key_package(), |_| {});
+    let e = join(&hostile, &stranger, JoinOptions::default()).unwrap_err();
+    assert_eq!(e, WelcomeError::OwnLeafNotFound.into());
+}
