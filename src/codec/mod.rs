@@ -299,6 +299,7 @@ pub fn vector_len(body_len: usize) -> Result<usize, EncodeError> {
     } else if body_len <= MAX_VARINT {
         4
     } else {
+        // RFC 9420 §2.1.2, R-2.1.2-03
         return Err(EncodeError::VectorTooLong(body_len));
     };
     Ok(body_len.saturating_add(header))
@@ -433,6 +434,7 @@ impl<T: Decode> Decode for Option<T> {
         match r.read_u8()? {
             0 => Ok(None),
             1 => Ok(Some(T::decode(r)?)),
+            // RFC 9420 §2.1.1, R-2.1.1-01
             other => Err(DecodeError::InvalidOptional(other)),
         }
     }

@@ -76,11 +76,13 @@ impl<'a> Reader<'a> {
             0 => return Ok(usize::from(first)),
             1 => 2,
             2 => 4,
+            // RFC 9420 §2.1.2, R-2.1.2-02
             _ => return Err(DecodeError::InvalidVarintPrefix),
         };
         for &b in self.take(len - 1)? {
             value = (value << 8) | u64::from(b);
         }
+        // RFC 9420 §2.1.2, R-2.1.2-01
         // Minimal encoding: the value must not fit in the next shorter form.
         let min = if len == 2 { 1 << 6 } else { 1 << 14 };
         if value < min {
@@ -94,6 +96,7 @@ impl<'a> Reader<'a> {
     pub fn read_vector(&mut self) -> Result<Reader<'a>, DecodeError> {
         let declared = self.read_varint()?;
         if declared > self.buf.len() {
+            // RFC 9420 §2.1.2, R-2.1.2-03
             return Err(DecodeError::LengthExceedsInput {
                 declared,
                 available: self.buf.len(),

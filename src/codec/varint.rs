@@ -21,6 +21,7 @@ pub(super) fn encode_varint(value: usize, buf: &mut [u8; 4]) -> Result<&[u8], En
         *buf = v.to_be_bytes();
         4
     } else {
+        // RFC 9420 §2.1.2, R-2.1.2-01, R-2.1.2-03
         return Err(EncodeError::VectorTooLong(value));
     };
     Ok(buf.get(..used).unwrap_or(&[]))

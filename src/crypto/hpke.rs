@@ -17,6 +17,7 @@ impl SuiteCrypto<'_> {
     /// ```
     ///
     /// and an empty `aad`. The ephemeral key comes from `rng`.
+    // RFC 9420 §5.1.3, R-5.1.2-02
     pub fn encrypt_with_label(
         &self,
         public_key: &HpkePublicKey,
@@ -54,6 +55,7 @@ impl SuiteCrypto<'_> {
 
     /// `DecryptWithLabel(private_key, label, context, kem_output,
     /// ciphertext)` (RFC 9420 §5.1.3).
+    // RFC 9420 §5.1.3, R-5.1.2-02
     pub fn decrypt_with_label(
         &self,
         private_key: &HpkePrivateKey,

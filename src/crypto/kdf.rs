@@ -9,6 +9,7 @@ pub(crate) const LABEL_PREFIX: &[u8] = b"MLS 1.0 ";
 /// Encodes `opaque label<V> = "MLS 1.0 " + label` followed by
 /// `opaque content<V>`: the shape of `KDFLabel` (without its length),
 /// `SignContent` and `EncryptContext`.
+// RFC 9420 §5.1.2, R-5.1.2-02
 pub(crate) fn labeled_content(
     label: &[u8],
     content: &[u8],
@@ -81,12 +82,14 @@ impl SuiteCrypto<'_> {
     }
 
     /// `MakeKeyPackageRef(value)` (RFC 9420 §5.2) over an encoded KeyPackage.
+    // RFC 9420 §5.2, R-5.2-01
     pub fn key_package_ref(&self, encoded_key_package: &[u8]) -> Result<Vec<u8>, CryptoError> {
         self.ref_hash(b"MLS 1.0 KeyPackage Reference", encoded_key_package)
     }
 
     /// `MakeProposalRef(value)` (RFC 9420 §5.2) over an encoded
     /// AuthenticatedContent carrying a proposal.
+    // RFC 9420 §5.2, R-5.2-01
     pub fn proposal_ref(
         &self,
         encoded_authenticated_content: &[u8],

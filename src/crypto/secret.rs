@@ -13,6 +13,7 @@ use crate::codec::{
 /// The bytes are wiped when the value is dropped, `Debug` prints only the
 /// length, and equality is constant-time.
 #[derive(Clone, Default)]
+// RFC 9420 §7.5, §9.2: zeroized on drop, R-7.5-05
 pub struct Secret(Zeroizing<Vec<u8>>);
 
 impl Secret {
@@ -128,6 +129,7 @@ impl KeyNonce {
 
     /// The nonce with its first four bytes XORed with `reuse_guard`, as
     /// PrivateMessage content encryption uses it (RFC 9420 §6.3.1).
+    // RFC 9420 §6.3.1, R-6.3.1-03
     pub fn nonce_with_reuse_guard(&self, reuse_guard: [u8; 4]) -> Secret {
         let mut nonce = self.nonce.as_bytes().to_vec();
         for (n, g) in nonce.iter_mut().zip(reuse_guard) {

@@ -13,6 +13,7 @@ impl SuiteCrypto<'_> {
     ///     opaque content<V>;
     /// } SignContent;
     /// ```
+    // RFC 9420 §5.1.2, R-5.1.2-02
     pub fn sign_with_label(
         &self,
         key: &SignaturePrivateKey,
@@ -24,6 +25,7 @@ impl SuiteCrypto<'_> {
     }
 
     /// `VerifyWithLabel(key, label, content, signature)` (RFC 9420 §5.1.2).
+    // RFC 9420 §5.1.2, R-5.1.2-02
     pub fn verify_with_label(
         &self,
         key: &SignaturePublicKey,

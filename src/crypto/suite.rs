@@ -8,6 +8,7 @@ use crate::codec::{Decode, DecodeError, Encode, EncodeError, Reader};
 /// round-trip through the codec; [`CipherSuite::params`] tells whether the
 /// suite is one this crate implements.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+// RFC 9420 §17.1, R-17.1-01
 pub struct CipherSuite(pub u16);
 
 impl CipherSuite {

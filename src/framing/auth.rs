@@ -33,6 +33,7 @@ pub(crate) fn check_group_epoch(
     if group_id != context.group_id.as_slice() {
         return Err(FramingError::WrongGroup);
     }
+    // RFC 9420 §12.1, §12.4.2, R-12.1-01, R-12.4.2-01
     if epoch > context.epoch {
         return Err(FramingError::EpochNotYet {
             got: epoch,
@@ -71,18 +72,22 @@ pub fn check_sender_content(
     match wire_format {
         WireFormat::PUBLIC_MESSAGE => {
             if matches!(body, FramedContentBody::Application(_)) {
+                // RFC 9420 §6, R-6-01
                 return Err(FramingError::ApplicationInPublicMessage);
             }
         }
         WireFormat::PRIVATE_MESSAGE => {
             if !matches!(sender, Sender::Member(_)) {
+                // RFC 9420 §6.3.2, §12.1.8, R-6.3.2-01, R-12.1.8-01
                 return Err(FramingError::NonMemberPrivateMessage { sender_type });
             }
         }
         wire_format => return Err(FramingError::NotAFramingWireFormat { wire_format }),
     }
     match (sender, body) {
+        // RFC 9420 §6.1, R-6.1-02: a new_member_commit sender sends commits only.
         (Sender::Member(_), _) | (Sender::NewMemberCommit, FramedContentBody::Commit(_)) => Ok(()),
+        // RFC 9420 §6.1, R-6.1-01
         (Sender::External(_), FramedContentBody::Proposal(p))
             if matches!(
                 p.proposal_type(),
@@ -95,17 +100,20 @@ pub fn check_sender_content(
         {
             Ok(())
         }
+        // RFC 9420 §6.1, R-6.1-03
         (Sender::NewMemberProposal, FramedContentBody::Proposal(p))
             if p.proposal_type() == ProposalType::ADD =>
         {
             Ok(())
         }
         (Sender::External(_) | Sender::NewMemberProposal, FramedContentBody::Proposal(p)) => {
+            // RFC 9420 §12.1.8, R-12.1.8-02
             Err(FramingError::ProposalTypeNotAllowed {
                 sender_type,
                 proposal_type: p.proposal_type(),
             })
         }
+        // RFC 9420 §6.1, R-6.1-01, R-6.1-02, R-6.1-03
         _ => Err(FramingError::ContentTypeNotAllowed {
             sender_type,
             content_type,
@@ -220,6 +228,7 @@ impl UnverifiedContent {
     /// or with [`CryptoError::InvalidPublicKey`] if the key is malformed.
     /// The confirmation tag of a commit is checked with the next epoch's
     /// keys, by the commit's processing (§8.2, §12.4.2).
+    // RFC 9420 §6.1, R-6.1-04
     pub fn verify(
         self,
         suite: &SuiteCrypto<'_>,

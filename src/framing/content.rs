@@ -257,6 +257,7 @@ impl FramedContent {
     }
 
     /// Appends the encoded FramedContentTBS (RFC 9420 §6.1) to `out`.
+    // RFC 9420 §6.1, R-6.1-05
     fn encode_tbs(
         &self,
         wire_format: WireFormat,
@@ -348,6 +349,7 @@ impl FramedContentAuthData {
     ///
     /// Fails with [`EncodeError::Inconsistent`] unless the confirmation tag
     /// is present exactly when `content_type` is `commit`.
+    // RFC 9420 §6.1, R-6.1-06
     pub fn encode_for(
         &self,
         content_type: ContentType,
@@ -364,6 +366,7 @@ impl FramedContentAuthData {
     }
 
     /// Reads the authentication data of content of type `content_type`.
+    // RFC 9420 §6.1, R-6.1-06
     pub fn decode_for(content_type: ContentType, r: &mut Reader<'_>) -> Result<Self, DecodeError> {
         let signature = Decode::decode(r)?;
         let confirmation_tag = match content_type {

@@ -115,6 +115,7 @@ impl PrivateMessage {
     /// exhausted ratchet) leave the tree unchanged; a failure after the key
     /// was taken (none is expected) leaves it deleted, so a key is never
     /// used twice.
+    // RFC 9420 §6.3.1, §6.3.2, R-6.3.1-03, R-6.3.2-01
     pub fn protect(
         suite: &SuiteCrypto<'_>,
         content: &AuthenticatedContent,
@@ -234,6 +235,7 @@ impl PrivateMessage {
         check_group_epoch(&self.group_id, self.epoch, context)?;
         let leaf = sender_data.leaf_index;
         if !is_member(leaf) {
+            // RFC 9420 §6.3.2, R-6.3.2-03
             return Err(FramingError::SenderNotMember { leaf }.into());
         }
         let staged_key = secret_tree.stage_decryption_key(
@@ -294,6 +296,7 @@ const fn ratchet_for(content_type: ContentType) -> RatchetType {
 
 /// Encodes a PrivateMessageContent with the padding `padding` asks for,
 /// in a buffer wiped on drop (RFC 9420 §6.3.1).
+// RFC 9420 §6.3.1, R-6.3.1-01, R-6.3.1-05
 fn encode_plaintext(
     body: &FramedContentBody,
     auth: &FramedContentAuthData,
@@ -408,6 +411,7 @@ impl DecryptedMessage {
     /// Merge the key with [`SecretTree::merge_staged_key`] once the message
     /// is accepted, which deletes it (§9.2); until then the same message
     /// can be decrypted again.
+    // RFC 9420 §6.3.1, R-6.3.1-04
     pub fn verify(
         self,
         suite: &SuiteCrypto<'_>,
@@ -482,6 +486,7 @@ impl PrivateMessageContent {
         let auth = FramedContentAuthData::decode_for(content_type, &mut r)?;
         let padding = r.rest();
         if let Some(offset) = padding.iter().position(|&b| b != 0) {
+            // RFC 9420 §6.3.1, R-6.3.1-01
             return Err(DecodeError::NonZeroPadding { offset });
         }
         Ok(Self {

@@ -63,6 +63,7 @@ impl PublicMessage {
     ///
     /// The FramedContentTBS has wire format `mls_public_message` and, for
     /// the senders that sign it, the group context.
+    // RFC 9420 §6.2, R-6.2-01
     pub fn tbm_bytes(&self, context: &GroupContext) -> Result<Vec<u8>, EncodeError> {
         let mut out = self
             .content
@@ -89,6 +90,7 @@ impl PublicMessage {
     /// PrivateMessage, [`FramingError::ApplicationInPublicMessage`] for
     /// application data (§6), and [`FramingError::WrongGroup`] or
     /// [`FramingError::WrongEpoch`] if the content does not match `context`.
+    // RFC 9420 §6.2, R-6.2-01
     pub fn protect_member(
         suite: &SuiteCrypto<'_>,
         content: AuthenticatedContent,
@@ -155,6 +157,7 @@ impl PublicMessage {
     ///
     /// The signature is checked next, by [`UnverifiedContent::verify`] with
     /// the sender's signature key.
+    // RFC 9420 §6.2, R-6.2-02
     pub fn unprotect(
         self,
         suite: &SuiteCrypto<'_>,

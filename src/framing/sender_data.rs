@@ -64,6 +64,7 @@ impl SenderData {
     /// `sender_data_key` and `sender_data_nonce` derived from
     /// `sender_data_secret` and the ciphertext sample
     /// ([`sender_data_key_nonce`]), with `aad` the encoded SenderDataAAD.
+    // RFC 9420 §6.3.2, §15.2, R-6.3.1-05
     pub fn encrypt(
         &self,
         suite: &SuiteCrypto<'_>,

@@ -56,6 +56,7 @@ impl JoinerSecret {
     /// Derives the joiner secret from the previous epoch's `init_secret`,
     /// the commit's `commit_secret` (all zero for a commit without path)
     /// and the serialized GroupContext of the new epoch (RFC 9420 §8).
+    // RFC 9420 §8, R-8-01
     pub fn derive(
         suite: &SuiteCrypto<'_>,
         init_secret: &Secret,
@@ -117,6 +118,7 @@ impl JoinerSecret {
 
     /// [`welcome_secret`](Self::welcome_secret) and
     /// [`epoch_secrets`](Self::epoch_secrets) together, extracting once.
+    // RFC 9420 §8, R-8-01
     pub fn derive_epoch(
         &self,
         suite: &SuiteCrypto<'_>,
@@ -156,6 +158,7 @@ impl WelcomeSecret {
     /// welcome_nonce = ExpandWithLabel(welcome_secret, "nonce", "", AEAD.Nn)
     /// welcome_key = ExpandWithLabel(welcome_secret, "key", "", AEAD.Nk)
     /// ```
+    // RFC 9420 §12.4.3.1, R-12.4.3.1-05
     pub fn key_nonce(&self, suite: &SuiteCrypto<'_>) -> Result<KeyNonce, Error> {
         let params = suite.params();
         let nk = u16::try_from(params.aead_key_len())
@@ -217,6 +220,7 @@ impl EpochSecrets {
     /// Derives every epoch secret from `epoch_secret` (RFC 9420 §8). Fails
     /// with [`KeyScheduleError::InvalidSecretLength`] unless `epoch_secret`
     /// has `KDF.Nh` bytes.
+    // RFC 9420 §8, R-8-01
     pub fn from_epoch_secret(
         suite: &SuiteCrypto<'_>,
         epoch_secret: &Secret,
@@ -238,6 +242,7 @@ impl EpochSecrets {
 
     /// The secrets of epoch 0 of a new group, whose epoch secret is a
     /// fresh random value of `KDF.Nh` bytes (RFC 9420 §11).
+    // RFC 9420 §11, R-11-03
     pub fn for_new_group(
         suite: &SuiteCrypto<'_>,
         rng: &mut (impl CryptoRng + ?Sized),
@@ -248,6 +253,7 @@ impl EpochSecrets {
 
     /// `external_priv, external_pub = KEM.DeriveKeyPair(external_secret)`
     /// (RFC 9420 §8): the key pair external joiners encrypt to (§8.3).
+    // RFC 9420 §8, R-8-02
     pub fn external_key_pair(
         &self,
         suite: &SuiteCrypto<'_>,
@@ -277,6 +283,7 @@ impl EpochSecrets {
     }
 
     /// Checks a confirmation tag in constant time (RFC 9420 §6.1, §12.4.2).
+    // RFC 9420 §6.1, §12.4.3.1, R-6.1-06, R-12.4.3.1-10
     pub fn verify_confirmation_tag(
         &self,
         suite: &SuiteCrypto<'_>,

@@ -20,6 +20,7 @@ use crate::error::Error;
 /// produce (255 · `KDF.Nh` bytes for HKDF).
 ///
 /// [`CryptoError::KdfOutputTooLong`]: crate::crypto::CryptoError::KdfOutputTooLong
+// RFC 9420 §8.5, R-8.5-01
 pub fn export(
     suite: &SuiteCrypto<'_>,
     exporter_secret: &Secret,

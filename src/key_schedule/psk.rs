@@ -36,6 +36,7 @@ pub fn zero_psk_secret(suite: &SuiteCrypto<'_>) -> Secret {
 ///
 /// Fails with [`KeyScheduleError::TooManyPsks`] for more than 65535 PSKs,
 /// before any derivation.
+// RFC 9420 §8.4, R-8.4-03
 pub fn psk_secret<'a, I>(suite: &SuiteCrypto<'_>, psks: I) -> Result<Secret, Error>
 where
     I: IntoIterator<Item = (&'a PreSharedKeyId, &'a Secret)>,

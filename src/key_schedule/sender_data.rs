@@ -19,6 +19,7 @@ use crate::error::Error;
 ///
 /// The sample is the first `KDF.Nh` bytes of the ciphertext, or all of it
 /// when it is shorter.
+// RFC 9420 §6.3.2, R-6.3.2-02
 pub fn sender_data_key_nonce(
     suite: &SuiteCrypto<'_>,
     sender_data_secret: &Secret,

@@ -36,6 +36,7 @@ use crate::error::Error;
 ///
 /// `input` is the encoded `ConfirmedTranscriptHashInput`, which the framing
 /// layer builds from the commit (`framing::ConfirmedTranscriptHashInput`).
+// RFC 9420 §8.2, R-8.2-01
 pub fn confirmed_transcript_hash(
     suite: &SuiteCrypto<'_>,
     interim_transcript_hash_before: &[u8],
@@ -97,6 +98,7 @@ impl TranscriptHashes {
 /// A new group's creator computes the first interim transcript hash with
 /// an empty `confirmed_transcript_hash` (RFC 9420 §11); a new member with
 /// the confirmation tag of the GroupInfo (§12.4.3.1).
+// RFC 9420 §8.2, R-8.2-01
 pub fn interim_transcript_hash(
     suite: &SuiteCrypto<'_>,
     confirmed_transcript_hash: &[u8],

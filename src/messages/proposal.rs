@@ -205,6 +205,7 @@ impl Decode for Proposal {
             ProposalType::GROUP_CONTEXT_EXTENSIONS => {
                 Self::GroupContextExtensions(Decode::decode(r)?)
             }
+            // RFC 9420 §12.2, §13.2, §13.5, R-12.2-10, R-13.5-02
             ProposalType(other) => {
                 return Err(DecodeError::UnknownValue {
                     field: crate::codec::Field::ProposalType,

@@ -104,6 +104,7 @@ pub enum SecretTreeError {
 /// members at the default of 32, and nothing when messages arrive in
 /// order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+// RFC 9420 §9.2, §15.3, R-9.2-02
 pub struct SecretTreeConfig {
     /// How many generations a received message may be ahead of the
     /// ratchet: a message of generation `g` is accepted when `g - next <=
@@ -340,6 +341,7 @@ impl SecretTree {
     /// key has been used or deleted since it was staged (the same message
     /// processed twice), and with [`Error::Internal`] if the key was staged
     /// by another tree.
+    // RFC 9420 §9.1, §9.2, R-9.1-01, R-9.2-01
     pub fn merge_staged_key(&mut self, staged: StagedKey) -> Result<(), Error> {
         let StagedKey {
             leaf,
@@ -388,6 +390,7 @@ impl SecretTree {
     ///
     /// Fails with [`SecretTreeError::LeafOutOfRange`], or
     /// [`SecretTreeError::GenerationExhausted`] after generation 2^32 - 1.
+    // RFC 9420 §9.1, R-9.1-01, R-6.3.1-05
     pub fn next_encryption_key(
         &mut self,
         suite: &SuiteCrypto<'_>,
@@ -427,6 +430,7 @@ impl SecretTree {
 
     /// Derives the secrets from the cached ancestor of the leaf at `leaf`
     /// down to it, and the leaf's ratchets, without changing the tree.
+    // RFC 9420 §9, §9.2, R-9-01, R-9.2-01
     fn derive_leaf(&self, suite: &SuiteCrypto<'_>, leaf: NodeIndex) -> Result<LeafInit, Error> {
         let top = self.cached_ancestor(leaf).ok_or(Error::Internal(
             "secret tree: no secret above an unused leaf",

@@ -134,6 +134,7 @@ impl HashRatchet {
         };
         let distance = generation.saturating_sub(head.generation);
         if distance > config.max_forward_distance {
+            // RFC 9420 §9.2, §15.3, R-9.2-02
             return Err(SecretTreeError::GenerationTooFarAhead {
                 generation,
                 current: head.generation,

@@ -188,6 +188,7 @@ impl<'a> TreeDiff<'a> {
     }
 
     /// Doubles the tree, adding a blank right subtree (RFC 9420 §7.7).
+    // RFC 9420 §7.7, R-7.7-01
     pub fn extend(&mut self) -> Result<(), TreeError> {
         self.size = self.size.doubled().ok_or(TreeError::TreeFull)?;
         Ok(())
@@ -195,6 +196,7 @@ impl<'a> TreeDiff<'a> {
 
     /// Halves the tree while its right half holds no non-blank leaf
     /// (RFC 9420 §7.7, §12.1.3).
+    // RFC 9420 §7.7, §12.1.3, R-7.7-01, R-12.1.3-02
     pub fn truncate(&mut self) {
         while let Some(half) = self.size.halved() {
             let right_has_member = (half.leaf_count()..self.size.leaf_count())
@@ -217,6 +219,7 @@ impl<'a> TreeDiff<'a> {
     /// Adds `leaf_node` at the leftmost blank leaf, extending the tree if
     /// there is none, and lists it as unmerged at every non-blank parent on
     /// its direct path (RFC 9420 §12.1.1). Returns the new leaf's index.
+    // RFC 9420 §7.1, §12.1.1, R-7.1-01, R-12.1.1-02
     pub fn add_leaf(&mut self, leaf_node: LeafNode) -> Result<LeafIndex, Error> {
         let leaf = match self.leftmost_blank_leaf_from(self.blank_hint) {
             Some(leaf) => leaf,
@@ -243,6 +246,7 @@ impl<'a> TreeDiff<'a> {
     }
 
     /// Replaces `leaf`'s node and blanks its direct path (RFC 9420 §12.1.2).
+    // RFC 9420 §12.1.2, R-12.1.2-02
     pub fn update_leaf(&mut self, leaf: LeafIndex, leaf_node: LeafNode) -> Result<(), Error> {
         if self.leaf(leaf).is_none() {
             return Err(TreeError::BlankLeaf { leaf }.into());
@@ -253,6 +257,7 @@ impl<'a> TreeDiff<'a> {
 
     /// Blanks `leaf` and its direct path, then truncates the tree
     /// (RFC 9420 §12.1.3).
+    // RFC 9420 §12.1.3, R-12.1.3-02
     pub fn remove_leaf(&mut self, leaf: LeafIndex) -> Result<(), Error> {
         if self.leaf(leaf).is_none() {
             return Err(TreeError::BlankLeaf { leaf }.into());

@@ -24,6 +24,7 @@ use crate::types::{Credential, CredentialType, ExtensionType, Extensions, Propos
 ///
 /// Unknown values, GREASE included, are kept as received (§13.5).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
+// RFC 9420 §7.2, §13.4, R-7.2-04
 pub struct Capabilities {
     /// Supported protocol versions.
     pub versions: Vec<ProtocolVersion>,
@@ -250,6 +251,7 @@ impl LeafNode {
     /// that does not verify is [`TreeError::InvalidLeafSignature`]; a
     /// signature key the suite cannot use is
     /// [`TreeError::InvalidSignatureKey`].
+    // RFC 9420 §5.1.2, §7.3, R-5.1.2-01, R-7.3-02
     pub fn verify_signature(
         &self,
         crypto: &SuiteCrypto<'_>,

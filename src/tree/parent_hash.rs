@@ -23,6 +23,7 @@ use crate::error::Error;
 /// The parent hash of a node with `encryption_key` and `parent_hash`
 /// whose copath child has `original_sibling_tree_hash`:
 /// `Hash(ParentHashInput)` (RFC 9420 §7.9).
+// RFC 9420 §7.9, R-7.9-01
 pub fn parent_hash(
     crypto: &SuiteCrypto<'_>,
     encryption_key: &HpkePublicKey,
@@ -146,6 +147,7 @@ fn in_resolution(tree: &RatchetTree, top: NodeIndex, u: LeafIndex) -> bool {
 /// Expects the unmerged leaf lists to be valid already (sorted, unique,
 /// descendants). Costs one parent hash per non-blank node, plus original
 /// sibling tree hashes where unmerged leaves sit on the sibling side.
+// RFC 9420 §7.9.2, R-7.9.2-01
 pub fn verify_parent_hashes(crypto: &SuiteCrypto<'_>, tree: &RatchetTree) -> Result<(), Error> {
     let size: TreeSize = tree.size();
     let res_sizes = resolution_sizes(tree);
@@ -229,6 +231,7 @@ pub fn verify_parent_hashes(crypto: &SuiteCrypto<'_>, tree: &RatchetTree) -> Res
 /// returns; the nodes must already hold their new keys with no unmerged
 /// leaves, so each original sibling tree hash is the copath child's current
 /// tree hash.
+// RFC 9420 §7.9, R-7.9-01
 pub(crate) fn set_path_parent_hashes(
     crypto: &SuiteCrypto<'_>,
     diff: &mut super::diff::TreeDiff<'_>,

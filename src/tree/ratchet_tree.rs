@@ -101,6 +101,7 @@ pub trait TreeView {
     /// unmerged leaves if it is not blank, nothing for a blank leaf, the
     /// resolutions of the children for a blank parent. Leaves for which
     /// `exclude` holds are left out (new members, RFC 9420 §12.4.2).
+    // RFC 9420 §7.5, R-7.5-02
     fn resolution_excluding(
         &self,
         node: NodeIndex,
@@ -172,6 +173,7 @@ pub trait TreeView {
 
     /// The node list as carried in a `ratchet_tree` extension: every node in
     /// array order, without trailing blanks (RFC 9420 §12.4.3.3).
+    // RFC 9420 §12.4.3.3, R-12.4.3.3-01
     fn to_nodes(&self) -> Vec<Option<Node>> {
         let mut nodes: Vec<Option<Node>> = (0..self.size().node_count())
             .map(|i| match self.node(NodeIndex(i)) {
@@ -282,6 +284,7 @@ impl RatchetTree {
         }
         match nodes.last() {
             None => return Err(TreeError::EmptyTree.into()),
+            // RFC 9420 §12.4.3.3, R-12.4.3.3-02 (partial: a 2^k list ending in a parent is not extended)
             Some(None) => return Err(TreeError::TrailingBlankNode.into()),
             Some(Some(_)) => {}
         }

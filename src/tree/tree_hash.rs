@@ -143,6 +143,7 @@ impl<'a> TreeHasher<'a> {
 
 /// The tree hash of a leaf position `index` holding `leaf`, or blank
 /// (RFC 9420 §7.8).
+// RFC 9420 §7.8, R-7.8-01
 pub fn leaf_tree_hash(
     crypto: &SuiteCrypto<'_>,
     index: LeafIndex,
@@ -153,6 +154,7 @@ pub fn leaf_tree_hash(
 
 /// The tree hash of a parent position holding `node`, or blank, over
 /// children with tree hashes `left` and `right` (RFC 9420 §7.8).
+// RFC 9420 §7.8, R-7.8-01
 pub fn parent_tree_hash(
     crypto: &SuiteCrypto<'_>,
     node: Option<&ParentNode>,

@@ -37,6 +37,7 @@ const UPDATE_PATH_LABEL: &str = "UpdatePathNode";
 
 /// `node_secret = DeriveSecret(path_secret, "node")` and the key pair
 /// `DeriveKeyPair(node_secret)` (RFC 9420 §7.4).
+// RFC 9420 §7.4, R-7.4-01
 pub fn derive_node_key_pair(
     crypto: &SuiteCrypto<'_>,
     path_secret: &Secret,
@@ -46,6 +47,7 @@ pub fn derive_node_key_pair(
 }
 
 /// `path_secret[n+1] = DeriveSecret(path_secret[n], "path")` (RFC 9420 §7.4).
+// RFC 9420 §7.4, R-7.4-01
 pub fn next_path_secret(crypto: &SuiteCrypto<'_>, path_secret: &Secret) -> Result<Secret, Error> {
     Ok(crypto.derive_secret(path_secret.as_bytes(), "path")?)
 }
@@ -128,6 +130,7 @@ impl TreeKemPrivate {
     /// the committer); each non-blank node above it on the joiner's direct
     /// path gets the next secret of the chain. Every derived public key
     /// must match the tree.
+    // RFC 9420 §12.4.3.1, R-12.4.3.1-09
     pub fn set_path_from(
         &mut self,
         crypto: &SuiteCrypto<'_>,
@@ -164,6 +167,7 @@ impl TreeKemPrivate {
 
     /// Deletes keys whose node is blank or carries another key now
     /// (RFC 9420 §7.5: outdated key pairs are deleted).
+    // RFC 9420 §7.5, R-7.5-05
     pub fn prune(&mut self, tree: &impl TreeView) {
         self.keys
             .retain(|node, (public, _)| tree.node(*node).encryption_key() == Some(public));
@@ -211,6 +215,7 @@ impl PendingPath {
     /// with the node it belongs to: that of the lowest node on the
     /// committer's filtered direct path above the joiner, which is their
     /// lowest common ancestor (RFC 9420 §12.4.3.1).
+    // RFC 9420 §12.4.1, R-12.4.1-02
     pub fn path_secret_for(
         &self,
         size: super::TreeSize,
@@ -276,6 +281,7 @@ pub fn prepare_update_path(
     let mut leaf_node = template;
     leaf_node.encryption_key = leaf_public;
     leaf_node.leaf_node_source = LeafNodeSource::Commit(leaf_parent_hash);
+    // RFC 9420 §7.2, §7.5, R-7.2-07, R-7.5-01 (the creator's leaf is not validated again)
     leaf_node.sign(crypto, signer, group_id, sender)?;
     diff.set_leaf(sender, Some(leaf_node.clone()))?;
 
@@ -292,6 +298,7 @@ pub fn prepare_update_path(
 /// node in `tree` (the staged tree), leaving out new members for which
 /// `exclude` holds (RFC 9420 §7.6, §12.4.2). `group_context` is the
 /// encoded provisional GroupContext.
+// RFC 9420 §7.5, §7.6, R-7.5-02, R-7.6-01
 pub fn encrypt_update_path(
     crypto: &SuiteCrypto<'_>,
     tree: &impl TreeView,
@@ -341,6 +348,7 @@ pub fn encrypt_update_path(
 /// filtered direct path with empty unmerged lists, recomputes the parent
 /// hashes and checks the leaf's, and sets the sender's new leaf. The leaf
 /// node itself must be validated by the caller (§7.3).
+// RFC 9420 §7.5, R-7.5-03
 pub fn merge_update_path(
     crypto: &SuiteCrypto<'_>,
     diff: &mut TreeDiff<'_>,
@@ -376,6 +384,7 @@ pub fn merge_update_path(
     for (node, key) in new_keys {
         let holder = diff.find_encryption_key(key).filter(|h| *h != node);
         if let Some(first) = holder.or_else(|| seen.insert(key, node)) {
+            // RFC 9420 §7.3, §12.4.2, R-7.3-09, R-12.4.2-04
             return Err(TreeError::DuplicateEncryptionKey {
                 first,
                 second: node,
@@ -394,6 +403,7 @@ pub fn merge_update_path(
     let expected = set_path_parent_hashes(crypto, diff, &path)?;
     match &update_path.leaf_node.leaf_node_source {
         LeafNodeSource::Commit(ph) if *ph == expected => {}
+        // RFC 9420 §7.9.2, R-7.9.2-02
         _ => return Err(TreeError::LeafParentHashMismatch { leaf: sender }.into()),
     }
     diff.set_leaf(sender, Some(update_path.leaf_node.clone()))?;
@@ -418,6 +428,7 @@ pub struct ReceivedPath {
 /// every derived public key against the path (RFC 9420 §7.5). `tree` is
 /// the staged tree after [`merge_update_path`]; `group_context` the encoded
 /// provisional GroupContext; `exclude` holds for the commit's new members.
+// RFC 9420 §7.5, §7.6, R-7.5-02, R-7.6-01
 pub fn decrypt_update_path(
     crypto: &SuiteCrypto<'_>,
     tree: &impl TreeView,
@@ -450,6 +461,7 @@ pub fn decrypt_update_path(
         resolution.clear();
         tree.resolution_excluding(*copath, exclude, &mut resolution);
         if resolution.len() != path_node.encrypted_path_secret.len() {
+            // RFC 9420 §7.6, R-7.5-02
             return Err(TreeError::WrongCiphertextCount {
                 node: *node,
                 expected: resolution.len(),
@@ -487,6 +499,7 @@ pub fn decrypt_update_path(
     for ((node, _), path_node) in path.iter().zip(&update_path.nodes).skip(start) {
         let (node_private, node_public) = derive_node_key_pair(crypto, &secret)?;
         if node_public != path_node.encryption_key {
+            // RFC 9420 §7.5, R-7.5-04
             return Err(TreeError::PathKeyMismatch { node: *node }.into());
         }
         private.insert(*node, node_public, node_private);

@@ -73,6 +73,7 @@ impl LifetimePolicy {
     }
 
     /// Checks a lifetime against the policy at time `now`.
+    // RFC 9420 §7.2, §7.3, R-7.2-05, R-7.3-06
     pub fn check(
         &self,
         leaf: LeafIndex,
@@ -190,16 +191,19 @@ pub fn validate_leaf_node(
             | (LeafRole::Commit, LeafNodeSource::Commit(_))
     );
     if !source_ok {
+        // RFC 9420 §7.3, §10, R-7.3-07, R-10-05
         return Err(TreeError::WrongLeafNodeSource { leaf: index }.into());
     }
     if !ctx
         .credentials
         .validate(&leaf.credential, &leaf.signature_key)
     {
+        // RFC 9420 §5.3.1, §7.3, R-5.3.1-01, R-7.3-01
         return Err(TreeError::InvalidCredential { leaf: index }.into());
     }
     let caps = &leaf.capabilities;
     let credential_type = leaf.credential.credential_type();
+    // RFC 9420 §7.2, R-7.2-03
     if !caps.credentials.contains(&credential_type) {
         return Err(TreeError::CredentialNotInCapabilities {
             leaf: index,
@@ -207,6 +211,7 @@ pub fn validate_leaf_node(
         }
         .into());
     }
+    // RFC 9420 §7.2, §10, R-7.2-03, R-10-06
     if let Some(ext) = leaf
         .extensions
         .iter()
@@ -220,12 +225,14 @@ pub fn validate_leaf_node(
         .into());
     }
     if let Some(required) = ctx.required_capabilities {
+        // RFC 9420 §7.3, R-7.3-03
         check_required(index, leaf, required)?;
     }
     if let LeafNodeSource::KeyPackage(lifetime) = &leaf.leaf_node_source {
         ctx.lifetime
             .check(index, lifetime.not_before, lifetime.not_after, ctx.now)?;
     }
+    // RFC 9420 §7.3, R-7.3-02
     leaf.verify_signature(crypto, ctx.group_id, index)
 }
 
@@ -279,6 +286,7 @@ pub fn check_unmerged_leaves(tree: &impl TreeView) -> Result<(), TreeError> {
             .windows(2)
             .any(|w| matches!(w, [a, b] if a >= b))
         {
+            // RFC 9420 §7.1, R-7.1-01
             return Err(TreeError::UnmergedLeavesNotSorted { parent });
         }
         let span = (1u32 << parent.level()) - 1;
@@ -311,6 +319,7 @@ pub fn check_unmerged_leaves(tree: &impl TreeView) -> Result<(), TreeError> {
 
 /// Checks that no HPKE key appears in two nodes and no signature key in
 /// two leaves (RFC 9420 §7.3, §12.4.3.1).
+// RFC 9420 §7.3, R-7.3-09
 pub fn check_unique_keys(tree: &impl TreeView) -> Result<(), TreeError> {
     let size = tree.size();
     let mut encryption: HashMap<&[u8], NodeIndex> = HashMap::new();
@@ -341,6 +350,7 @@ pub fn check_unique_keys(tree: &impl TreeView) -> Result<(), TreeError> {
 
 /// Validates every leaf of the tree (RFC 9420 §7.3) and that each
 /// credential type in use is supported by every member.
+// RFC 9420 §7.3, R-7.3-04
 pub fn validate_leaves(
     crypto: &SuiteCrypto<'_>,
     tree: &RatchetTree,
@@ -384,6 +394,7 @@ pub(crate) fn check_supports_credentials<'a>(
 /// the tree hash matches `expected_tree_hash`, unmerged leaves are
 /// consistent, keys are unique, every non-blank parent is parent-hash
 /// valid, and every leaf is valid.
+// RFC 9420 §12.4.3.1, §12.4.3.3, R-12.4.3.1-07, R-12.4.3.3-03
 pub fn validate_tree(
     crypto: &SuiteCrypto<'_>,
     tree: &RatchetTree,

@@ -125,6 +125,7 @@ impl Decode for Credential {
             CredentialType::X509 => Ok(Self::X509 {
                 certificates: Decode::decode(r)?,
             }),
+            // RFC 9420 §13.3, §13.5, R-13.3-01, R-13.5-02
             CredentialType(other) => Err(DecodeError::UnknownValue {
                 field: crate::codec::Field::CredentialType,
                 value: u64::from(other),

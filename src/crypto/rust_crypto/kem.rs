@@ -375,6 +375,7 @@ where
 
 /// `DeserializePublicKey` for a NIST curve: exactly an uncompressed SEC1
 /// point of `Npk` bytes, on the curve and not the identity.
+// RFC 9420 §5.1.1, R-5.1.1-01
 pub(super) fn nist_point<C>(bytes: &[u8], npk: usize) -> Result<PublicKey<C>, CryptoError>
 where
     C: CurveArithmetic,

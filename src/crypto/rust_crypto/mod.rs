@@ -46,6 +46,7 @@ use super::{
 /// assert!(CipherSuite::ALL.iter().all(|s| provider.supports(*s)));
 /// ```
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+// RFC 9420 §17.1, R-17.1-01
 pub struct RustCryptoProvider;
 
 /// The algorithms of one suite, as this provider implements them.

@@ -189,6 +189,7 @@ impl SignatureAlg {
     /// signature. A malformed public key is
     /// [`CryptoError::InvalidPublicKey`]; a malformed or wrong signature is
     /// [`CryptoError::InvalidSignature`].
+    // RFC 9420 §5.1.1, R-5.1.1-01
     pub(super) fn verify(
         self,
         pk: &SignaturePublicKey,
