@@ -121,6 +121,7 @@ impl<P: CryptoProvider> Group<P> {
         now: Timestamp,
         rng: &mut (impl CryptoRng + ?Sized),
     ) -> Result<CreatedCommit, Error> {
+        // RFC 9420 R-12.2-01, R-12.4-04, R-12.4.1-01, R-14-01 (docs/rfc9420-requirements.md)
         self.ensure_active()?;
         let crypto = SuiteCrypto::new(&self.provider, self.state.context().cipher_suite)?;
         let state = &self.state;
@@ -246,6 +247,7 @@ impl<P: CryptoProvider> Group<P> {
         applied: &super::proposals::AppliedProposals,
         rng: &mut (impl CryptoRng + ?Sized),
     ) -> Result<(UpdatePath, PendingPath), Error> {
+        // RFC 9420 R-12.4.1-01, R-7.6-01 (docs/rfc9420-requirements.md)
         let state = &self.state;
         let own = state.own_leaf();
         let template = state.tree().leaf(own).ok_or(StateError::Inactive)?.clone();
@@ -283,6 +285,7 @@ impl<P: CryptoProvider> Group<P> {
         commit: Commit,
         authenticated_data: &[u8],
     ) -> Result<AuthenticatedContent, Error> {
+        // RFC 9420 R-12.4.1-01 (docs/rfc9420-requirements.md)
         let context = self.state.context();
         let content = FramedContent {
             group_id: context.group_id.clone(),

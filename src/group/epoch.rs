@@ -39,6 +39,7 @@ pub(crate) fn next_context(
     extensions: Extensions,
     confirmed_transcript_hash: Vec<u8>,
 ) -> Result<GroupContext, Error> {
+    // RFC 9420 R-8.1-01 (docs/rfc9420-requirements.md)
     let old = state.context();
     Ok(GroupContext {
         version: old.version,
@@ -59,6 +60,7 @@ pub(crate) fn provisional_context(
     tree_hash: Vec<u8>,
     extensions: Extensions,
 ) -> Result<GroupContext, Error> {
+    // RFC 9420 R-7.6-01 (docs/rfc9420-requirements.md)
     let confirmed = state.context().confirmed_transcript_hash.clone();
     next_context(state, tree_hash, extensions, confirmed)
 }
@@ -109,6 +111,7 @@ pub(crate) fn stage_epoch(
     mut inputs: CommitInputs<'_, '_>,
     confirmation: Confirmation<'_>,
 ) -> Result<EpochStep, Error> {
+    // RFC 9420 R-8.1-01, R-12.1.7-01, R-12.4.1-01, R-12.4.2-05, R-6.1-06 (docs/rfc9420-requirements.md)
     let applied = &inputs.applied;
     let transcript_input =
         ConfirmedTranscriptHashInput::from_authenticated_content(inputs.content)?.to_bytes()?;

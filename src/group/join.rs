@@ -71,6 +71,7 @@ impl<P: CryptoProvider> Group<P> {
         options: JoinOptions,
         now: Timestamp,
     ) -> Result<Self, Error> {
+        // RFC 9420 R-12.4.3-02, R-13.4-04, R-12.4.3.1-10, R-13.5-04 (docs/rfc9420-requirements.md)
         let welcome = open_welcome(welcome)?;
         let key_package = own.key_package();
         let crypto = SuiteCrypto::new(&provider, key_package.cipher_suite)?;
@@ -142,6 +143,7 @@ impl<P: CryptoProvider> Group<P> {
 
 /// Decodes an MLSMessage that must carry a Welcome of MLS 1.0.
 fn open_welcome(bytes: &[u8]) -> Result<Welcome, Error> {
+    // RFC 9420 R-6-03 (docs/rfc9420-requirements.md)
     let message: MlsMessage = decode_exact(bytes)?;
     if message.version != ProtocolVersion::MLS10 {
         return Err(MessageError::UnsupportedVersion(message.version).into());
@@ -159,6 +161,7 @@ fn joiner_psk_secret(
     ids: &[PreSharedKeyId],
     psks: &PskStore,
 ) -> Result<Secret, Error> {
+    // RFC 9420 R-12.4.3.1-04 (docs/rfc9420-requirements.md)
     let resolved = ids
         .iter()
         .map(|id| {
@@ -176,6 +179,7 @@ fn joiner_psk_secret(
 /// The group's version and suite are the KeyPackage's, and the version is
 /// MLS 1.0 (RFC 9420 §12.4.3.1); its extensions are well formed.
 fn check_group_parameters(context: &GroupContext, key_package: &KeyPackage) -> Result<(), Error> {
+    // RFC 9420 R-12.4.3.1-06 (docs/rfc9420-requirements.md)
     if context.version != ProtocolVersion::MLS10 || context.version != key_package.version {
         return Err(WelcomeError::VersionMismatch {
             group: context.version,
@@ -199,6 +203,7 @@ fn ratchet_tree_from(
     group_info: &GroupInfo,
     out_of_band: Option<Vec<Option<Node>>>,
 ) -> Result<Vec<Option<Node>>, Error> {
+    // RFC 9420 R-12.4.3.1-01, R-12.4.3-01 (docs/rfc9420-requirements.md)
     match group_info
         .extensions
         .get::<RatchetTreeExtension>()

@@ -270,6 +270,7 @@ impl KeyPackageBundle {
         now: Timestamp,
         rng: &mut (impl CryptoRng + ?Sized),
     ) -> Result<Self, Error> {
+        // RFC 9420 R-7.3-05 (docs/rfc9420-requirements.md)
         if !crypto.signature_keys_match(signer, &signature_key)? {
             return Err(KeyPackageError::SignatureKeyMismatch.into());
         }
@@ -446,6 +447,7 @@ fn complete_capabilities(
     leaf_extensions: &Extensions,
     extensions: &Extensions,
 ) -> Capabilities {
+    // RFC 9420 R-7.2-01, R-7.2-02, R-7.2-03, R-13.4-01 (docs/rfc9420-requirements.md)
     fn add<T: PartialEq>(list: &mut Vec<T>, value: T) {
         if !list.contains(&value) {
             list.push(value);
@@ -468,6 +470,7 @@ fn complete_capabilities(
 }
 
 fn check_suite(crypto: &SuiteCrypto<'_>, key_package: &KeyPackage) -> Result<(), KeyPackageError> {
+    // RFC 9420 R-10.1-01, R-5.1.2-01 (docs/rfc9420-requirements.md)
     if key_package.cipher_suite == crypto.suite() {
         Ok(())
     } else {
@@ -514,6 +517,7 @@ pub fn validate_key_package(
     key_package: &KeyPackage,
     ctx: &LeafContext<'_>,
 ) -> Result<(), Error> {
+    // RFC 9420 R-10-02, R-10-03, R-10-04, R-10-05, R-10-06, R-10.1-01, R-10.1-02, R-10.1-03, R-13.4-02, R-13.5-03 (docs/rfc9420-requirements.md)
     if key_package.version != ProtocolVersion::MLS10 {
         return Err(KeyPackageError::UnsupportedVersion {
             version: key_package.version,

@@ -121,6 +121,7 @@ impl<P: CryptoProvider> Group<P> {
         now: Timestamp,
         rng: &mut (impl CryptoRng + ?Sized),
     ) -> Result<Self, Error> {
+        // RFC 9420 R-11-03, R-7.3-05 (docs/rfc9420-requirements.md)
         let key_package = own.key_package();
         let suite = key_package.cipher_suite;
         let crypto = SuiteCrypto::new(&provider, suite)?;
@@ -277,6 +278,7 @@ impl<P: CryptoProvider> Group<P> {
     /// The epoch authenticator (RFC 9420 §8.7): equal for every member
     /// that shares this epoch's view of the group.
     pub fn epoch_authenticator(&self) -> &Secret {
+        // RFC 9420 R-8.7-01 (docs/rfc9420-requirements.md)
         &self.state.secrets().epoch_authenticator
     }
 
@@ -288,6 +290,7 @@ impl<P: CryptoProvider> Group<P> {
         context: &[u8],
         length: usize,
     ) -> Result<Secret, Error> {
+        // RFC 9420 R-8.5-01 (docs/rfc9420-requirements.md)
         let crypto = self.crypto()?;
         self.state.secrets().export(&crypto, label, context, length)
     }
@@ -362,6 +365,7 @@ impl<P: CryptoProvider> Group<P> {
     /// unwiped copy of a secret is left behind by a reallocation, and it is
     /// wiped when dropped.
     pub fn to_bytes(&self) -> Result<zeroize::Zeroizing<Vec<u8>>, Error> {
+        // RFC 9420 R-6.3.1-02 (docs/rfc9420-requirements.md)
         let tree = self.state.encoded_tree()?;
         let len = self.state.saved_len(tree.len())?;
         let mut out = zeroize::Zeroizing::new(Vec::with_capacity(len));
@@ -384,6 +388,7 @@ impl<P: CryptoProvider> Group<P> {
     /// [`TreeError::TooManyNodes`](crate::tree::TreeError::TooManyNodes)
     /// for a tree over the limit. It never panics.
     pub fn from_bytes(provider: P, config: GroupConfig, bytes: &[u8]) -> Result<Self, Error> {
+        // RFC 9420 R-6.3.1-02 (docs/rfc9420-requirements.md)
         let state = GroupState::decode_saved(&provider, &config, bytes)?;
         Ok(Self {
             provider,
@@ -409,6 +414,7 @@ impl<P: CryptoProvider> Group<P> {
         authenticated_data: &[u8],
         rng: &mut (impl CryptoRng + ?Sized),
     ) -> Result<Vec<u8>, Error> {
+        // RFC 9420 R-6-01, R-15.2-01 (docs/rfc9420-requirements.md)
         self.send_content(
             FramedContentBody::Application(data.to_vec()),
             authenticated_data,
@@ -506,6 +512,7 @@ impl<P: CryptoProvider> Group<P> {
         now: Timestamp,
         rng: &mut (impl CryptoRng + ?Sized),
     ) -> Result<(Vec<u8>, ProposalRef), Error> {
+        // RFC 9420 R-5.2-01 (docs/rfc9420-requirements.md)
         self.ensure_active()?;
         let sender = Sender::Member(self.own_leaf());
         {
@@ -557,6 +564,7 @@ impl<P: CryptoProvider> Group<P> {
         now: Timestamp,
         rng: &mut (impl CryptoRng + ?Sized),
     ) -> Result<(Vec<u8>, ProposalRef), Error> {
+        // RFC 9420 R-7.2-07 (docs/rfc9420-requirements.md)
         self.ensure_active()?;
         let own = self.own_leaf();
         let crypto = self.crypto()?;

@@ -141,6 +141,7 @@ impl<P: CryptoProvider> Group<P> {
     /// `now` is the time against which leaf lifetimes are checked
     /// (§7.2). On error nothing changes.
     pub fn process_message(&mut self, message: &[u8], now: Timestamp) -> Result<Processed, Error> {
+        // RFC 9420 R-6-03, R-12.1-01 (docs/rfc9420-requirements.md)
         self.ensure_active()?;
         if let Some(pending) = self.state.pending_commit() {
             if pending.message == message {
@@ -226,6 +227,7 @@ impl<P: CryptoProvider> Group<P> {
         crypto: &SuiteCrypto<'_>,
         message: PublicMessage,
     ) -> Result<Opened, Error> {
+        // RFC 9420 R-6.2-02 (docs/rfc9420-requirements.md)
         self.check_handshake_format(WireFormat::PUBLIC_MESSAGE)?;
         let unverified = message.unprotect(
             crypto,
@@ -251,6 +253,7 @@ impl<P: CryptoProvider> Group<P> {
         sender: &Sender,
         body: &FramedContentBody,
     ) -> Result<MessageSender, Error> {
+        // RFC 9420 R-6.1-04, R-12.1.8-03, R-12.1.8-04 (docs/rfc9420-requirements.md)
         let unsupported = || MessageError::UnsupportedSender {
             sender_type: sender.sender_type(),
             content_type: body.content_type(),
@@ -306,6 +309,7 @@ impl<P: CryptoProvider> Group<P> {
         crypto: &SuiteCrypto<'_>,
         message: &PrivateMessage,
     ) -> Result<Opened, Error> {
+        // RFC 9420 R-6.1-04, R-6.3.1-04, R-6.3.2-03 (docs/rfc9420-requirements.md)
         let handshake = message.content_type != ContentType::Application;
         if handshake {
             self.check_handshake_format(WireFormat::PRIVATE_MESSAGE)?;
@@ -379,6 +383,7 @@ impl<P: CryptoProvider> Group<P> {
         sender_info: MessageSender,
         now: Timestamp,
     ) -> Result<ReceivedProposal, Error> {
+        // RFC 9420 R-12.1-01, R-5.2-01 (docs/rfc9420-requirements.md)
         let sender = content.content.sender;
         let validator = ProposalValidator::new(crypto, &self.state, &self.config, now)?;
         validator.check_proposal(proposal, sender)?;
@@ -419,6 +424,7 @@ impl<P: CryptoProvider> Group<P> {
         now: Timestamp,
         path_keys: PathKeys<'_>,
     ) -> Result<StagedCommit, Error> {
+        // RFC 9420 R-12.2-01, R-12.4-04, R-6.1-06 (docs/rfc9420-requirements.md)
         let state = &self.state;
         let sender = content.content.sender;
         let committer = member_committer(sender)?;
@@ -523,6 +529,7 @@ impl<P: CryptoProvider> Group<P> {
         path: &UpdatePath,
         own_private: &TreeKemPrivate,
     ) -> Result<(Secret, TreeKemPrivate), Error> {
+        // RFC 9420 R-7.6-01, R-12.4.2-05 (docs/rfc9420-requirements.md)
         let extensions = applied
             .extensions
             .clone()

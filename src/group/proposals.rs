@@ -96,6 +96,7 @@ pub(crate) fn select_pending(
     validator: &ProposalValidator<'_>,
     committer: LeafIndex,
 ) -> (Vec<ResolvedProposal>, Vec<ProposalRef>) {
+    // RFC 9420 R-12.2-11, R-12.4-02, R-12.1.8-04 (docs/rfc9420-requirements.md)
     let pending = validator.state().proposals();
     let valid: Vec<&PendingProposal> = pending
         .iter()
@@ -281,6 +282,7 @@ struct Classified<'l> {
 }
 
 fn classify(committer: LeafIndex, list: &[ResolvedProposal]) -> Result<Classified<'_>, Error> {
+    // RFC 9420 R-12.2-02, R-12.2-03, R-12.2-07, R-12.2-08, R-12.2-09, R-12.4-04, R-12.1.6-01 (docs/rfc9420-requirements.md)
     let mut c = Classified {
         // §12.4: an empty commit needs a path.
         path_required: list.is_empty(),
@@ -339,6 +341,7 @@ pub(crate) fn apply_proposals(
     diff: &mut TreeDiff<'_>,
     max_leaves: u32,
 ) -> Result<AppliedProposals, Error> {
+    // RFC 9420 R-12.2-01, R-12.3-01 (docs/rfc9420-requirements.md)
     let c = classify(committer, list)?;
     let mut applied = AppliedProposals {
         path_required: c.path_required,
@@ -375,6 +378,7 @@ fn apply_group_context_extensions(
     extensions: &Extensions,
     applied: &mut AppliedProposals,
 ) -> Result<(), Error> {
+    // RFC 9420 R-12.1.7-01 (docs/rfc9420-requirements.md)
     validator.set_extensions(extensions)?;
     applied.extensions = Some(extensions.clone());
     Ok(())
@@ -389,6 +393,7 @@ fn apply_updates(
     diff: &mut TreeDiff<'_>,
     applied: &mut AppliedProposals,
 ) -> Result<(), Error> {
+    // RFC 9420 R-12.2-04 (docs/rfc9420-requirements.md)
     for (leaf, leaf_node) in updates {
         if !touched.insert(*leaf) {
             return Err(ProposalError::ConflictingLeafChanges(*leaf).into());
@@ -411,6 +416,7 @@ fn apply_removes(
     diff: &mut TreeDiff<'_>,
     applied: &mut AppliedProposals,
 ) -> Result<(), Error> {
+    // RFC 9420 R-12.2-04, R-12.1.3-01 (docs/rfc9420-requirements.md)
     for leaf in removes {
         if !touched.insert(*leaf) {
             return Err(ProposalError::ConflictingLeafChanges(*leaf).into());
@@ -436,6 +442,7 @@ fn apply_adds(
     max_leaves: u32,
     applied: &mut AppliedProposals,
 ) -> Result<(), Error> {
+    // RFC 9420 R-12.2-05, R-7.3-09 (docs/rfc9420-requirements.md)
     for (index, key_package) in adds {
         let leaf = add_one(validator, key_package, diff)
             .map_err(|e| invalid_add(validator, *index, key_package, e))?;
@@ -502,6 +509,7 @@ fn apply_psks(
     psks: &[&PreSharedKeyId],
     applied: &mut AppliedProposals,
 ) -> Result<(), Error> {
+    // RFC 9420 R-12.2-06, R-12.4.2-02, R-8.4-03 (docs/rfc9420-requirements.md)
     let mut seen = HashSet::new();
     for id in psks {
         validator.check_psk(id)?;
@@ -523,6 +531,7 @@ fn check_post_conditions(
     diff: &TreeDiff<'_>,
     applied: &AppliedProposals,
 ) -> Result<(), Error> {
+    // RFC 9420 R-7.3-04, R-11.1-01 (docs/rfc9420-requirements.md)
     if !applied.added.is_empty() || !applied.updated.is_empty() {
         let new_leaves = applied
             .added

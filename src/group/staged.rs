@@ -85,6 +85,7 @@ impl StagedCommit {
     /// The epoch authenticator of the new epoch (RFC 9420 §8.7), `None`
     /// if the commit removes this member.
     pub fn epoch_authenticator(&self) -> Option<&Secret> {
+        // RFC 9420 R-8.7-01 (docs/rfc9420-requirements.md)
         self.next.as_ref().map(|n| &n.secrets.epoch_authenticator)
     }
 
@@ -108,6 +109,7 @@ impl<P: CryptoProvider> Group<P> {
     /// another epoch or state, or by another member (or
     /// [`StateError::Inactive`]), and then changes nothing.
     pub fn merge_staged_commit(&mut self, staged: StagedCommit) -> Result<(), Error> {
+        // RFC 9420 R-12.1.5-02, R-12.4.2-06 (docs/rfc9420-requirements.md)
         self.ensure_active()?;
         let current = self.state.context();
         // A commit staged by another member of the group (same epoch and

@@ -176,6 +176,7 @@ impl GroupState {
         previous_leaves: BTreeMap<LeafIndex, Option<LeafNode>>,
         config: &GroupConfig,
     ) -> Result<(), Error> {
+        // RFC 9420 R-7.5-05, R-9.2-01, R-15.2-01 (docs/rfc9420-requirements.md)
         let NextEpoch {
             context,
             tree,
@@ -220,6 +221,7 @@ impl GroupState {
     /// a ReInit (RFC 9420 §11.2, §12.4.2): the group can no longer send;
     /// pending proposals and Update keys are dropped.
     pub(crate) fn deactivate(&mut self) {
+        // RFC 9420 R-12.4.2-06, R-12.4.2-07 (docs/rfc9420-requirements.md)
         self.active = false;
         self.proposals.clear();
         self.pending_update_keys.clear();
@@ -245,6 +247,7 @@ impl GroupState {
     /// Drops the oldest past epochs and resumption PSKs beyond what
     /// `config` keeps (`max_past_epochs`, `max_resumption_psks`).
     pub(crate) fn trim_history(&mut self, config: &GroupConfig) {
+        // RFC 9420 R-8.6-01 (docs/rfc9420-requirements.md)
         let drop_past = self
             .past_epochs
             .len()
@@ -261,6 +264,7 @@ impl GroupState {
     /// resumption PSK of this group's current or a kept past epoch
     /// (RFC 9420 §8.4, §8.6).
     pub(crate) fn resolve_psk(&self, id: &PreSharedKeyId) -> Result<&Secret, Error> {
+        // RFC 9420 R-8.6-02, R-12.4.2-02 (docs/rfc9420-requirements.md)
         match &id.psk {
             PskKind::External { psk_id } => self.psks.get(psk_id),
             PskKind::Resumption {
@@ -343,6 +347,7 @@ impl GroupState {
 
     /// Stores a proposal received or sent by reference, once.
     pub(crate) fn store_proposal(&mut self, proposal: PendingProposal) {
+        // RFC 9420 R-12.1-01 (docs/rfc9420-requirements.md)
         if !self
             .proposals
             .iter()
@@ -444,6 +449,7 @@ fn take_secret_tree(
     tree: &RatchetTree,
     config: &GroupConfig,
 ) -> SecretTree {
+    // RFC 9420 R-9.2-01 (docs/rfc9420-requirements.md)
     let len = secrets.encryption_secret.len();
     let encryption_secret = core::mem::replace(&mut secrets.encryption_secret, Secret::zero(len));
     SecretTree::with_config(encryption_secret, tree.size(), config.secret_tree)

@@ -38,6 +38,7 @@ pub(crate) fn required_capabilities(
 /// GroupContext extensions are unique by type, and those this crate knows
 /// decode (RFC 9420 §13.4).
 pub(crate) fn check_extensions_wellformed(extensions: &Extensions) -> Result<(), Error> {
+    // RFC 9420 R-13.4-02, R-5.3.1-01 (docs/rfc9420-requirements.md)
     if let Some(t) = extensions.first_duplicate() {
         return Err(ProposalError::DuplicateExtension(t).into());
     }
@@ -56,6 +57,7 @@ pub(crate) fn check_leaf_supports_extensions(
     node: &LeafNode,
     extensions: &Extensions,
 ) -> Result<(), Error> {
+    // RFC 9420 R-12.4.3-02, R-13.4-03, R-13.4-04, R-13.5-04 (docs/rfc9420-requirements.md)
     match extensions
         .iter()
         .map(|e| e.extension_type)
@@ -78,6 +80,7 @@ pub(crate) fn check_leaf_meets_group(
     extensions: &Extensions,
     required: Option<&RequiredCapabilities>,
 ) -> Result<(), Error> {
+    // RFC 9420 R-11.1-01 (docs/rfc9420-requirements.md)
     check_leaf_supports_extensions(Some(leaf), node, extensions)?;
     if let Some(required) = required {
         check_required(leaf, node, required)?;
@@ -150,6 +153,7 @@ impl<'a> ProposalValidator<'a> {
     }
 
     fn leaf_context(&self) -> LeafContext<'_> {
+        // RFC 9420 R-7.3-05 (docs/rfc9420-requirements.md)
         LeafContext {
             group_id: &self.state.context().group_id,
             required_capabilities: self.required.as_ref(),
@@ -163,6 +167,7 @@ impl<'a> ProposalValidator<'a> {
     /// (RFC 9420 §12.1.1-§12.1.7), as a receiver of a proposal message
     /// does.
     pub(crate) fn check_proposal(&self, proposal: &Proposal, sender: Sender) -> Result<(), Error> {
+        // RFC 9420 R-12.1.3-01, R-12.1.5-01, R-12.1.6-01, R-11.1-01 (docs/rfc9420-requirements.md)
         let tree = self.state.tree();
         match proposal {
             Proposal::Add(add) => self.check_key_package(&add.key_package),
@@ -212,6 +217,7 @@ impl<'a> ProposalValidator<'a> {
     /// suite whose leaf meets the group's requirements (under the
     /// extensions set so far).
     pub(crate) fn check_key_package(&self, key_package: &KeyPackage) -> Result<(), Error> {
+        // RFC 9420 R-12.1.1-01, R-13.4-03 (docs/rfc9420-requirements.md)
         validate_key_package(self.crypto, key_package, &self.leaf_context())?;
         check_leaf_supports_extensions(None, &key_package.leaf_node, &self.extensions)
     }
@@ -226,6 +232,7 @@ impl<'a> ProposalValidator<'a> {
         leaf: LeafIndex,
         leaf_node: &LeafNode,
     ) -> Result<(), Error> {
+        // RFC 9420 R-12.1.2-01, R-7.3-08, R-7.3-09 (docs/rfc9420-requirements.md)
         let current = self
             .state
             .tree()
@@ -248,6 +255,7 @@ impl<'a> ProposalValidator<'a> {
     /// §12.1.4, §8.4: a PSK names an external or resumption PSK (usage
     /// `application`) with a nonce of `KDF.Nh` bytes.
     pub(crate) fn check_psk(&self, id: &PreSharedKeyId) -> Result<(), Error> {
+        // RFC 9420 R-8.4-02, R-12.1.4-01, R-11.2-02, R-11.3-02 (docs/rfc9420-requirements.md)
         let expected = self.crypto.hash_len();
         if id.psk_nonce.len() != expected {
             return Err(ProposalError::InvalidPskNonce {
@@ -275,6 +283,7 @@ impl<'a> ProposalValidator<'a> {
         committer: LeafIndex,
         leaf_node: &LeafNode,
     ) -> Result<(), Error> {
+        // RFC 9420 R-12.4.2-03, R-7.5-01, R-7.3-09, R-7.3-04 (docs/rfc9420-requirements.md)
         let current = self
             .state
             .tree()
@@ -317,6 +326,7 @@ pub(crate) fn check_fresh_leaf_keys(
     leaf: LeafIndex,
     leaf_node: &LeafNode,
 ) -> Result<(), Error> {
+    // RFC 9420 R-7.3-09 (docs/rfc9420-requirements.md)
     let node = leaf.node().ok_or(TreeError::LeafOutOfRange { leaf })?;
     if let Some(first) = tree.find_encryption_key(&leaf_node.encryption_key) {
         return Err(TreeError::DuplicateEncryptionKey {
@@ -346,6 +356,7 @@ pub(crate) fn check_credential_support<'l>(
     diff: &TreeDiff<'_>,
     new_leaves: impl Iterator<Item = (LeafIndex, &'l LeafNode)>,
 ) -> Result<(), Error> {
+    // RFC 9420 R-7.3-04 (docs/rfc9420-requirements.md)
     let in_use_before = credential_types_in_use(diff.base());
     let mut new_types = BTreeSet::new();
     for (index, leaf) in new_leaves {
@@ -372,6 +383,7 @@ fn check_path_credentials(
     committer: LeafIndex,
     leaf_node: &LeafNode,
 ) -> Result<(), Error> {
+    // RFC 9420 R-7.3-04 (docs/rfc9420-requirements.md)
     let new_type: [CredentialType; 1] = [leaf_node.credential.credential_type()];
     for (index, node) in diff.members().filter(|(l, _)| *l != committer) {
         check_supports_credentials(index, node, &new_type)?;

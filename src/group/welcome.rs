@@ -88,6 +88,7 @@ pub fn decrypt_group_secrets(
     key_package: &KeyPackage,
     init_private: &HpkePrivateKey,
 ) -> Result<GroupSecrets, Error> {
+    // RFC 9420 R-12.4.3.1-02, R-12.4.3.1-03, R-5.2-01 (docs/rfc9420-requirements.md)
     if welcome.cipher_suite != key_package.cipher_suite {
         return Err(WelcomeError::CipherSuiteMismatch {
             welcome: welcome.cipher_suite,
@@ -117,6 +118,7 @@ pub fn decrypt_group_info(
     welcome: &Welcome,
     welcome_secret: &WelcomeSecret,
 ) -> Result<GroupInfo, Error> {
+    // RFC 9420 R-12.4.3.1-05, R-12.4.3.1-06 (docs/rfc9420-requirements.md)
     let key_nonce = welcome_secret.key_nonce(crypto)?;
     let plaintext = crypto.aead_open(
         key_nonce.key().as_bytes(),
@@ -142,6 +144,7 @@ pub fn verify_group_info(
     group_info: &GroupInfo,
     signer_key: &SignaturePublicKey,
 ) -> Result<(), Error> {
+    // RFC 9420 R-12.4.3-04 (docs/rfc9420-requirements.md)
     crypto.verify_with_label_or(
         signer_key,
         crate::messages::group_info::TBS_LABEL,
@@ -159,6 +162,7 @@ pub fn verify_group_info_in_tree(
     group_info: &GroupInfo,
     tree: &RatchetTree,
 ) -> Result<(), Error> {
+    // RFC 9420 R-12.4.3-04 (docs/rfc9420-requirements.md)
     let signer = group_info.signer;
     let leaf = tree
         .leaf(signer)
@@ -169,6 +173,7 @@ pub fn verify_group_info_in_tree(
 /// The leaf of `tree` identical to the KeyPackage's leaf node (RFC 9420
 /// §12.4.3.1), found through the tree's key index.
 pub fn find_own_leaf(tree: &RatchetTree, leaf_node: &LeafNode) -> Result<LeafIndex, Error> {
+    // RFC 9420 R-12.4.3.1-08 (docs/rfc9420-requirements.md)
     tree.find_encryption_key(&leaf_node.encryption_key)
         .and_then(|node| node.leaf())
         .filter(|leaf| tree.leaf(*leaf) == Some(leaf_node))
@@ -187,6 +192,7 @@ pub fn joiner_private_state(
     signer: LeafIndex,
     group_secrets: &GroupSecrets,
 ) -> Result<TreeKemPrivate, Error> {
+    // RFC 9420 R-12.4.3.1-09 (docs/rfc9420-requirements.md)
     let leaf = tree.leaf(own_leaf).ok_or(WelcomeError::OwnLeafNotFound)?;
     let mut state = TreeKemPrivate::new(own_leaf, leaf.encryption_key.clone(), leaf_private)?;
     state.check_consistent(tree)?;
@@ -213,6 +219,7 @@ pub(crate) fn build_group_info(
     with_tree: bool,
     nodes: &[Option<Node>],
 ) -> Result<GroupInfo, Error> {
+    // RFC 9420 R-12.4.1-02 (docs/rfc9420-requirements.md)
     let next = step
         .staged
         .next
@@ -243,6 +250,7 @@ pub(crate) fn build_welcome(
     pending_path: Option<&PendingPath>,
     rng: &mut (impl CryptoRng + ?Sized),
 ) -> Result<Vec<u8>, Error> {
+    // RFC 9420 R-12.4.1-02, R-12.4.1-03, R-8.4-01 (docs/rfc9420-requirements.md)
     let next = step
         .staged
         .next
