@@ -7,7 +7,7 @@ use rand_core::CryptoRng;
 use super::Group;
 use super::epoch::{CommitInputs, Confirmation, EpochStep, provisional_context, stage_epoch};
 use super::error::StateError;
-use super::proposals::{ResolvedProposal, apply_proposals, select_pending};
+use super::proposals::{AppliedProposals, ResolvedProposal, apply_proposals, select_pending};
 use super::staged::StagedCommit;
 use super::state::PendingCommit;
 use super::validate::ProposalValidator;
@@ -129,21 +129,13 @@ impl<P: CryptoProvider> Group<P> {
         let committer = Sender::Member(own);
 
         // 1. The proposals (§12.2) and the tree they make (§12.3).
-        let mut validator = ProposalValidator::new(&crypto, state, &self.config, now)?;
-        let (mut list, dropped) = if options.include_pending {
-            select_pending(&validator, own)
-        } else {
-            (Vec::new(), Vec::new())
-        };
-        list.extend(
-            options
-                .proposals
-                .iter()
-                .map(|p| ResolvedProposal::by_value(p.clone(), committer)),
-        );
-        let mut diff = TreeDiff::new(state.tree());
-        let max_leaves = self.config.max_tree_leaves;
-        let mut applied = apply_proposals(&mut validator, own, &list, &mut diff, max_leaves)?;
+        let by_value: Vec<ResolvedProposal> = options
+            .proposals
+            .iter()
+            .map(|p| ResolvedProposal::by_value(p.clone(), committer))
+            .collect();
+        let (list, dropped, mut applied, mut diff) =
+            self.choose_proposals(&crypto, options.include_pending, by_value, now)?;
 
         // 2. The path (§12.4.1), if required or asked for.
         let pending = if applied.path_required || options.update_path {
@@ -236,6 +228,72 @@ impl<P: CryptoProvider> Group<P> {
         })
     }
 
+    /// The proposal list of a new commit (RFC 9420 §12.2, §12.4): the
+    /// valid pending proposals chosen by the preferences of §12.2, then
+    /// `by_value`, applied to a staged tree. If the list as a whole is
+    /// invalid (a pending PSK that is not available, a KeyPackage whose
+    /// lifetime ended, an Update that does not support new extensions...),
+    /// the pending proposals are taken one at a time and those that break
+    /// it are left out, so that one bad proposal cannot block every
+    /// commit; the proposals given by value must be valid. Returns the
+    /// list, the references left out, and the applied list with its tree.
+    #[allow(clippy::type_complexity, reason = "a private step's four results")]
+    fn choose_proposals<'s>(
+        &'s self,
+        crypto: &SuiteCrypto<'_>,
+        include_pending: bool,
+        by_value: Vec<ResolvedProposal>,
+        now: Timestamp,
+    ) -> Result<
+        (
+            Vec<ResolvedProposal>,
+            Vec<ProposalRef>,
+            AppliedProposals,
+            TreeDiff<'s>,
+        ),
+        Error,
+    > {
+        let state = &self.state;
+        let own = state.own_leaf();
+        let max_leaves = self.config.max_tree_leaves;
+        let apply = |list: &[ResolvedProposal]| {
+            let mut validator = ProposalValidator::for_sending(crypto, state, &self.config, now)?;
+            let mut diff = TreeDiff::new(state.tree());
+            let applied = apply_proposals(&mut validator, own, list, &mut diff, max_leaves)?;
+            Ok::<_, Error>((applied, diff))
+        };
+        let (pending, mut dropped) = if include_pending {
+            let validator = ProposalValidator::for_sending(crypto, state, &self.config, now)?;
+            select_pending(&validator, own)
+        } else {
+            (Vec::new(), Vec::new())
+        };
+        let whole: Vec<ResolvedProposal> = pending.iter().chain(&by_value).cloned().collect();
+        let first_error = match apply(&whole) {
+            Ok((applied, diff)) => return Ok((whole, dropped, applied, diff)),
+            Err(e) if pending.is_empty() => return Err(e),
+            Err(e) => e,
+        };
+        // Some pending proposal breaks the list: keep those that fit.
+        let mut kept: Vec<ResolvedProposal> = Vec::new();
+        for candidate in pending {
+            let trial: Vec<ResolvedProposal> = kept
+                .iter()
+                .chain(core::iter::once(&candidate))
+                .chain(&by_value)
+                .cloned()
+                .collect();
+            match (apply(&trial), &candidate.reference) {
+                (Ok(_), _) => kept.push(candidate),
+                (Err(_), Some(reference)) => dropped.push(reference.clone()),
+                (Err(_), None) => return Err(first_error),
+            }
+        }
+        let list: Vec<ResolvedProposal> = kept.into_iter().chain(by_value).collect();
+        let (applied, diff) = apply(&list)?;
+        Ok((list, dropped, applied, diff))
+    }
+
     /// Makes this member's new leaf and path secrets on `diff` and
     /// encrypts them to the copath under the provisional GroupContext
     /// (RFC 9420 §7.4-§7.6, §12.4.1); the joiners of this commit are left
@@ -244,7 +302,7 @@ impl<P: CryptoProvider> Group<P> {
         &self,
         crypto: &SuiteCrypto<'_>,
         diff: &mut TreeDiff<'_>,
-        applied: &super::proposals::AppliedProposals,
+        applied: &AppliedProposals,
         rng: &mut (impl CryptoRng + ?Sized),
     ) -> Result<(UpdatePath, PendingPath), Error> {
         // RFC 9420 R-12.4.1-01, R-7.6-01 (docs/rfc9420-requirements.md)

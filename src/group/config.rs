@@ -7,9 +7,10 @@
 
 use std::sync::Arc;
 
+use super::process::MessageSender;
 use crate::crypto::SignaturePublicKey;
 use crate::framing::Padding;
-use crate::messages::{Credential, WireFormat};
+use crate::messages::{Credential, Proposal, WireFormat};
 use crate::secret_tree::SecretTreeConfig;
 use crate::tree::validate::{CredentialValidator, LifetimeConfig};
 
@@ -47,7 +48,8 @@ pub struct WireFormatPolicy {
 }
 
 impl WireFormatPolicy {
-    /// Sends PublicMessages, accepts both (the default).
+    /// Sends PublicMessages, accepts both: for a delivery service that
+    /// reads handshake messages (to order commits or enforce policy).
     pub const MIXED_PUBLIC: Self = Self {
         outgoing: HandshakeFormat::Public,
         accept_public: true,
@@ -59,7 +61,8 @@ impl WireFormatPolicy {
         accept_public: true,
         accept_private: false,
     };
-    /// Sends PrivateMessages, accepts both.
+    /// Sends PrivateMessages, accepts both (the default: RFC 9420 §6
+    /// recommends encrypted handshake messages).
     pub const MIXED_PRIVATE: Self = Self {
         outgoing: HandshakeFormat::Private,
         accept_public: true,
@@ -83,8 +86,39 @@ impl WireFormatPolicy {
 }
 
 impl Default for WireFormatPolicy {
+    /// [`WireFormatPolicy::MIXED_PRIVATE`].
     fn default() -> Self {
-        Self::MIXED_PUBLIC
+        Self::MIXED_PRIVATE
+    }
+}
+
+/// The application's decision on proposals from senders that are not
+/// members (RFC 9420 §12.1.8): an `external` sender of the group's
+/// `external_senders` extension, or a client proposing its own Add
+/// (`new_member_proposal`). Such a proposal is stored, and so committed by
+/// this member's next commit, only if the policy accepts it; otherwise
+/// processing it fails with
+/// [`MessageError::ProposalNotAuthorized`](super::MessageError::ProposalNotAuthorized).
+pub trait ProposalPolicy {
+    /// Whether to accept `proposal` from the non-member `sender`.
+    fn accept(&self, proposal: &Proposal, sender: &MessageSender) -> bool;
+}
+
+/// The default [`ProposalPolicy`]: refuses every proposal from a
+/// non-member, so nobody joins or changes the group without a member
+/// committing it by value.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct RefuseNonMemberProposals;
+
+impl ProposalPolicy for RefuseNonMemberProposals {
+    fn accept(&self, _: &Proposal, _: &MessageSender) -> bool {
+        false
+    }
+}
+
+impl<F: Fn(&Proposal, &MessageSender) -> bool> ProposalPolicy for F {
+    fn accept(&self, proposal: &Proposal, sender: &MessageSender) -> bool {
+        self(proposal, sender)
     }
 }
 
@@ -124,8 +158,12 @@ pub struct GroupConfig {
     /// The most leaves a tree received in a Welcome may have.
     pub max_tree_leaves: u32,
     /// The application's check of credentials (RFC 9420 §5.3.1), applied
-    /// to every leaf this member receives.
+    /// to every leaf this member receives, to every change of a member's
+    /// credential, and to the `external_senders` entries.
     pub credentials: Arc<dyn CredentialValidator + Send + Sync>,
+    /// The application's decision on proposals from non-members
+    /// (RFC 9420 §12.1.8); the default refuses them.
+    pub proposals: Arc<dyn ProposalPolicy + Send + Sync>,
 }
 
 impl core::fmt::Debug for GroupConfig {
@@ -143,9 +181,10 @@ impl core::fmt::Debug for GroupConfig {
 }
 
 impl Default for GroupConfig {
-    /// Public handshake messages, default padding and secret tree limits,
-    /// one past epoch, eight resumption PSKs, the default lifetimes, trees
-    /// of up to 2^20 leaves, and [`AcceptAllCredentials`].
+    /// Private handshake messages (public ones accepted), default padding
+    /// and secret tree limits, one past epoch, eight resumption PSKs, the
+    /// default lifetimes, trees of up to 2^20 leaves,
+    /// [`AcceptAllCredentials`] and [`RefuseNonMemberProposals`].
     fn default() -> Self {
         Self {
             wire_format: WireFormatPolicy::default(),
@@ -156,6 +195,7 @@ impl Default for GroupConfig {
             lifetime: LifetimeConfig::default(),
             max_tree_leaves: 1 << 20,
             credentials: Arc::new(AcceptAllCredentials),
+            proposals: Arc::new(RefuseNonMemberProposals),
         }
     }
 }

@@ -41,6 +41,16 @@ pub enum MessageError {
         /// The content type.
         content_type: ContentType,
     },
+    /// A proposal from a non-member (an external sender or a new member)
+    /// that the application's `ProposalPolicy` did not accept (RFC 9420
+    /// §12.1.8).
+    #[error("{sender_type:?} proposal of type {proposal_type:?} not accepted by the policy")]
+    ProposalNotAuthorized {
+        /// The sender's type.
+        sender_type: SenderType,
+        /// The proposal's type.
+        proposal_type: ProposalType,
+    },
     /// A handshake message sent by this member itself came back.
     #[error("{content_type:?} message sent by this member")]
     OwnMessage {
@@ -74,6 +84,18 @@ pub enum ProposalError {
     /// §12.1.2).
     #[error("Update proposal from a {0:?} sender")]
     UpdateFromNonMember(SenderType),
+    /// A member's new credential (in an Update or a commit's path) is not
+    /// a valid successor of its old one, as the application's
+    /// `CredentialValidator::validate_successor` decided (RFC 9420 §5.3.1).
+    #[error("leaf {0:?} changed its credential to one the application refuses")]
+    CredentialChangeRejected(LeafIndex),
+    /// An entry of an `external_senders` extension carries a credential the
+    /// application's validator refuses (RFC 9420 §5.3.1, §12.1.8.1).
+    #[error("external sender {index} has a credential the application refuses")]
+    ExternalSenderRejected {
+        /// The entry's position in the extension.
+        index: usize,
+    },
     /// An Update proposal's leaf keeps the current encryption key
     /// (RFC 9420 §12.1.2).
     #[error("Update for leaf {0:?} keeps its encryption key")]
@@ -210,6 +232,15 @@ pub enum StateError {
     /// (RFC 9420 §12.4.3.1).
     #[error("the Welcome is for none of the stored KeyPackages")]
     NoMatchingKeyPackage,
+    /// Application data while proposals of this epoch are not committed
+    /// yet (RFC 9420 §12.4: "A group member that has observed one or more
+    /// valid proposals within an epoch MUST send a Commit message before
+    /// sending application data").
+    #[error("{count} proposals pending: commit before sending application data")]
+    ProposalsPending {
+        /// How many proposals are pending.
+        count: usize,
+    },
     /// `merge_pending_commit` without a pending commit.
     #[error("no pending commit to merge")]
     NoPendingCommit,

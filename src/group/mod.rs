@@ -42,7 +42,10 @@ use rand_core::CryptoRng;
 
 pub use buffer::MessageBuffer;
 pub use commit::{CommitOptions, CreatedCommit};
-pub use config::{AcceptAllCredentials, GroupConfig, HandshakeFormat, WireFormatPolicy};
+pub use config::{
+    AcceptAllCredentials, GroupConfig, HandshakeFormat, ProposalPolicy, RefuseNonMemberProposals,
+    WireFormatPolicy,
+};
 pub use error::{CommitError, MessageError, ProposalError, StateError};
 pub use join::JoinOptions;
 pub use key_package::{
@@ -129,6 +132,7 @@ impl<P: CryptoProvider> Group<P> {
         // RFC 9420 §11: "the creator MUST verify that its own leaf node
         // supports the group's required capabilities" (and extensions).
         check_extensions_wellformed(&extensions)?;
+        validate::check_external_senders(&config, &extensions)?;
         let required = validate::required_capabilities(&extensions)?;
         let ctx = LeafContext {
             group_id: &group_id,
@@ -319,6 +323,12 @@ impl<P: CryptoProvider> Group<P> {
             .map(|p| (&p.reference, &p.proposal, p.sender))
     }
 
+    /// Drops one pending proposal of this epoch, for example one the
+    /// application will not commit; returns whether it was pending.
+    pub fn remove_pending_proposal(&mut self, reference: &ProposalRef) -> bool {
+        self.state.remove_proposal(reference)
+    }
+
     /// Forgets the proposals received or sent by reference in this epoch,
     /// for example when the application decides not to commit them. The
     /// private keys of this member's own proposed Updates are kept until
@@ -408,6 +418,11 @@ impl<P: CryptoProvider> Group<P> {
     /// Encrypts application data as a PrivateMessage of the current epoch
     /// (RFC 9420 §6.3), signed by this member, and returns the encoded
     /// `MLSMessage`. The key used is deleted (§9.2).
+    ///
+    /// Refused with [`StateError::ProposalsPending`] while proposals of this
+    /// epoch are pending (§12.4): commit them first, or drop those the
+    /// application does not want with
+    /// [`remove_pending_proposal`](Self::remove_pending_proposal).
     pub fn create_message(
         &mut self,
         data: &[u8],
@@ -415,6 +430,11 @@ impl<P: CryptoProvider> Group<P> {
         rng: &mut (impl CryptoRng + ?Sized),
     ) -> Result<Vec<u8>, Error> {
         // RFC 9420 R-6-01, R-15.2-01 (docs/rfc9420-requirements.md)
+        // §12.4: no application data while proposals are pending.
+        let count = self.state.proposals().len();
+        if count > 0 {
+            return Err(StateError::ProposalsPending { count }.into());
+        }
         self.send_content(
             FramedContentBody::Application(data.to_vec()),
             authenticated_data,
@@ -517,7 +537,8 @@ impl<P: CryptoProvider> Group<P> {
         let sender = Sender::Member(self.own_leaf());
         {
             let crypto = self.crypto()?;
-            let validator = ProposalValidator::new(&crypto, &self.state, &self.config, now)?;
+            let validator =
+                ProposalValidator::for_sending(&crypto, &self.state, &self.config, now)?;
             validator.check_proposal(&proposal, sender)?;
         }
         let wire_format = self.config.wire_format.outgoing.wire_format();

@@ -385,6 +385,17 @@ impl<P: CryptoProvider> Group<P> {
     ) -> Result<ReceivedProposal, Error> {
         // RFC 9420 R-12.1-01, R-5.2-01 (docs/rfc9420-requirements.md)
         let sender = content.content.sender;
+        // §12.1.8: proposals from non-members only as the application
+        // allows.
+        if !matches!(sender, Sender::Member(_))
+            && !self.config.proposals.accept(proposal, &sender_info)
+        {
+            return Err(MessageError::ProposalNotAuthorized {
+                sender_type: sender.sender_type(),
+                proposal_type: proposal.proposal_type(),
+            }
+            .into());
+        }
         let validator = ProposalValidator::new(crypto, &self.state, &self.config, now)?;
         validator.check_proposal(proposal, sender)?;
         Ok(ReceivedProposal {

@@ -357,6 +357,13 @@ impl GroupState {
         }
     }
 
+    /// Drops the pending proposal `reference`; whether it was there.
+    pub(crate) fn remove_proposal(&mut self, reference: &ProposalRef) -> bool {
+        let before = self.proposals.len();
+        self.proposals.retain(|p| p.reference != *reference);
+        self.proposals.len() != before
+    }
+
     /// Forgets the pending proposals of the epoch.
     pub(crate) fn clear_proposals(&mut self) {
         self.proposals.clear();

@@ -20,7 +20,7 @@ use crate::messages::{
     Proposal, ProposalType, PskKind, RequiredCapabilities, ResumptionPskUsage,
 };
 use crate::tree::validate::{
-    LeafContext, LeafRole, Timestamp, check_required, check_supports_credentials,
+    LeafContext, LeafRole, LifetimePolicy, Timestamp, check_required, check_supports_credentials,
     credential_types_in_use, validate_leaf_node,
 };
 use crate::tree::{LeafIndex, LeafNode, TreeDiff, TreeError, TreeView};
@@ -96,6 +96,9 @@ pub(crate) struct ProposalValidator<'a> {
     state: &'a GroupState,
     config: &'a GroupConfig,
     now: Timestamp,
+    /// The lifetime policy of the leaves checked: `send` for what this
+    /// member sends, `receive` for what it receives (RFC 9420 §7.3).
+    lifetime: LifetimePolicy,
     /// The GroupContext extensions that govern new leaves: the epoch's, or
     /// those of the commit's GroupContextExtensions proposal.
     extensions: Extensions,
@@ -103,13 +106,35 @@ pub(crate) struct ProposalValidator<'a> {
 }
 
 impl<'a> ProposalValidator<'a> {
-    /// A validator for the current epoch of `state`, checking lifetimes
-    /// against `now`.
+    /// A validator for what this member receives in the current epoch of
+    /// `state`, checking lifetimes against `now` with the receive policy.
     pub(crate) fn new(
         crypto: &'a SuiteCrypto<'a>,
         state: &'a GroupState,
         config: &'a GroupConfig,
         now: Timestamp,
+    ) -> Result<Self, Error> {
+        Self::with_lifetime(crypto, state, config, now, config.lifetime.receive)
+    }
+
+    /// A validator for what this member sends: its own proposals and
+    /// commits, with the send lifetime policy (RFC 9420 §7.3: the current
+    /// time MUST lie within the lifetime of the leaves a client sends).
+    pub(crate) fn for_sending(
+        crypto: &'a SuiteCrypto<'a>,
+        state: &'a GroupState,
+        config: &'a GroupConfig,
+        now: Timestamp,
+    ) -> Result<Self, Error> {
+        Self::with_lifetime(crypto, state, config, now, config.lifetime.send)
+    }
+
+    fn with_lifetime(
+        crypto: &'a SuiteCrypto<'a>,
+        state: &'a GroupState,
+        config: &'a GroupConfig,
+        now: Timestamp,
+        lifetime: LifetimePolicy,
     ) -> Result<Self, Error> {
         let extensions = state.context().extensions.clone();
         Ok(Self {
@@ -117,6 +142,7 @@ impl<'a> ProposalValidator<'a> {
             state,
             config,
             now,
+            lifetime,
             required: required_capabilities(&extensions)?,
             extensions,
         })
@@ -147,6 +173,7 @@ impl<'a> ProposalValidator<'a> {
     /// is applied first).
     pub(crate) fn set_extensions(&mut self, extensions: &Extensions) -> Result<(), Error> {
         check_extensions_wellformed(extensions)?;
+        self.check_external_senders(extensions)?;
         self.required = required_capabilities(extensions)?;
         self.extensions = extensions.clone();
         Ok(())
@@ -157,7 +184,7 @@ impl<'a> ProposalValidator<'a> {
         LeafContext {
             group_id: &self.state.context().group_id,
             required_capabilities: self.required.as_ref(),
-            lifetime: self.config.lifetime.receive,
+            lifetime: self.lifetime,
             now: self.now,
             credentials: self.config.credentials.as_ref(),
         }
@@ -202,6 +229,7 @@ impl<'a> ProposalValidator<'a> {
             }
             Proposal::GroupContextExtensions(gce) => {
                 check_extensions_wellformed(&gce.extensions)?;
+                self.check_external_senders(&gce.extensions)?;
                 let required = required_capabilities(&gce.extensions)?;
                 // §12.1.7: every member supports the new extensions and
                 // meets the new required capabilities.
@@ -248,8 +276,35 @@ impl<'a> ProposalValidator<'a> {
         if leaf_node.encryption_key == current.encryption_key {
             return Err(ProposalError::UpdateKeepsEncryptionKey(leaf).into());
         }
+        self.check_successor(leaf, current, leaf_node)?;
         check_leaf_supports_extensions(Some(leaf), leaf_node, &self.extensions)?;
         check_fresh_leaf_keys(tree, leaf, leaf_node)
+    }
+
+    /// §5.3.1: a member that changes its credential presents a valid
+    /// successor of the old one, as the application's validator decides.
+    fn check_successor(
+        &self,
+        leaf: LeafIndex,
+        current: &LeafNode,
+        new: &LeafNode,
+    ) -> Result<(), Error> {
+        if current.credential != new.credential
+            && !self.config.credentials.validate_successor(
+                &current.credential,
+                &new.credential,
+                &new.signature_key,
+            )
+        {
+            return Err(ProposalError::CredentialChangeRejected(leaf).into());
+        }
+        Ok(())
+    }
+
+    /// §5.3.1, §12.1.8.1: every entry of an `external_senders` extension
+    /// the group would take carries a credential the application accepts.
+    pub(crate) fn check_external_senders(&self, extensions: &Extensions) -> Result<(), Error> {
+        check_external_senders(self.config, extensions)
     }
 
     /// §12.1.4, §8.4: a PSK names an external or resumption PSK (usage
@@ -300,6 +355,7 @@ impl<'a> ProposalValidator<'a> {
         if leaf_node.encryption_key == current.encryption_key {
             return Err(CommitError::PathKeepsEncryptionKey(committer).into());
         }
+        self.check_successor(committer, current, leaf_node)?;
         if let Some(first) = diff
             .find_signature_key(&leaf_node.signature_key)
             .filter(|l| *l != committer)
@@ -388,6 +444,26 @@ fn check_path_credentials(
     for (index, node) in diff.members().filter(|(l, _)| *l != committer) {
         check_supports_credentials(index, node, &new_type)?;
         check_supports_credentials(committer, leaf_node, [&node.credential.credential_type()])?;
+    }
+    Ok(())
+}
+
+/// §5.3.1, §12.1.8.1: every entry of the `external_senders` extension of
+/// `extensions`, if any, carries a credential `config`'s validator accepts.
+pub(crate) fn check_external_senders(
+    config: &GroupConfig,
+    extensions: &Extensions,
+) -> Result<(), Error> {
+    let senders = extensions
+        .get::<ExternalSenders>()
+        .map_err(|_| ProposalError::MalformedExtension(ExtensionType::EXTERNAL_SENDERS))?;
+    for (index, sender) in senders.iter().flat_map(|s| s.0.iter()).enumerate() {
+        if !config
+            .credentials
+            .validate(&sender.credential, &sender.signature_key)
+        {
+            return Err(ProposalError::ExternalSenderRejected { index }.into());
+        }
     }
     Ok(())
 }

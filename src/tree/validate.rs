@@ -61,10 +61,11 @@ impl LifetimePolicy {
         }
     }
 
-    /// A lenient receive policy: the range is still bounded, but the
-    /// current time is not checked, so a group whose members joined with
-    /// KeyPackages that have since expired can still be joined and
-    /// followed. RFC 9420 §7.3 allows this for received leaves.
+    /// A lenient receive policy (the default for received leaves): the
+    /// range is still bounded, but the current time is not checked, so a
+    /// group whose members joined with KeyPackages that have since expired
+    /// can still be joined and followed. RFC 9420 §7.3 allows this for
+    /// received leaves.
     pub const fn lenient() -> Self {
         Self {
             max_range: Some(Self::DEFAULT_RECEIVE_MAX_RANGE),
@@ -99,22 +100,35 @@ impl LifetimePolicy {
     }
 }
 
-/// The lifetime policies of a member: one for what it creates, one for
-/// what it accepts.
+/// The lifetime policies of a member (RFC 9420 §7.2, §7.3): one for what
+/// it sends, one for what it receives.
+///
+/// RFC 9420 §7.3 requires the current time to lie within the lifetime of
+/// every leaf in a message a client *sends*: its own KeyPackages and
+/// leaves, and the KeyPackages of the Adds it commits, including those
+/// proposed by others (a stale one is left out of the commit). For leaves
+/// it *receives* the check is only recommended, and the default does not
+/// make it: a member that comes back after days offline processes a
+/// backlog of commits whose KeyPackages have expired since, and refusing
+/// them would fork it from the group. The range of a received lifetime is
+/// still bounded. An application that wants the recommended check sets
+/// `receive` to [`LifetimePolicy::receiving`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct LifetimeConfig {
-    /// Applied to KeyPackages and leaves this member creates.
+    /// Applied to KeyPackages and leaves this member creates, and to the
+    /// KeyPackages of the Adds it commits.
     pub send: LifetimePolicy,
-    /// Applied to leaves this member receives.
+    /// Applied to leaves this member receives: in proposals, commits and
+    /// the ratchet tree of a group it joins.
     pub receive: LifetimePolicy,
 }
 
 impl Default for LifetimeConfig {
-    /// [`LifetimePolicy::sending`] and [`LifetimePolicy::receiving`].
+    /// [`LifetimePolicy::sending`] and [`LifetimePolicy::lenient`].
     fn default() -> Self {
         Self {
             send: LifetimePolicy::sending(),
-            receive: LifetimePolicy::receiving(),
+            receive: LifetimePolicy::lenient(),
         }
     }
 }
@@ -125,6 +139,22 @@ impl Default for LifetimeConfig {
 pub trait CredentialValidator {
     /// Whether `credential`, presented with `signature_key`, is acceptable.
     fn validate(&self, credential: &Credential, signature_key: &SignaturePublicKey) -> bool;
+
+    /// Whether a member may replace its credential `old` with `new`,
+    /// presented with `signature_key`, in an Update or a commit's path
+    /// (RFC 9420 §5.3.1: the new credential MUST be a valid successor of
+    /// the old one, for example for the same identity). Called only when
+    /// the credential changes, after [`validate`](Self::validate) accepted
+    /// `new`. The default accepts what `validate` accepts.
+    fn validate_successor(
+        &self,
+        old: &Credential,
+        new: &Credential,
+        signature_key: &SignaturePublicKey,
+    ) -> bool {
+        let _ = old;
+        self.validate(new, signature_key)
+    }
 }
 
 impl<F: Fn(&Credential, &SignaturePublicKey) -> bool> CredentialValidator for F {

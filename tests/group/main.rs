@@ -255,7 +255,11 @@ fn late_and_replayed_application_messages() {
 
 #[test]
 fn wire_format_policy_is_enforced() {
-    let mut h = Harness::new(SUITE_1, GroupConfig::default(), 12);
+    let public = GroupConfig {
+        wire_format: WireFormatPolicy::MIXED_PUBLIC,
+        ..GroupConfig::default()
+    };
+    let mut h = Harness::new(SUITE_1, public, 12);
     let joiners = h.new_key_packages(1);
     h.commit(0, CommitOptions::default(), joiners).unwrap();
     let private_only = GroupConfig {

@@ -34,10 +34,10 @@ use rfc9420::group::{
 };
 use rfc9420::key_schedule::{EpochSecrets, GroupContext, JoinerSecret, zero_psk_secret};
 use rfc9420::messages::{
-    Add, Commit, EncryptedGroupSecrets, Extension, ExtensionType, Extensions, ExternalInit,
-    GroupContextExtensions, GroupInfo, KeyPackage, KeyPackageRef, PreSharedKey, PreSharedKeyId,
-    Proposal, ProposalOrRef, ProposalRef, ProposalType, ProtocolVersion, PskKind, ReInit, Remove,
-    ResumptionPskUsage, Update, Welcome, WireFormat,
+    Add, Commit, Credential, EncryptedGroupSecrets, Extension, ExtensionType, Extensions,
+    ExternalInit, GroupContextExtensions, GroupInfo, KeyPackage, KeyPackageRef, PreSharedKey,
+    PreSharedKeyId, Proposal, ProposalOrRef, ProposalRef, ProposalType, ProtocolVersion, PskKind,
+    ReInit, Remove, ResumptionPskUsage, Update, Welcome, WireFormat,
 };
 use rfc9420::secret_tree::SecretTree;
 use rfc9420::tree::treekem::TreeKemPrivate;
@@ -53,7 +53,17 @@ fn crypto() -> SuiteCrypto<'static> {
 }
 
 /// A group of `n` members (harness positions 0..n at leaves 0..n).
+/// A group of `n` members; handshake messages are PublicMessages unless
+/// `config` says otherwise, so tests can read and re-sign them.
 fn group_of(n: usize, config: GroupConfig, seed: u64) -> Harness {
+    let config = if config.wire_format == rfc9420::group::WireFormatPolicy::default() {
+        GroupConfig {
+            wire_format: rfc9420::group::WireFormatPolicy::MIXED_PUBLIC,
+            ..config
+        }
+    } else {
+        config
+    };
     let mut h = Harness::new(SUITE, config, seed);
     if n > 1 {
         let joiners = h.new_key_packages(n - 1);

@@ -127,7 +127,15 @@ fn own_message() {
     };
     refuse(h.group(0), &proposal, want.into());
     // An own application message, echoed back, is recognised before its
-    // spent key is looked up.
+    // spent key is looked up (sent once the proposal is dropped: §12.4).
+    let pending: Vec<_> = h
+        .group(0)
+        .pending_proposals()
+        .map(|p| p.0.clone())
+        .collect();
+    for reference in &pending {
+        assert!(h.group(0).remove_pending_proposal(reference));
+    }
     let app = h
         .group(0)
         .create_message(b"mine", b"", &mut TestRng::new(81))

@@ -366,3 +366,86 @@ fn invalid_add(index: usize, kp: &KeyPackageBundle, error: Error) -> Error {
     }
     .into()
 }
+
+/// An Update that changes the member's credential is handed to the
+/// validator with the old credential (RFC 9420 §5.3.1); this one refuses.
+#[test]
+fn credential_change_rejected() {
+    use std::sync::{Arc, Mutex};
+    struct SameIdentity(Mutex<Vec<(Credential, Credential)>>);
+    impl rfc9420::tree::validate::CredentialValidator for SameIdentity {
+        fn validate(&self, _: &Credential, _: &rfc9420::crypto::SignaturePublicKey) -> bool {
+            true
+        }
+        fn validate_successor(
+            &self,
+            old: &Credential,
+            new: &Credential,
+            _: &rfc9420::crypto::SignaturePublicKey,
+        ) -> bool {
+            self.0.lock().unwrap().push((old.clone(), new.clone()));
+            old.identity() == new.identity()
+        }
+    }
+    let seen = Arc::new(SameIdentity(Mutex::new(Vec::new())));
+    let mut h = group_of(2, GroupConfig::default(), 27);
+    h.group(0).set_config(GroupConfig {
+        credentials: seen.clone(),
+        wire_format: rfc9420::group::WireFormatPolicy::MIXED_PUBLIC,
+        ..GroupConfig::default()
+    });
+    let saved = Saved::of(h.group(1));
+    let old = h.group(1).own_leaf_node().unwrap().credential.clone();
+    let mut leaf_node = h.group(1).own_leaf_node().unwrap().clone();
+    leaf_node.leaf_node_source = LeafNodeSource::Update;
+    leaf_node.credential = Credential::basic(b"mallory".to_vec());
+    let (_, public) = crypto()
+        .generate_hpke_key_pair(&mut TestRng::new(270))
+        .unwrap();
+    leaf_node.encryption_key = public;
+    let group_id = h.group(1).group_id().to_vec();
+    leaf_node
+        .sign(&crypto(), &saved.signer(), &group_id, LeafIndex(1))
+        .unwrap();
+    let message = forge_proposal(h.group(1), Proposal::Update(Update { leaf_node }));
+    refuse(
+        h.group(0),
+        &message,
+        ProposalError::CredentialChangeRejected(LeafIndex(1)).into(),
+    );
+    let calls = seen.0.lock().unwrap().clone();
+    assert_eq!(calls, vec![(old, Credential::basic(b"mallory".to_vec()))]);
+}
+
+/// A GroupContextExtensions proposal whose `external_senders` entry has a
+/// credential the application refuses (RFC 9420 §5.3.1, §12.1.8.1).
+#[test]
+fn external_sender_rejected() {
+    let refuse_mallory = |c: &Credential, _: &rfc9420::crypto::SignaturePublicKey| {
+        c.identity() != Some(b"mallory".as_slice())
+    };
+    let config = GroupConfig {
+        credentials: std::sync::Arc::new(refuse_mallory),
+        wire_format: rfc9420::group::WireFormatPolicy::MIXED_PUBLIC,
+        ..GroupConfig::default()
+    };
+    let mut h = group_of(2, config, 28);
+    let saved = Saved::of(h.group(1));
+    let sender = rfc9420::messages::ExternalSender {
+        signature_key: h.group(1).own_leaf_node().unwrap().signature_key.clone(),
+        credential: Credential::basic(b"mallory".to_vec()),
+    };
+    let _ = saved;
+    let mut extensions = rfc9420::messages::Extensions::new();
+    extensions
+        .set(&rfc9420::messages::ExternalSenders(vec![sender]))
+        .unwrap();
+    let gce =
+        Proposal::GroupContextExtensions(rfc9420::messages::GroupContextExtensions { extensions });
+    let message = forge_proposal(h.group(1), gce);
+    refuse(
+        h.group(0),
+        &message,
+        ProposalError::ExternalSenderRejected { index: 0 }.into(),
+    );
+}
