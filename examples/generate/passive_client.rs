@@ -80,6 +80,9 @@ struct Sim {
     next_name: usize,
 }
 
+/// What a commit sends: the commit, the Welcome, the out-of-band tree.
+type Sent = (Vec<u8>, Option<Vec<u8>>, Option<Vec<u8>>);
+
 /// The vector being written.
 struct Vector {
     json: serde_json::Map<String, Value>,
@@ -224,7 +227,7 @@ impl Sim {
         options: CommitOptions,
         joiners: Vec<KeyPackageBundle>,
         passive_joins: bool,
-    ) -> Result<(Vec<u8>, Option<Vec<u8>>, Option<Vec<u8>>), String> {
+    ) -> Result<Sent, String> {
         let (now, mut rng) = (self.now, UnwrapErr(getrandom::SysRng));
         let out = self.members[committer]
             .create_commit(options, now, &mut rng)
