@@ -19,9 +19,15 @@
 
 use std::fmt;
 
+/// The passive-client vector generator of the conformance runner
+/// (`examples/generate/`), shared so that the tests generate vectors and
+/// replay them through every library.
+#[path = "../../examples/generate/passive_client.rs"]
+pub mod generate;
 pub mod mlsrs;
 pub mod openmls_peer;
 pub mod ours;
+pub mod replay;
 pub mod scenarios;
 pub mod tally;
 
