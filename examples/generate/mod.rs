@@ -4,18 +4,28 @@
 //! themselves against it. The conformance runner replays the files.
 //!
 //! Formats: `passive-client-welcome`, `passive-client-handling-commit`,
-//! `passive-client-random`. Suites default to all seven.
+//! `passive-client-random`, `welcome`, `tree-validation`. Suites default
+//! to all seven.
 
 #[path = "passive_client.rs"]
 pub mod passive_client;
+#[path = "structures.rs"]
+pub mod structures;
 
 use std::process::ExitCode;
 
+/// The formats the generator writes.
+pub const FORMATS: [&str; 5] = [
+    "passive-client-welcome",
+    "passive-client-handling-commit",
+    "passive-client-random",
+    "welcome",
+    "tree-validation",
+];
+
 fn usage() -> ExitCode {
     eprintln!("usage: conformance --generate FORMAT [--suite N...] --out FILE");
-    eprintln!(
-        "formats: passive-client-welcome, passive-client-handling-commit, passive-client-random"
-    );
+    eprintln!("formats: {}", FORMATS.join(", "));
     ExitCode::from(2)
 }
 
@@ -45,11 +55,16 @@ pub fn run(args: &[String]) -> ExitCode {
     if suites.is_empty() {
         suites = (1..=7).collect();
     }
-    let Some(kind) = passive_client::Kind::from_name(&format) else {
-        eprintln!("cannot generate {format}");
-        return usage();
+    let generated = match (passive_client::Kind::from_name(&format), format.as_str()) {
+        (Some(kind), _) => passive_client::generate(kind, &suites),
+        (None, "welcome") => structures::welcome(&suites),
+        (None, "tree-validation") => structures::tree_validation(&suites),
+        _ => {
+            eprintln!("cannot generate {format}");
+            return usage();
+        }
     };
-    let vectors = match passive_client::generate(kind, &suites) {
+    let vectors = match generated {
         Ok(v) => v,
         Err(e) => {
             eprintln!("generation failed: {e}");
