@@ -1,9 +1,11 @@
 //! Counting cells: run, passed, skipped (with the reason), failed.
 
-use std::collections::BTreeMap;
 use std::fmt::Write;
 
 use crate::Failure;
+
+/// A table row: scenario, peer, direction.
+type RowKey = (String, String, String);
 
 /// The result of one cell.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -93,11 +95,14 @@ impl Tally {
     /// A table: one row per scenario, peer and direction; the suites
     /// that passed per handshake framing, and the skip reasons.
     pub fn table(&self) -> String {
-        let mut rows: BTreeMap<(String, String, String), Vec<&Cell>> = BTreeMap::new();
+        // Rows in the order their first cell ran.
+        let mut rows: Vec<(RowKey, Vec<&Cell>)> = Vec::new();
         for c in &self.cells {
-            rows.entry((c.scenario.clone(), c.peer.clone(), c.direction.clone()))
-                .or_default()
-                .push(c);
+            let key = (c.scenario.clone(), c.peer.clone(), c.direction.clone());
+            match rows.iter_mut().find(|(k, _)| *k == key) {
+                Some((_, cells)) => cells.push(c),
+                None => rows.push((key, vec![c])),
+            }
         }
         let mut out = String::new();
         let _ = writeln!(

@@ -100,7 +100,7 @@ fn large_group_cells(peer: Library) -> Tally {
                 tally.app_messages += s.app_messages;
             });
             tally.record(
-                &format!("large group ({size} members, {epochs} random epochs)"),
+                &format!("large group, {size} members, {epochs} random epochs"),
                 peer.name(),
                 suite,
                 lead.name(),
