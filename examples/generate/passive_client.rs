@@ -1,7 +1,7 @@
 //! Generates passive-client vectors (`passive-client-welcome`,
 //! `passive-client-handling-commit`, `passive-client-random`) in the
 //! official format from groups this crate runs: every member is a
-//! [`Group`]; one of them, the passive client, joins from a Welcome and then
+//! [`Group`](rfc9420::Group); one of them, the passive client, joins from a Welcome and then
 //! only processes. Every epoch authenticator written is the committer's,
 //! and the generator checks that every member (the passive client
 //! included) computed the same one.

@@ -27,6 +27,7 @@ pub mod generate;
 pub mod mlsrs;
 pub mod openmls_peer;
 pub mod ours;
+pub mod peer_vectors;
 pub mod replay;
 pub mod scenarios;
 pub mod tally;
@@ -264,6 +265,8 @@ pub struct Session {
     /// Whether the last commit's joiners got the ratchet tree out of
     /// band rather than in the Welcome.
     pub last_tree_out_of_band: bool,
+    /// The last commit sent, with its Welcome and out-of-band tree.
+    pub last_commit: Option<CommitOut>,
     counter: u64,
 }
 
@@ -275,6 +278,7 @@ impl Session {
             members: vec![creator],
             app_messages: 0,
             last_tree_out_of_band: false,
+            last_commit: None,
             counter: 0,
         })
     }
@@ -315,6 +319,7 @@ impl Session {
             })?;
             self.members.push(joiner);
         }
+        self.last_commit = Some(out);
         Ok(())
     }
 
