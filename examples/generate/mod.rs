@@ -4,8 +4,8 @@
 //! themselves against it. The conformance runner replays the files.
 //!
 //! Formats: `passive-client-welcome`, `passive-client-handling-commit`,
-//! `passive-client-random`, `welcome`, `tree-validation`. Suites default
-//! to all seven.
+//! `passive-client-random`, `welcome`, `tree-validation`, `messages`.
+//! Suites default to all seven.
 
 #[path = "passive_client.rs"]
 pub mod passive_client;
@@ -15,12 +15,13 @@ pub mod structures;
 use std::process::ExitCode;
 
 /// The formats the generator writes.
-pub const FORMATS: [&str; 5] = [
+pub const FORMATS: [&str; 6] = [
     "passive-client-welcome",
     "passive-client-handling-commit",
     "passive-client-random",
     "welcome",
     "tree-validation",
+    "messages",
 ];
 
 fn usage() -> ExitCode {
@@ -59,6 +60,7 @@ pub fn run(args: &[String]) -> ExitCode {
         (Some(kind), _) => passive_client::generate(kind, &suites),
         (None, "welcome") => structures::welcome(&suites),
         (None, "tree-validation") => structures::tree_validation(&suites),
+        (None, "messages") => structures::messages(&suites),
         _ => {
             eprintln!("cannot generate {format}");
             return usage();

@@ -243,3 +243,164 @@ pub fn tree_validation(suites: &[u16]) -> Result<Value, String> {
     }
     Ok(Value::Array(out))
 }
+
+/// Re-encodes `value` or fails with `what`.
+fn encode(what: &str, value: &impl Encode) -> Result<Value, String> {
+    value.to_bytes().map(|b| hex(&b)).map_err(|e| err(what, e))
+}
+
+/// The body of a PublicMessage in an encoded MLSMessage.
+fn public_body(what: &str, bytes: &[u8]) -> Result<rfc9420::framing::PublicMessage, String> {
+    let m: MlsMessage = rfc9420::codec::decode_exact(bytes).map_err(|e| err(what, e))?;
+    match m.body {
+        MlsMessageBody::PublicMessage(pm) => Ok(pm),
+        other => Err(format!("{what}: a {:?}", other.wire_format())),
+    }
+}
+
+/// `messages` vectors: one per suite, every structure taken from a group
+/// this crate runs with PublicMessage handshakes. `public_message_application`
+/// is the proposal's PublicMessage with its body replaced by application
+/// data (the format asks for syntax only; this crate never sends
+/// application data as a PublicMessage, RFC 9420 §6.2), so its signature
+/// and membership tag do not verify.
+pub fn messages(suites: &[u16]) -> Result<Value, String> {
+    use rfc9420::framing::FramedContentBody;
+    use rfc9420::messages::{
+        ExternalInit, GroupContextExtensions, PreSharedKey, PreSharedKeyId, ProtocolVersion,
+        PskKind, ReInit,
+    };
+    let mut out = Vec::new();
+    for &suite in suites {
+        let crypto = SuiteCrypto::new(&RustCryptoProvider, CipherSuite(suite))
+            .map_err(|e| err("suite", e))?;
+        let mut rng = UnwrapErr(getrandom::SysRng);
+        let alice_kp = key_package(suite, "alice")?;
+        let bob_kp = key_package(suite, "bob")?;
+        let mut alice = Group::create(
+            RustCryptoProvider,
+            GroupConfig::default(),
+            &alice_kp,
+            b"generated messages group".to_vec(),
+            Extensions::default(),
+            now(),
+            &mut rng,
+        )
+        .map_err(|e| err("create", e))?;
+        let options = CommitOptions {
+            proposals: vec![add(&bob_kp)],
+            group_info: true,
+            ..CommitOptions::default()
+        };
+        let created = alice
+            .create_commit(options, now(), &mut rng)
+            .map_err(|e| err("commit", e))?;
+        alice
+            .merge_staged_commit(created.staged)
+            .map_err(|e| err("merge", e))?;
+        let welcome = created.welcome.ok_or("no Welcome")?;
+        let group_info = created.group_info.ok_or("no GroupInfo")?;
+        let mut bob = Group::join(
+            RustCryptoProvider,
+            GroupConfig::default(),
+            &welcome,
+            &bob_kp,
+            JoinOptions::default(),
+            now(),
+        )
+        .map_err(|e| err("join", e))?;
+        let welcome_msg: MlsMessage =
+            rfc9420::codec::decode_exact(&welcome).map_err(|e| err("welcome", e))?;
+        let MlsMessageBody::Welcome(welcome_body) = welcome_msg.body else {
+            return Err("not a Welcome".into());
+        };
+        let group_secrets = rfc9420::group::welcome::decrypt_group_secrets(
+            &crypto,
+            &welcome_body,
+            bob_kp.key_package(),
+            bob_kp.init_private_key(),
+        )
+        .map_err(|e| err("group secrets", e))?;
+        let key_package = MlsMessage::new(MlsMessageBody::KeyPackage(bob_kp.key_package().clone()))
+            .to_bytes()
+            .map_err(|e| err("encode", e))?;
+
+        // Bob proposes an Update (a PublicMessage proposal); Alice commits
+        // it (a PublicMessage commit); Bob sends application data.
+        let (proposal_msg, _) = bob
+            .propose_update(b"", now(), &mut rng)
+            .map_err(|e| err("propose", e))?;
+        let proposal_pm = public_body("proposal", &proposal_msg)?;
+        let FramedContentBody::Proposal(Proposal::Update(update)) = &proposal_pm.content.content
+        else {
+            return Err("not an Update".into());
+        };
+        match alice.process_message(&proposal_msg, now()) {
+            Ok(Processed::Proposal(_)) => {}
+            other => return Err(format!("proposal processed as {other:?}")),
+        }
+        let created = alice
+            .create_commit(CommitOptions::default(), now(), &mut rng)
+            .map_err(|e| err("commit", e))?;
+        let commit_pm = public_body("commit", &created.commit)?;
+        let FramedContentBody::Commit(commit) = &commit_pm.content.content else {
+            return Err("not a Commit".into());
+        };
+        let private_message = bob
+            .create_message(b"generated application data", b"", &mut rng)
+            .map_err(|e| err("message", e))?;
+        let mut application = proposal_pm.clone();
+        application.content.content =
+            FramedContentBody::Application(b"generated application data".to_vec());
+        let application = MlsMessage::new(MlsMessageBody::PublicMessage(application));
+
+        let mut nonce = vec![0; crypto.hash_len()];
+        rand_core::Rng::fill_bytes(&mut rng, &mut nonce);
+        let psk = PreSharedKey {
+            psk: PreSharedKeyId {
+                psk: PskKind::External {
+                    psk_id: b"psk".to_vec(),
+                },
+                psk_nonce: nonce,
+            },
+        };
+        let reinit = ReInit {
+            group_id: b"reinitialized group".to_vec(),
+            version: ProtocolVersion::MLS10,
+            cipher_suite: CipherSuite(suite),
+            extensions: Extensions::default(),
+        };
+        // A syntactically valid ExternalInit: a KEM output of the suite's
+        // length, as an external joiner would send (RFC 9420 §12.1.6).
+        let (_, kem_public) = crypto
+            .generate_hpke_key_pair(&mut rng)
+            .map_err(|e| err("key pair", e))?;
+        let external_init = ExternalInit {
+            kem_output: kem_public.as_ref().to_vec(),
+        };
+        let gce = GroupContextExtensions {
+            extensions: Extensions::default(),
+        };
+        out.push(json!({
+            "cipher_suite": suite,
+            "mls_welcome": hex(&welcome),
+            "mls_group_info": hex(&group_info),
+            "mls_key_package": hex(&key_package),
+            "ratchet_tree": encode("tree", &RatchetTreeExtension(alice.tree().to_nodes()))?,
+            "group_secrets": encode("group secrets", &group_secrets)?,
+            "add_proposal": encode("add", &Add { key_package: bob_kp.key_package().clone() })?,
+            "update_proposal": encode("update", update)?,
+            "remove_proposal": encode("remove", &Remove { removed: bob.own_leaf() })?,
+            "pre_shared_key_proposal": encode("psk", &psk)?,
+            "re_init_proposal": encode("reinit", &reinit)?,
+            "external_init_proposal": encode("external init", &external_init)?,
+            "group_context_extensions_proposal": encode("gce", &gce)?,
+            "commit": encode("commit", commit)?,
+            "public_message_application": encode("application", &application)?,
+            "public_message_proposal": hex(&proposal_msg),
+            "public_message_commit": hex(&created.commit),
+            "private_message": hex(&private_message),
+        }));
+    }
+    Ok(Value::Array(out))
+}
