@@ -24,6 +24,10 @@ use std::fmt;
 /// replay them through every library.
 #[path = "../../examples/generate/passive_client.rs"]
 pub mod generate;
+/// The `welcome`, `tree-validation` and `messages` generators of the
+/// conformance runner (`examples/generate/`).
+#[path = "../../examples/generate/structures.rs"]
+pub mod generate_structures;
 pub mod mlsrs;
 pub mod openmls_peer;
 pub mod ours;
