@@ -3,7 +3,10 @@
 //!
 //! ```text
 //! cargo run --release --example conformance -- [--format NAME] [PATH...]
+//! cargo run --release --example conformance -- --generate FORMAT [--suite N...] --out FILE
 //! ```
+//!
+//! With `--generate` it writes vectors instead (see `generate/mod.rs`).
 //!
 //! Each PATH is a vector file or a directory of them (default:
 //! `$MLS_TEST_VECTORS`, else the repository's `test-vectors/`). A file's
@@ -15,6 +18,8 @@
 //! non-zero if any vector failed or a file could not be run.
 
 use rfc9420_test_support::vectors as runner;
+
+mod generate;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -37,6 +42,10 @@ fn display_path(path: &std::path::Path) -> PathBuf {
 }
 
 fn main() -> ExitCode {
+    let all: Vec<String> = std::env::args().skip(1).collect();
+    if all.first().is_some_and(|a| a == "--generate") {
+        return generate::run(&all[1..]);
+    }
     let mut format_name = None;
     let mut paths = Vec::new();
     let mut args = std::env::args().skip(1);

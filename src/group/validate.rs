@@ -118,15 +118,22 @@ impl<'a> ProposalValidator<'a> {
     }
 
     /// A validator for what this member sends: its own proposals and
-    /// commits, with the send lifetime policy (RFC 9420 §7.3: the current
-    /// time MUST lie within the lifetime of the leaves a client sends).
+    /// commits (RFC 9420 §7.3: the current time MUST lie within the
+    /// lifetime of the leaves a client sends). The leaves are mostly other
+    /// clients' (the KeyPackages of Adds), so their range is bounded as
+    /// received leaves are, and the current time is required as the send
+    /// policy says.
     pub(crate) fn for_sending(
         crypto: &'a SuiteCrypto<'a>,
         state: &'a GroupState,
         config: &'a GroupConfig,
         now: Timestamp,
     ) -> Result<Self, Error> {
-        Self::with_lifetime(crypto, state, config, now, config.lifetime.send)
+        let lifetime = LifetimePolicy {
+            max_range: config.lifetime.receive.max_range,
+            require_current: config.lifetime.send.require_current,
+        };
+        Self::with_lifetime(crypto, state, config, now, lifetime)
     }
 
     fn with_lifetime(

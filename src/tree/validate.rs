@@ -115,8 +115,10 @@ impl LifetimePolicy {
 /// `receive` to [`LifetimePolicy::receiving`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct LifetimeConfig {
-    /// Applied to KeyPackages and leaves this member creates, and to the
-    /// KeyPackages of the Adds it commits.
+    /// Applied to KeyPackages and leaves this member creates; its
+    /// `require_current` also to the KeyPackages of the Adds it commits,
+    /// whose range is bounded by `receive.max_range` (they are other
+    /// clients' leaves).
     pub send: LifetimePolicy,
     /// Applied to leaves this member receives: in proposals, commits and
     /// the ratchet tree of a group it joins.

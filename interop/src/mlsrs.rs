@@ -1,0 +1,239 @@
+//! A member of mls-rs 0.57 (`mls-rs-crypto-rustcrypto` provider, basic
+//! credentials, in-memory storage).
+
+use mls_rs::client_builder::MlsConfig;
+use mls_rs::group::{CommitEffect, ReceivedMessage};
+use mls_rs::identity::SigningIdentity;
+use mls_rs::identity::basic::{BasicCredential, BasicIdentityProvider};
+use mls_rs::mls_rules::{CommitOptions, DefaultMlsRules, EncryptionOptions};
+use mls_rs::psk::{ExternalPskId, PreSharedKey};
+use mls_rs::storage_provider::in_memory::InMemoryPreSharedKeyStorage;
+use mls_rs::{CipherSuite, CipherSuiteProvider, Client, CryptoProvider, ExtensionList, MlsMessage};
+use mls_rs_crypto_rustcrypto::RustCryptoProvider;
+
+use crate::{
+    CommitOut, CommitSpec, Context, Failure, Handshake, Library, Outcome, Participant, PskRef,
+    Received, Settings,
+};
+
+/// A member of mls-rs; `C` is the client configuration the builder makes.
+pub struct MlsRsMember<C: MlsConfig> {
+    name: String,
+    client: Client<C>,
+    psks: InMemoryPreSharedKeyStorage,
+    group: Option<mls_rs::Group<C>>,
+}
+
+/// Makes an mls-rs member named `name` with `settings`.
+pub fn new_member(name: &str, settings: Settings) -> Outcome<Box<dyn Participant>> {
+    let suite = CipherSuite::new(settings.suite);
+    let crypto = RustCryptoProvider::default();
+    let provider = crypto
+        .cipher_suite_provider(suite)
+        .ok_or_else(|| Failure::Error(format!("mls-rs lacks suite {}", settings.suite)))?;
+    let (secret, public) = provider
+        .signature_key_generate()
+        .ctx("mls-rs signature key")?;
+    let identity = SigningIdentity::new(
+        BasicCredential::new(name.as_bytes().to_vec()).into_credential(),
+        public,
+    );
+    // mls-rs frames handshakes by its encryption option; it accepts both
+    // framings on receipt. The tree goes in the Welcome unless asked
+    // otherwise; commits carry a path only when the proposals need one.
+    let rules = DefaultMlsRules::new()
+        .with_commit_options(
+            CommitOptions::new().with_ratchet_tree_extension(settings.tree_in_welcome),
+        )
+        .with_encryption_options(EncryptionOptions::new(
+            settings.handshake == Handshake::Private,
+            mls_rs::client_builder::PaddingMode::None,
+        ));
+    let psks = InMemoryPreSharedKeyStorage::default();
+    let client = Client::builder()
+        .psk_store(psks.clone())
+        .identity_provider(BasicIdentityProvider)
+        .crypto_provider(crypto)
+        .mls_rules(rules)
+        .signing_identity(identity, secret, suite)
+        .build();
+    Ok(Box::new(MlsRsMember {
+        name: name.to_string(),
+        client,
+        psks,
+        group: None,
+    }))
+}
+
+impl<C: MlsConfig> MlsRsMember<C> {
+    fn group_mut(&mut self) -> Outcome<&mut mls_rs::Group<C>> {
+        self.group
+            .as_mut()
+            .ok_or_else(|| Failure::Error("no group".into()))
+    }
+}
+
+fn decode(bytes: &[u8]) -> Outcome<MlsMessage> {
+    MlsMessage::from_bytes(bytes).ctx("mls-rs decode")
+}
+
+fn encode(message: &MlsMessage) -> Outcome<Vec<u8>> {
+    message.to_bytes().ctx("mls-rs encode")
+}
+
+impl<C: MlsConfig> Participant for MlsRsMember<C> {
+    fn library(&self) -> Library {
+        Library::MlsRs
+    }
+
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn key_package(&mut self) -> Outcome<Vec<u8>> {
+        let kp = self
+            .client
+            .generate_key_package_message(ExtensionList::default(), ExtensionList::default(), None)
+            .ctx("mls-rs KeyPackage")?;
+        encode(&kp)
+    }
+
+    fn create_group(&mut self, group_id: &[u8]) -> Outcome<()> {
+        let group = self
+            .client
+            .create_group_with_id(
+                group_id.to_vec(),
+                ExtensionList::default(),
+                ExtensionList::default(),
+                None,
+            )
+            .ctx("mls-rs create group")?;
+        self.group = Some(group);
+        Ok(())
+    }
+
+    fn join(&mut self, welcome: &[u8], tree: Option<&[u8]>) -> Outcome<()> {
+        let welcome = decode(welcome)?;
+        let tree = match tree {
+            Some(bytes) => {
+                Some(mls_rs::group::ExportedTree::from_bytes(bytes).ctx("mls-rs decode tree")?)
+            }
+            None => None,
+        };
+        let (group, _) = self
+            .client
+            .join_group(tree, &welcome, None)
+            .ctx("mls-rs join")?;
+        self.group = Some(group);
+        Ok(())
+    }
+
+    fn commit(&mut self, spec: &CommitSpec) -> Outcome<CommitOut> {
+        let group = self.group_mut()?;
+        let mut builder = group.commit_builder();
+        for kp in &spec.adds {
+            builder = builder.add_member(decode(kp)?).ctx("mls-rs add")?;
+        }
+        for &leaf in &spec.removes {
+            builder = builder.remove_member(leaf).ctx("mls-rs remove")?;
+        }
+        for psk in &spec.psks {
+            builder = match psk {
+                PskRef::External(id) => builder
+                    .add_external_psk(ExternalPskId::new(id.clone()))
+                    .ctx("mls-rs external psk")?,
+                PskRef::Resumption(epoch) => builder
+                    .add_resumption_psk(*epoch)
+                    .ctx("mls-rs resumption psk")?,
+            };
+        }
+        let out = builder.build().ctx("mls-rs commit")?;
+        group
+            .apply_pending_commit()
+            .ctx("mls-rs apply own commit")?;
+        let welcome = out.welcome_messages().first().map(encode).transpose()?;
+        let tree = match (welcome.is_some(), out.ratchet_tree()) {
+            (true, Some(tree)) => Some(tree.to_bytes().ctx("mls-rs encode tree")?),
+            _ => None,
+        };
+        Ok(CommitOut {
+            commit: encode(out.commit_message())?,
+            welcome,
+            tree,
+        })
+    }
+
+    fn propose_update(&mut self) -> Outcome<Vec<u8>> {
+        let m = self
+            .group_mut()?
+            .propose_update(Vec::new())
+            .ctx("mls-rs propose update")?;
+        encode(&m)
+    }
+
+    fn propose_add(&mut self, key_package: &[u8]) -> Outcome<Vec<u8>> {
+        let kp = decode(key_package)?;
+        let m = self
+            .group_mut()?
+            .propose_add(kp, Vec::new())
+            .ctx("mls-rs propose add")?;
+        encode(&m)
+    }
+
+    fn propose_remove(&mut self, leaf: u32) -> Outcome<Vec<u8>> {
+        let m = self
+            .group_mut()?
+            .propose_remove(leaf, Vec::new())
+            .ctx("mls-rs propose remove")?;
+        encode(&m)
+    }
+
+    fn process(&mut self, message: &[u8]) -> Outcome<Received> {
+        let message = decode(message)?;
+        match self
+            .group_mut()?
+            .process_incoming_message(message)
+            .ctx("mls-rs process")?
+        {
+            ReceivedMessage::ApplicationMessage(m) => Ok(Received::Application(m.data().to_vec())),
+            ReceivedMessage::Proposal(_) => Ok(Received::Proposal),
+            ReceivedMessage::Commit(c) => Ok(Received::Commit {
+                removed: matches!(c.effect, CommitEffect::Removed { .. }),
+            }),
+            other => Err(Failure::Error(format!("mls-rs: unexpected {other:?}"))),
+        }
+    }
+
+    fn app_message(&mut self, data: &[u8]) -> Outcome<Vec<u8>> {
+        let m = self
+            .group_mut()?
+            .encrypt_application_message(data, Vec::new())
+            .ctx("mls-rs encrypt")?;
+        encode(&m)
+    }
+
+    fn epoch(&self) -> u64 {
+        self.group.as_ref().map_or(0, |g| g.current_epoch())
+    }
+
+    fn epoch_authenticator(&self) -> Vec<u8> {
+        self.group
+            .as_ref()
+            .and_then(|g| g.epoch_authenticator().ok())
+            .map_or_else(Vec::new, |s| s.as_ref().to_vec())
+    }
+
+    fn own_leaf(&self) -> u32 {
+        self.group
+            .as_ref()
+            .map_or(u32::MAX, |g| g.current_member_index())
+    }
+
+    fn add_external_psk(&mut self, id: &[u8], secret: &[u8]) -> Outcome<()> {
+        self.psks.insert(
+            ExternalPskId::new(id.to_vec()),
+            PreSharedKey::new(secret.to_vec()),
+        );
+        Ok(())
+    }
+}
