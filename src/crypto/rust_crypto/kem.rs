@@ -29,6 +29,10 @@ use crate::crypto::{CryptoError, HpkePrivateKey, HpkePublicKey, KemId, Secret};
 /// The largest `Nsk` and `Ndh`, those of P-521.
 const MAX_SCALAR_LEN: usize = 66;
 
+/// The fixed, public private key of the X448 low-order check: any value
+/// works, since clamping makes every scalar a multiple of the cofactor.
+const X448_CHECK_SCALAR: [u8; 56] = [0x5a; 56];
+
 /// A DHKEM.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum Kem {
@@ -117,6 +121,52 @@ impl Kem {
     /// bytes (the leading zero byte dropped) are accepted and padded.
     pub(super) fn import_private_key(self, bytes: &[u8]) -> Result<HpkePrivateKey, CryptoError> {
         Ok(DhSecret::load(self, bytes)?.serialize())
+    }
+
+    /// Public key validation (RFC 9180 §7.1.4), as every HPKE key entering
+    /// a tree or a KeyPackage needs it (RFC 9420 §5.1.1):
+    ///
+    /// - NIST curves: `DeserializePublicKey` succeeds, see [`nist_point`];
+    /// - X25519: 32 bytes and `[8]P` is not the point at infinity. The
+    ///   clamped X25519 scalars are `8k` with `0 < k < q` (RFC 7748 §5), and
+    ///   the curve's torsion is `Z/8`, its twist's `Z/4`, so `[8]P` is the
+    ///   point at infinity exactly when every Diffie-Hellman with `P` is
+    ///   all zero (not contributory). This costs three ladder steps and one
+    ///   field inversion instead of a full scalar multiplication, and also
+    ///   catches the non-canonical encodings (`p`, `p + 1`, the top bit set).
+    /// - X448: 56 bytes and a Diffie-Hellman with a fixed private key is not
+    ///   all zero (clamped scalars are `4k`, torsion `Z/4` on the curve and
+    ///   `Z/2` on the twist).
+    // RFC 9420 §5.1.1, R-5.1.1-01
+    pub(super) fn validate_public_key(self, pk: &[u8]) -> Result<(), CryptoError> {
+        match self {
+            Self::X25519 => {
+                let pk = <[u8; 32]>::try_from(pk).map_err(|_| CryptoError::InvalidPublicKey)?;
+                let point = curve25519_dalek::montgomery::MontgomeryPoint(pk);
+                // Big-endian bits of 8.
+                let times_8 = point.mul_bits_be([true, false, false, false].into_iter());
+                if is_all_zero(times_8.as_bytes()) {
+                    return Err(CryptoError::InvalidPublicKey);
+                }
+            }
+            Self::X448 => {
+                let pk = <[u8; 56]>::try_from(pk).map_err(|_| CryptoError::InvalidPublicKey)?;
+                let shared = x448::x448_unchecked(X448_CHECK_SCALAR, pk);
+                if is_all_zero(&shared) {
+                    return Err(CryptoError::InvalidPublicKey);
+                }
+            }
+            Self::P256 => {
+                nist_point::<p256::NistP256>(pk, self.public_key_len())?;
+            }
+            Self::P384 => {
+                nist_point::<p384::NistP384>(pk, self.public_key_len())?;
+            }
+            Self::P521 => {
+                nist_point::<p521::NistP521>(pk, self.public_key_len())?;
+            }
+        }
+        Ok(())
     }
 
     /// `Encap(pkR)` (RFC 9180 §4.1) with the ephemeral key pair
