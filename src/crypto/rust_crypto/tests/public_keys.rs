@@ -67,21 +67,33 @@ fn x25519_low_order_points_are_refused() {
     }
 }
 
-/// The fast check (`[8]P` is not the identity) agrees with the definition
-/// (a Diffie-Hellman is contributory) on arbitrary 32-byte strings, points
-/// of the curve and of its twist alike.
+/// The list check agrees with the definition (a Diffie-Hellman is
+/// contributory) on arbitrary 32-byte strings, points of the curve and of
+/// its twist alike, and on the neighbours of each listed encoding.
 #[test]
 fn x25519_check_agrees_with_a_full_diffie_hellman() {
     let mut rng = TestRng::new(11);
     let secret = x25519_dalek::StaticSecret::from([0x17; 32]);
+    let mut points = Vec::new();
     for _ in 0..256 {
         let mut point = [0u8; 32];
         rng.fill_bytes(&mut point);
+        points.push(point);
+    }
+    for u in X25519_LOW_ORDER {
+        let point = <[u8; 32]>::try_from(hex(u)).unwrap();
+        for delta in [1u8, 0xff] {
+            let mut near = point;
+            near[0] = near[0].wrapping_add(delta);
+            points.push(near);
+        }
+    }
+    for point in points {
         let contributory = secret
             .diffie_hellman(&x25519_dalek::PublicKey::from(point))
             .was_contributory();
-        assert!(contributory);
-        assert_eq!(validate(CipherSuite(1), &point), Ok(()));
+        let valid = validate(CipherSuite(1), &point).is_ok();
+        assert_eq!(valid, contributory, "{}", hex::encode(point));
     }
 }
 
@@ -116,6 +128,18 @@ fn x448_low_order_points_are_refused() {
                 suite.0,
                 hex::encode(&point)
             );
+        }
+        // On the neighbours of each listed encoding (some listed too), the
+        // check agrees with a Diffie-Hellman.
+        for point in x448_low_order() {
+            for delta in [1u8, 0xff] {
+                let mut near = point.clone();
+                near[0] = near[0].wrapping_add(delta);
+                let shared = x448::x448_unchecked([0x33; 56], near.clone().try_into().unwrap());
+                let contributory = shared != [0u8; 56];
+                let valid = validate(suite, &near).is_ok();
+                assert_eq!(valid, contributory, "{}", hex::encode(&near));
+            }
         }
         // Arbitrary strings are points of the curve or of its twist, of
         // large order: they pass.
