@@ -1,5 +1,7 @@
 //! Leaf node validation (RFC 9420 §7.3) and validation of a whole ratchet
-//! tree as a joiner does it (§12.4.3.1).
+//! tree as a joiner does it (§12.4.3.1), including the provider's check of
+//! every HPKE public key that enters a tree or a KeyPackage (§5.1.1, RFC
+//! 9180 §7.1.4) through [`check_hpke_public_key`].
 //!
 //! Everything here is linear or n log n in the tree size: key uniqueness
 //! uses hash maps, credential-type support is checked against one set of
