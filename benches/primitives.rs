@@ -9,6 +9,8 @@
 //! Per suite (group `suite_N`):
 //! - `hpke_seal_32`, `hpke_open_32`: HPKE base mode of a 32-byte plaintext
 //!   (a path secret, RFC 9420 §7.6) with `EncryptWithLabel`-sized info;
+//! - `validate_public_key`: public key validation (RFC 9180 §7.1.4), made
+//!   once for every HPKE key entering a tree or a KeyPackage;
 //! - `derive_key_pair`: DHKEM `DeriveKeyPair` from an `Nh`-byte secret
 //!   (a node secret, RFC 9420 §7.4);
 //! - `sign_1k`, `verify_1k`: a 1 KiB message;
@@ -63,6 +65,10 @@ fn primitives(c: &mut Criterion) {
                     &ct.ciphertext,
                 )
             })
+        });
+        // RFC 9180 §7.1.4: once per HPKE key entering a tree or KeyPackage.
+        group.bench_function("validate_public_key", |b| {
+            b.iter(|| P.validate_hpke_public_key(suite, black_box(&pk)))
         });
         let node_secret = vec![3u8; nh];
         group.bench_function("derive_key_pair", |b| {

@@ -200,6 +200,14 @@ impl<'a> SuiteCrypto<'a> {
         self.provider.kem_derive_key_pair(self.suite, ikm)
     }
 
+    /// Validates an HPKE public key of the suite's KEM (RFC 9180 §7.1.4):
+    /// see [`CryptoProvider::validate_hpke_public_key`]. Every HPKE key that
+    /// enters a tree or a KeyPackage goes through it (RFC 9420 §5.1.1).
+    pub fn validate_hpke_public_key(&self, public_key: &HpkePublicKey) -> Result<(), CryptoError> {
+        self.provider
+            .validate_hpke_public_key(self.suite, public_key)
+    }
+
     /// Generates a fresh HPKE key pair: `DeriveKeyPair` over `Nsk` random
     /// bytes from `rng` (RFC 9180 §7.1.3).
     pub fn generate_hpke_key_pair(

@@ -88,6 +88,24 @@ pub trait CryptoProvider: Send + Sync {
         bytes: &[u8],
     ) -> Result<HpkePrivateKey, CryptoError>;
 
+    /// Validates an HPKE public key of the suite's KEM as RFC 9180 §7.1.4
+    /// requires before it is used (RFC 9420 §5.1.1, §7.3, §10.1):
+    ///
+    /// - P-256, P-384, P-521: an uncompressed SEC1 point of `Npk` bytes,
+    ///   with coordinates below the field prime, on the curve and not the
+    ///   point at infinity;
+    /// - X25519, X448: `Npk` bytes that are not a low-order point, i.e. a
+    ///   Diffie-Hellman with any (clamped) private key gives a non-zero,
+    ///   contributory result.
+    ///
+    /// A key that fails is [`CryptoError::InvalidPublicKey`]; an unknown
+    /// suite is [`CryptoError::UnsupportedCipherSuite`].
+    fn validate_hpke_public_key(
+        &self,
+        suite: CipherSuite,
+        public_key: &HpkePublicKey,
+    ) -> Result<(), CryptoError>;
+
     /// HPKE `SealBase(pk_r, info, aad, plaintext)` (RFC 9180 §6.1), with
     /// the ephemeral key pair derived as `DeriveKeyPair(ikm_e)`. `ikm_e` must
     /// be fresh randomness of the KEM's `Nsk` bytes.

@@ -22,7 +22,9 @@ use crate::messages::{
     Credential, CredentialType, Extension, ExtensionType, Extensions, KeyPackage, KeyPackageRef,
     ProtocolVersion,
 };
-use crate::tree::validate::{LeafContext, LeafRole, LifetimePolicy, Timestamp, validate_leaf_node};
+use crate::tree::validate::{
+    LeafContext, LeafRole, LifetimePolicy, Timestamp, check_hpke_public_key, validate_leaf_node,
+};
 use crate::tree::{Capabilities, LeafIndex, LeafNode, LeafNodeSource, Lifetime};
 
 /// The label of the KeyPackage signature (RFC 9420 §10).
@@ -34,7 +36,8 @@ const KEY_PACKAGE_LABEL: &str = "KeyPackageTBS";
 const KEY_PACKAGE_LEAF: LeafIndex = LeafIndex(0);
 
 /// A public key of a KeyPackage (RFC 9420 §10), named by
-/// [`KeyPackageError::PrivateKeyMismatch`].
+/// [`KeyPackageError::PrivateKeyMismatch`] and
+/// [`KeyPackageError::InvalidPublicKey`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum KeyPackageKey {
     /// `init_key`.
@@ -82,6 +85,14 @@ pub enum KeyPackageError {
         expected: usize,
         /// The length of `leaf_node.encryption_key`.
         got: usize,
+    },
+    /// `init_key` or the leaf's `encryption_key` is not a valid public key
+    /// of the suite's KEM: off the curve, the identity, or a low-order
+    /// X25519 or X448 point (RFC 9180 §7.1.4, RFC 9420 §10).
+    #[error("the KeyPackage's {key:?} is not a valid public key of the suite")]
+    InvalidPublicKey {
+        /// Which key.
+        key: KeyPackageKey,
     },
     /// `init_key` equals `leaf_node.encryption_key` (RFC 9420 §10.1).
     #[error("init_key equals the leaf's encryption_key")]
@@ -488,7 +499,9 @@ fn check_suite(crypto: &SuiteCrypto<'_>, key_package: &KeyPackage) -> Result<(),
 /// 1. `version` is `mls10`, the group's (§10.1);
 /// 2. `cipher_suite` is the group's (§10.1);
 /// 3. `init_key` and `leaf_node.encryption_key` have the length of a
-///    public key of the suite's KEM (§10);
+///    public key of the suite's KEM and are valid public keys of it, as
+///    the provider checks them (§5.1.1, §10, RFC 9180 §7.1.4: no low-order
+///    X25519 or X448 point, NIST points on the curve);
 /// 4. `init_key` differs from `leaf_node.encryption_key` (§10.1);
 /// 5. no extension type appears twice in `extensions` or in
 ///    `leaf_node.extensions` (§13.4);
@@ -534,6 +547,13 @@ pub fn validate_key_package(
     let got = leaf.encryption_key.0.len();
     if got != expected {
         return Err(KeyPackageError::EncryptionKeyLength { expected, got }.into());
+    }
+    // RFC 9420 §5.1.1, §10, R-5.1.1-01, R-10-02 (RFC 9180 §7.1.4)
+    for (key, value) in [
+        (KeyPackageKey::InitKey, &key_package.init_key),
+        (KeyPackageKey::EncryptionKey, &leaf.encryption_key),
+    ] {
+        check_hpke_public_key(crypto, value, KeyPackageError::InvalidPublicKey { key })?;
     }
     if key_package.init_key == leaf.encryption_key {
         return Err(KeyPackageError::InitKeyEqualsEncryptionKey.into());

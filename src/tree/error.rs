@@ -156,6 +156,16 @@ pub enum TreeError {
         /// The credential type.
         credential_type: CredentialType,
     },
+    /// The HPKE `encryption_key` of a node (a leaf's, or a parent's in an
+    /// imported tree or an UpdatePath) is not a valid public key of the
+    /// suite's KEM: off the curve, the identity, or a low-order X25519 or
+    /// X448 point (RFC 9180 §7.1.4, RFC 9420 §5.1.1). A leaf `L` is node
+    /// `2L`.
+    #[error("encryption key of node {node:?} is not a valid public key of the suite")]
+    InvalidEncryptionKey {
+        /// The node carrying the key.
+        node: NodeIndex,
+    },
     /// The leaf's signature key is not a valid key for the suite.
     #[error("leaf {leaf:?} signature key invalid")]
     InvalidSignatureKey {

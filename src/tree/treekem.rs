@@ -27,6 +27,7 @@ use super::diff::TreeDiff;
 use super::error::TreeError;
 use super::parent_hash::set_path_parent_hashes;
 use super::ratchet_tree::TreeView;
+use super::validate::check_hpke_public_key;
 use super::{LeafIndex, LeafNode, LeafNodeSource, NodeIndex, ParentNode};
 use super::{UpdatePath, UpdatePathNode};
 use crate::crypto::{HpkePrivateKey, HpkePublicKey, Secret, SignaturePrivateKey, SuiteCrypto};
@@ -346,8 +347,10 @@ pub fn encrypt_update_path(
 /// Merges the public part of `sender`'s UpdatePath into `diff` (RFC 9420
 /// §7.5): blanks the sender's direct path, sets the path's keys on its
 /// filtered direct path with empty unmerged lists, recomputes the parent
-/// hashes and checks the leaf's, and sets the sender's new leaf. The leaf
-/// node itself must be validated by the caller (§7.3).
+/// hashes and checks the leaf's, and sets the sender's new leaf. Each path
+/// node's key must be a valid public key of the suite
+/// ([`TreeError::InvalidEncryptionKey`]). The leaf node itself must be
+/// validated by the caller (§7.3).
 // RFC 9420 §7.5, R-7.5-03
 pub fn merge_update_path(
     crypto: &SuiteCrypto<'_>,
@@ -366,6 +369,16 @@ pub fn merge_update_path(
             got: update_path.nodes.len(),
         }
         .into());
+    }
+    // Every new parent key is a valid public key of the suite (RFC 9180
+    // §7.1.4); the leaf's is checked with the leaf (§7.3).
+    // RFC 9420 §5.1.1, R-10-02
+    for ((node, _), path_node) in path.iter().zip(&update_path.nodes) {
+        check_hpke_public_key(
+            crypto,
+            &path_node.encryption_key,
+            TreeError::InvalidEncryptionKey { node: *node },
+        )?;
     }
     // Every new key must be fresh: not elsewhere in the tree, not repeated
     // in the path (RFC 9420 §7.3, §12.4.3.1).

@@ -1,5 +1,7 @@
 //! Leaf node validation (RFC 9420 §7.3) and validation of a whole ratchet
-//! tree as a joiner does it (§12.4.3.1).
+//! tree as a joiner does it (§12.4.3.1), including the provider's check of
+//! every HPKE public key that enters a tree or a KeyPackage (§5.1.1, RFC
+//! 9180 §7.1.4) through [`check_hpke_public_key`].
 //!
 //! Everything here is linear or n log n in the tree size: key uniqueness
 //! uses hash maps, credential-type support is checked against one set of
@@ -12,7 +14,7 @@ use super::error::{Capability, TreeError};
 use super::parent_hash::verify_parent_hashes;
 use super::ratchet_tree::{NodeRef, RatchetTree, TreeView};
 use super::{LeafIndex, LeafNode, LeafNodeSource, NodeIndex};
-use crate::crypto::{SignaturePublicKey, SuiteCrypto};
+use crate::crypto::{CryptoError, HpkePublicKey, SignaturePublicKey, SuiteCrypto};
 use crate::error::Error;
 use crate::types::{Credential, CredentialType, RequiredCapabilities};
 
@@ -203,9 +205,46 @@ impl core::fmt::Debug for LeafContext<'_> {
     }
 }
 
+/// Validates an HPKE public key that enters a tree or a KeyPackage with
+/// the provider (RFC 9180 §7.1.4): a key the provider refuses becomes
+/// `invalid`, the error naming where the key was; any other provider
+/// failure (an unsupported suite) is returned as it is.
+// RFC 9420 §5.1.1, §7.3, §10.1, R-5.1.1-01, R-10-02
+pub fn check_hpke_public_key(
+    crypto: &SuiteCrypto<'_>,
+    key: &HpkePublicKey,
+    invalid: impl Into<Error>,
+) -> Result<(), Error> {
+    match crypto.validate_hpke_public_key(key) {
+        Ok(()) => Ok(()),
+        Err(CryptoError::InvalidPublicKey) => Err(invalid.into()),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Validates the `encryption_key` of every non-blank parent node
+/// (RFC 9180 §7.1.4), as a joiner must for an imported tree; leaves are
+/// checked by [`validate_leaf_node`].
+// RFC 9420 §5.1.1, §12.4.3.1, R-10-02
+pub fn check_parent_keys(crypto: &SuiteCrypto<'_>, tree: &impl TreeView) -> Result<(), Error> {
+    let size = tree.size();
+    for k in 0..size.leaf_count().saturating_sub(1) {
+        let node = NodeIndex(2 * k + 1);
+        if let Some(parent) = tree.parent_node(node) {
+            check_hpke_public_key(
+                crypto,
+                &parent.encryption_key,
+                TreeError::InvalidEncryptionKey { node },
+            )?;
+        }
+    }
+    Ok(())
+}
+
 /// Validates one LeafNode on its own (RFC 9420 §7.3): credential,
 /// signature, required capabilities, lifetime, extensions listed in its
-/// capabilities, credential type in its capabilities, and source. The
+/// capabilities, credential type in its capabilities, source, and the
+/// `encryption_key` as a public key of the suite (RFC 9180 §7.1.4). The
 /// checks that need the whole group (key uniqueness, credential support
 /// by every member) are made by the caller, or by [`validate_tree`].
 pub fn validate_leaf_node(
@@ -226,6 +265,15 @@ pub fn validate_leaf_node(
         // RFC 9420 §7.3, §10, R-7.3-07, R-10-05
         return Err(TreeError::WrongLeafNodeSource { leaf: index }.into());
     }
+    let node = index
+        .node()
+        .ok_or(TreeError::LeafOutOfRange { leaf: index })?;
+    // RFC 9420 §5.1.1, §7.3, R-10-02
+    check_hpke_public_key(
+        crypto,
+        &leaf.encryption_key,
+        TreeError::InvalidEncryptionKey { node },
+    )?;
     if !ctx
         .credentials
         .validate(&leaf.credential, &leaf.signature_key)
@@ -424,8 +472,9 @@ pub(crate) fn check_supports_credentials<'a>(
 
 /// Validates a ratchet tree received by a joiner (RFC 9420 §12.4.3.1):
 /// the tree hash matches `expected_tree_hash`, unmerged leaves are
-/// consistent, keys are unique, every non-blank parent is parent-hash
-/// valid, and every leaf is valid.
+/// consistent, keys are unique, every parent's key is a valid public key
+/// of the suite, every non-blank parent is parent-hash valid, and every
+/// leaf is valid.
 // RFC 9420 §12.4.3.1, §12.4.3.3, R-12.4.3.1-07, R-12.4.3.3-03
 pub fn validate_tree(
     crypto: &SuiteCrypto<'_>,
@@ -438,6 +487,7 @@ pub fn validate_tree(
     }
     check_unmerged_leaves(tree)?;
     check_unique_keys(tree)?;
+    check_parent_keys(crypto, tree)?;
     verify_parent_hashes(crypto, tree)?;
     validate_leaves(crypto, tree, ctx)
 }

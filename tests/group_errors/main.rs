@@ -22,15 +22,18 @@ mod welcome_error;
 
 use rfc9420::Error;
 use rfc9420::codec::{Decode, Encode, Reader, decode_exact};
-use rfc9420::crypto::{CipherSuite, RustCryptoProvider, SignaturePrivateKey, SuiteCrypto};
+use rfc9420::crypto::{
+    CipherSuite, HpkePublicKey, RustCryptoProvider, SignaturePrivateKey, SuiteCrypto,
+};
 use rfc9420::framing::{
     AuthenticatedContent, ContentType, FramedContent, FramedContentBody, MlsMessage,
     MlsMessageBody, PublicMessage, Sender, SenderType,
 };
 use rfc9420::group::welcome::{decrypt_group_info, decrypt_group_secrets};
 use rfc9420::group::{
-    CommitError, CommitOptions, Group, GroupConfig, JoinOptions, KeyPackageBundle, KeyPackageError,
-    KeyPackageKey, MessageError, Processed, ProposalError, StateError, WelcomeError,
+    AcceptAllCredentials, CommitError, CommitOptions, Group, GroupConfig, JoinOptions,
+    KeyPackageBundle, KeyPackageError, KeyPackageKey, MessageError, Processed, ProposalError,
+    StateError, WelcomeError, WireFormatPolicy, validate_key_package,
 };
 use rfc9420::key_schedule::{EpochSecrets, GroupContext, JoinerSecret, zero_psk_secret};
 use rfc9420::messages::{
@@ -41,7 +44,8 @@ use rfc9420::messages::{
 };
 use rfc9420::secret_tree::SecretTree;
 use rfc9420::tree::treekem::TreeKemPrivate;
-use rfc9420::tree::{LeafIndex, LeafNodeSource, RatchetTreeExtension, TreeError};
+use rfc9420::tree::validate::{LeafContext, LifetimePolicy};
+use rfc9420::tree::{LeafIndex, LeafNodeSource, NodeIndex, RatchetTreeExtension, TreeError};
 use rfc9420_test_support::group_harness::{Harness, NOW, key_package};
 use rfc9420_test_support::rng::TestRng;
 

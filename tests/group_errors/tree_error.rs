@@ -63,3 +63,66 @@ fn credential_type_not_supported() {
     };
     refuse(h.group(0), &message, want.into());
 }
+
+/// The all-zero X25519 point: order 2 (RFC 7748).
+fn low_order_key() -> HpkePublicKey {
+    HpkePublicKey(vec![0; 32])
+}
+
+/// Issue 11, gap 4: a received commit whose UpdatePath carries a low-order
+/// key for a parent node is refused naming that node, before its parent
+/// hashes are checked (RFC 9180 §7.1.4, RFC 9420 §7.5); the receiver's
+/// saved bytes are unchanged.
+#[test]
+fn invalid_update_path_key() {
+    let config = GroupConfig {
+        wire_format: WireFormatPolicy::MIXED_PUBLIC,
+        ..GroupConfig::default()
+    };
+    let mut h = group_of(2, config, 73);
+    let options = CommitOptions {
+        update_path: true,
+        ..CommitOptions::default()
+    };
+    let created = h
+        .group(1)
+        .create_commit(options, NOW, &mut TestRng::new(730))
+        .unwrap();
+    let MlsMessageBody::PublicMessage(sent) =
+        decode_exact::<MlsMessage>(&created.commit).unwrap().body
+    else {
+        panic!("not a PublicMessage");
+    };
+    let FramedContentBody::Commit(mut commit) = sent.content.content else {
+        panic!("not a commit");
+    };
+    // Member 1's filtered direct path in a tree of two leaves: the root.
+    let path = commit.path.as_mut().unwrap();
+    assert_eq!(path.nodes.len(), 1);
+    path.nodes[0].encryption_key = low_order_key();
+    let message = forge(
+        h.group(1),
+        Sender::Member(LeafIndex(1)),
+        FramedContentBody::Commit(commit),
+    );
+    let want = TreeError::InvalidEncryptionKey { node: NodeIndex(1) };
+    refuse(h.group(0), &message, want.into());
+}
+
+/// A received Update whose new leaf carries a low-order encryption key is
+/// refused naming the leaf's node (RFC 9420 §7.3, §12.1.2).
+#[test]
+fn invalid_update_leaf_key() {
+    let mut h = group_of(2, GroupConfig::default(), 74);
+    let saved = Saved::of(h.group(1));
+    let mut leaf_node = h.group(1).own_leaf_node().unwrap().clone();
+    leaf_node.leaf_node_source = LeafNodeSource::Update;
+    leaf_node.encryption_key = low_order_key();
+    let group_id = h.group(1).group_id().to_vec();
+    leaf_node
+        .sign(&crypto(), &saved.signer(), &group_id, LeafIndex(1))
+        .unwrap();
+    let message = forge_proposal(h.group(1), Proposal::Update(Update { leaf_node }));
+    let want = TreeError::InvalidEncryptionKey { node: NodeIndex(2) };
+    refuse(h.group(0), &message, want.into());
+}

@@ -93,6 +93,45 @@ fn duplicate_encryption_key() {
     );
 }
 
+/// A point of order 8 on Curve25519 (RFC 7748).
+fn low_order_key() -> rfc9420::crypto::HpkePublicKey {
+    let u = "5f9c95bca3508c24b1d0b1559c83ef5b04445cc4581c8e86d8224eddd09f1157";
+    rfc9420::crypto::HpkePublicKey(hex::decode(u).unwrap())
+}
+
+/// A parent of an imported tree with a low-order key is refused naming the
+/// node (RFC 9180 §7.1.4, RFC 9420 §12.4.3.1), before its parent hash is
+/// checked.
+#[test]
+fn low_order_parent_key() {
+    let (crypto, f) = setup();
+    let mut nodes = f.nodes.clone();
+    parent_mut(&mut nodes, 3).encryption_key = low_order_key();
+    let e = validate(&crypto, f, nodes).unwrap_err();
+    assert_eq!(
+        e,
+        Error::Tree(TreeError::InvalidEncryptionKey { node: NodeIndex(3) })
+    );
+}
+
+/// A leaf of an imported tree with a low-order key, correctly signed, is
+/// refused naming the leaf's node (RFC 9420 §7.3). The fixture's parent
+/// hashes chain through left children, so leaf 0's tree hash is never a
+/// sibling's and its parent hashes stay valid.
+#[test]
+fn low_order_leaf_key() {
+    let (crypto, f) = setup();
+    let mut nodes = f.nodes.clone();
+    let leaf = leaf_mut(&mut nodes, 0);
+    leaf.encryption_key = low_order_key();
+    sign_leaf(&crypto, leaf, &f.signers[0], &f.group_id, LeafIndex(0));
+    let e = validate(&crypto, f, nodes).unwrap_err();
+    assert_eq!(
+        e,
+        Error::Tree(TreeError::InvalidEncryptionKey { node: NodeIndex(0) })
+    );
+}
+
 #[test]
 fn duplicate_signature_key() {
     let (crypto, f) = setup();

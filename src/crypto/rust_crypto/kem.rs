@@ -12,7 +12,9 @@
 //!
 //! Public keys of the NIST curves are uncompressed SEC1 points; anything
 //! else (compressed points, the identity, points off the curve, coordinates
-//! not below the field prime) is [`CryptoError::InvalidPublicKey`].
+//! not below the field prime) is [`CryptoError::InvalidPublicKey`]. X25519
+//! and X448 public keys of low order are refused by
+//! `Kem::validate_public_key` (RFC 9180 §7.1.4).
 
 use p256::elliptic_curve::ff::PrimeField;
 use p256::elliptic_curve::sec1::{FromSec1Point, ModulusSize, ToSec1Point};
@@ -28,6 +30,68 @@ use crate::crypto::{CryptoError, HpkePrivateKey, HpkePublicKey, KemId, Secret};
 
 /// The largest `Nsk` and `Ndh`, those of P-521.
 const MAX_SCALAR_LEN: usize = 66;
+
+/// The little-endian `u` (top bit clear) of every X25519 public key of low
+/// order, on Curve25519 or on its twist (RFC 7748 §5): `0` (order 2), `1`
+/// and `p - 1` (order 4, one on the curve, one on the twist), the two `u`
+/// of the points of order 8, and the non-canonical `p` and `p + 1` (which
+/// X25519 reduces to 0 and 1). The curve's torsion is `Z/8` and the
+/// twist's `Z/4`, so these are all the `u` with `[8]P` the point at
+/// infinity; clamped scalars are multiples of 8 below `8q`, so these are
+/// exactly the keys whose Diffie-Hellman is all zero. (The same list as
+/// libsodium's `has_small_order`.)
+const X25519_LOW_ORDER: [[u8; 32]; 7] = {
+    let mut p_minus_1 = [0xff; 32];
+    p_minus_1[0] = 0xec;
+    p_minus_1[31] = 0x7f;
+    let mut p = p_minus_1;
+    p[0] = 0xed;
+    let mut p_plus_1 = p_minus_1;
+    p_plus_1[0] = 0xee;
+    let mut one = [0; 32];
+    one[0] = 1;
+    [
+        [0; 32],
+        one,
+        [
+            0xe0, 0xeb, 0x7a, 0x7c, 0x3b, 0x41, 0xb8, 0xae, 0x16, 0x56, 0xe3, 0xfa, 0xf1, 0x9f,
+            0xc4, 0x6a, 0xda, 0x09, 0x8d, 0xeb, 0x9c, 0x32, 0xb1, 0xfd, 0x86, 0x62, 0x05, 0x16,
+            0x5f, 0x49, 0xb8, 0x00,
+        ],
+        [
+            0x5f, 0x9c, 0x95, 0xbc, 0xa3, 0x50, 0x8c, 0x24, 0xb1, 0xd0, 0xb1, 0x55, 0x9c, 0x83,
+            0xef, 0x5b, 0x04, 0x44, 0x5c, 0xc4, 0x58, 0x1c, 0x8e, 0x86, 0xd8, 0x22, 0x4e, 0xdd,
+            0xd0, 0x9f, 0x11, 0x57,
+        ],
+        p_minus_1,
+        p,
+        p_plus_1,
+    ]
+};
+
+/// The little-endian `u` of every X448 public key of low order (RFC 7748
+/// §5): `0` (order 2), `1` and `p - 1` (order 4), and the non-canonical `p`
+/// and `p + 1`. Curve448's torsion is `Z/4` and its twist's `Z/4` too, with
+/// the single point of order 2 at `u = 0` and the points of order 4 at
+/// `u = ±1`; clamped scalars are multiples of 4 below `4q`.
+const X448_LOW_ORDER: [[u8; 56]; 5] = {
+    // p = 2^448 - 2^224 - 1: bytes 0..28 are 0xff, byte 28 is 0xfe, the
+    // rest 0xff.
+    let mut p = [0xff; 56];
+    p[28] = 0xfe;
+    let mut p_minus_1 = p;
+    p_minus_1[0] = 0xfe;
+    // p + 1 = 2^448 - 2^224.
+    let p_plus_1 = [
+        0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+        0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0xff, 0xff,
+        0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+        0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+    ];
+    let mut one = [0; 56];
+    one[0] = 1;
+    [[0; 56], one, p_minus_1, p, p_plus_1]
+};
 
 /// A DHKEM.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -117,6 +181,54 @@ impl Kem {
     /// bytes (the leading zero byte dropped) are accepted and padded.
     pub(super) fn import_private_key(self, bytes: &[u8]) -> Result<HpkePrivateKey, CryptoError> {
         Ok(DhSecret::load(self, bytes)?.serialize())
+    }
+
+    /// Public key validation (RFC 9180 §7.1.4), as every HPKE key entering
+    /// a tree or a KeyPackage needs it (RFC 9420 §5.1.1):
+    ///
+    /// - NIST curves: `DeserializePublicKey` succeeds, see [`nist_point`]
+    ///   (one point decoding and curve-equation check);
+    /// - X25519 and X448: `Npk` bytes that are not the encoding of a
+    ///   low-order point, i.e. a Diffie-Hellman with the key is contributory
+    ///   (not all zero) for every private key. See [`X25519_LOW_ORDER`] and
+    ///   [`X448_LOW_ORDER`] for why the lists are complete; the unit tests
+    ///   check each entry against a full Diffie-Hellman. A comparison with
+    ///   a few constants costs nanoseconds, where a Diffie-Hellman per key
+    ///   would cost about as much as the leaf's signature verification on
+    ///   every join. The key is public, so the comparison need not be
+    ///   constant-time.
+    // RFC 9420 §5.1.1, R-5.1.1-01
+    pub(super) fn validate_public_key(self, pk: &[u8]) -> Result<(), CryptoError> {
+        let low_order = match self {
+            Self::X25519 => {
+                let mut u = <[u8; 32]>::try_from(pk).map_err(|_| CryptoError::InvalidPublicKey)?;
+                // X25519 ignores the top bit of the encoding (RFC 7748 §5).
+                if let Some(last) = u.last_mut() {
+                    *last &= 0x7f;
+                }
+                X25519_LOW_ORDER.contains(&u)
+            }
+            Self::X448 => {
+                let u = <[u8; 56]>::try_from(pk).map_err(|_| CryptoError::InvalidPublicKey)?;
+                X448_LOW_ORDER.contains(&u)
+            }
+            Self::P256 => {
+                nist_point::<p256::NistP256>(pk, self.public_key_len())?;
+                false
+            }
+            Self::P384 => {
+                nist_point::<p384::NistP384>(pk, self.public_key_len())?;
+                false
+            }
+            Self::P521 => {
+                nist_point::<p521::NistP521>(pk, self.public_key_len())?;
+                false
+            }
+        };
+        if low_order {
+            return Err(CryptoError::InvalidPublicKey);
+        }
+        Ok(())
     }
 
     /// `Encap(pkR)` (RFC 9180 §4.1) with the ephemeral key pair

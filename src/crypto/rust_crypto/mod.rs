@@ -164,6 +164,17 @@ impl CryptoProvider for RustCryptoProvider {
         algorithms(suite)?.hpke.kem().import_private_key(bytes)
     }
 
+    fn validate_hpke_public_key(
+        &self,
+        suite: CipherSuite,
+        public_key: &HpkePublicKey,
+    ) -> Result<(), CryptoError> {
+        algorithms(suite)?
+            .hpke
+            .kem()
+            .validate_public_key(&public_key.0)
+    }
+
     fn hpke_seal(
         &self,
         suite: CipherSuite,
