@@ -182,6 +182,19 @@ pub fn validate_leaf_node(
     role: LeafRole,
     ctx: &LeafContext<'_>,
 ) -> Result<(), Error> {
+    check_leaf_node_fields(leaf, index, role, ctx)?;
+    verify_leaf_signature(crypto, leaf, index, ctx.group_id)
+}
+
+/// The checks of [`validate_leaf_node`] other than the signature, in the
+/// same order: for a leaf this member has just signed itself, and for
+/// callers that verify the signatures of many leaves together.
+pub(crate) fn check_leaf_node_fields(
+    leaf: &LeafNode,
+    index: LeafIndex,
+    role: LeafRole,
+    ctx: &LeafContext<'_>,
+) -> Result<(), Error> {
     let source_ok = matches!(
         (role, &leaf.leaf_node_source),
         (LeafRole::InTree, _)
@@ -226,14 +239,30 @@ pub fn validate_leaf_node(
         ctx.lifetime
             .check(index, lifetime.not_before, lifetime.not_after, ctx.now)?;
     }
-    let tbs = leaf.tbs_bytes(ctx.group_id, index)?;
+    Ok(())
+}
+
+/// `VerifyWithLabel(signature_key, "LeafNodeTBS", LeafNodeTBS, signature)`
+/// of the leaf at `index` (RFC 9420 §7.2, §7.3).
+pub(crate) fn verify_leaf_signature(
+    crypto: &SuiteCrypto<'_>,
+    leaf: &LeafNode,
+    index: LeafIndex,
+    group_id: &[u8],
+) -> Result<(), Error> {
+    let tbs = leaf.tbs_bytes(group_id, index)?;
     crypto
         .verify_with_label(&leaf.signature_key, "LeafNodeTBS", &tbs, &leaf.signature)
-        .map_err(|e| match e {
-            CryptoError::InvalidPublicKey => TreeError::InvalidSignatureKey { leaf: index },
-            _ => TreeError::InvalidLeafSignature { leaf: index },
-        })?;
+        .map_err(|e| leaf_signature_error(e, index))?;
     Ok(())
+}
+
+/// The error of a failed leaf-signature verification.
+fn leaf_signature_error(e: CryptoError, index: LeafIndex) -> TreeError {
+    match e {
+        CryptoError::InvalidPublicKey => TreeError::InvalidSignatureKey { leaf: index },
+        _ => TreeError::InvalidLeafSignature { leaf: index },
+    }
 }
 
 /// Checks that `leaf` lists every non-default type the group requires
