@@ -101,6 +101,30 @@ pub trait CryptoProvider: Send + Sync {
         ikm_e: &[u8],
     ) -> Result<HpkeCiphertext, CryptoError>;
 
+    /// HPKE `SealBase` of each recipient's plaintext to its public key,
+    /// all under one `info` and `aad` (RFC 9180 §6.1): the results, in the
+    /// order of `recipients`, are those of one
+    /// [`hpke_seal`](Self::hpke_seal) per recipient with its `ikm_e`.
+    ///
+    /// MLS seals to many recipients under one `info`: the GroupSecrets of a
+    /// Welcome under the encrypted GroupInfo (RFC 9420 §12.4.3.1), which
+    /// carries the whole tree, and the path secrets of an UpdatePath under
+    /// the GroupContext (§7.6). A provider can compute the part of the HPKE
+    /// key schedule that depends on `info` alone (`info_hash`, RFC 9180
+    /// §5.1) once for all of them; this default calls `hpke_seal` for each.
+    fn hpke_seal_many(
+        &self,
+        suite: CipherSuite,
+        info: &[u8],
+        aad: &[u8],
+        recipients: &[HpkeRecipient<'_>],
+    ) -> Result<Vec<HpkeCiphertext>, CryptoError> {
+        recipients
+            .iter()
+            .map(|r| self.hpke_seal(suite, r.public_key, info, aad, r.plaintext, r.ikm_e))
+            .collect()
+    }
+
     /// HPKE `OpenBase(enc, sk_r, info, aad, ciphertext)` (RFC 9180 §6.1).
     fn hpke_open(
         &self,
@@ -153,4 +177,17 @@ pub trait CryptoProvider: Send + Sync {
         message: &[u8],
         signature: &[u8],
     ) -> Result<(), CryptoError>;
+}
+
+/// One recipient of [`CryptoProvider::hpke_seal_many`]: its public key,
+/// the plaintext sealed to it, and the ephemeral seed `ikm_e` of its seal
+/// (fresh randomness of the KEM's `Nsk` bytes, one per recipient).
+#[derive(Debug, Clone, Copy)]
+pub struct HpkeRecipient<'a> {
+    /// The recipient's public key `pk_r`.
+    pub public_key: &'a HpkePublicKey,
+    /// The plaintext sealed to it.
+    pub plaintext: &'a [u8],
+    /// The seed of the ephemeral key pair, `DeriveKeyPair(ikm_e)`.
+    pub ikm_e: &'a [u8],
 }

@@ -30,7 +30,7 @@ use self::hpke::Hpke;
 use self::signature::SignatureAlg;
 use super::{
     CipherSuite, CryptoError, CryptoProvider, HpkeCiphertext, HpkePrivateKey, HpkePublicKey,
-    Secret, SignaturePrivateKey, SignaturePublicKey,
+    HpkeRecipient, Secret, SignaturePrivateKey, SignaturePublicKey,
 };
 
 /// The pure-Rust crypto provider for all seven MLS cipher suites
@@ -175,6 +175,22 @@ impl CryptoProvider for RustCryptoProvider {
         algorithms(suite)?
             .hpke
             .seal(public_key, info, aad, plaintext, ikm_e)
+    }
+
+    /// Hashes `info` once for all recipients (RFC 9180 §5.1: the
+    /// key-schedule context depends on `info`, not on the recipient).
+    fn hpke_seal_many(
+        &self,
+        suite: CipherSuite,
+        info: &[u8],
+        aad: &[u8],
+        recipients: &[HpkeRecipient<'_>],
+    ) -> Result<Vec<HpkeCiphertext>, CryptoError> {
+        let hpke = algorithms(suite)?.hpke;
+        let context = hpke.key_schedule_context(info)?;
+        let seal =
+            |r: &HpkeRecipient<'_>| hpke.seal_in(&context, r.public_key, aad, r.plaintext, r.ikm_e);
+        recipients.iter().map(seal).collect()
     }
 
     fn hpke_open(

@@ -1,7 +1,8 @@
 //! Unit tests of the pure-Rust provider: round trips and rejections for
 //! every suite (`suites.rs`); known answers (RFC 9180 Appendix A.1.1,
 //! RFC 5869 Appendix A.1), key import edge cases and the strictness of
-//! signature parsing (`edge_cases.rs`).
+//! signature parsing (`edge_cases.rs`); sealing to many recipients under
+//! one `info` (`seal_many.rs`).
 
 use core::convert::Infallible;
 
@@ -88,4 +89,5 @@ fn hex(s: &str) -> Vec<u8> {
 
 // Declared last: the tests use `all_suites!`, defined above.
 mod edge_cases;
+mod seal_many;
 mod suites;
