@@ -427,8 +427,8 @@ fn build_welcome(
         &[],
         &group_info.to_bytes()?,
     )?;
-    let mut secrets = Vec::with_capacity(applied.added.len());
-    for (leaf, key_package) in &applied.added {
+    let mut plaintexts = Vec::with_capacity(applied.added.len());
+    for (leaf, _) in &applied.added {
         let path_secret = pending_path
             .and_then(|p| p.path_secret_for(size, *leaf))
             .map(|(_, s)| PathSecret {
@@ -439,14 +439,20 @@ fn build_welcome(
             path_secret,
             psks: applied.psks.clone(),
         };
-        let plaintext = zeroize::Zeroizing::new(group_secrets.to_bytes()?);
-        let encrypted = crypto.encrypt_with_label(
-            &key_package.init_key,
-            WELCOME_LABEL,
-            &encrypted_group_info,
-            &plaintext,
-            rng,
-        )?;
+        plaintexts.push(zeroize::Zeroizing::new(group_secrets.to_bytes()?));
+    }
+    // One `info` (the encrypted GroupInfo, O(n) bytes) for every seal:
+    // hashed once, not once per new member.
+    let recipients: Vec<_> = applied
+        .added
+        .iter()
+        .zip(&plaintexts)
+        .map(|((_, key_package), plaintext)| (&key_package.init_key, plaintext.as_slice()))
+        .collect();
+    let encrypted =
+        crypto.encrypt_with_label_many(&recipients, WELCOME_LABEL, &encrypted_group_info, rng)?;
+    let mut secrets = Vec::with_capacity(applied.added.len());
+    for ((_, key_package), encrypted) in applied.added.iter().zip(encrypted) {
         secrets.push(EncryptedGroupSecrets {
             new_member: KeyPackageRef(crypto.key_package_ref(&key_package.to_bytes()?)?),
             encrypted_group_secrets: encrypted,
