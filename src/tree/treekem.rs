@@ -467,17 +467,25 @@ pub fn decrypt_update_path(
     let mut found = None;
     let mut resolution = Vec::new();
     for (i, ((node, copath), path_node)) in path.iter().zip(&update_path.nodes).enumerate() {
-        resolution.clear();
-        tree.resolution_excluding(*copath, exclude, &mut resolution);
-        if resolution.len() != path_node.encrypted_path_secret.len() {
+        // Only the common ancestor's resolution is needed as a list (to
+        // find this member's key in it); the others are only counted.
+        let decrypt_here = *node == ancestor && found.is_none();
+        let expected = if decrypt_here {
+            resolution.clear();
+            tree.resolution_excluding(*copath, exclude, &mut resolution);
+            resolution.len()
+        } else {
+            tree.resolution_len_excluding(*copath, exclude)
+        };
+        if expected != path_node.encrypted_path_secret.len() {
             return Err(TreeError::WrongCiphertextCount {
                 node: *node,
-                expected: resolution.len(),
+                expected,
                 got: path_node.encrypted_path_secret.len(),
             }
             .into());
         }
-        if *node != ancestor || found.is_some() {
+        if !decrypt_here {
             continue;
         }
         let hit = resolution
