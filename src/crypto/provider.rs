@@ -136,6 +136,24 @@ pub trait CryptoProvider: Send + Sync {
         ciphertext: &[u8],
     ) -> Result<Secret, CryptoError>;
 
+    /// `Signature.Verify` of each check (RFC 9420 §5.1.2): `Ok(())` if
+    /// every signature verifies; otherwise the first check, in order, whose
+    /// [`verify`](Self::verify) fails, with that call's error. The result is
+    /// the one of calling `verify` on each check in order and stopping at
+    /// the first failure, which this default does. A provider may verify
+    /// many signatures together (Ed25519 batch verification), as long as
+    /// it reports the same first failure.
+    fn verify_many(
+        &self,
+        suite: CipherSuite,
+        checks: &[SignatureCheck<'_>],
+    ) -> Result<(), FailedCheck> {
+        checks.iter().enumerate().try_for_each(|(index, c)| {
+            self.verify(suite, c.public_key, c.message, c.signature)
+                .map_err(|error| FailedCheck { index, error })
+        })
+    }
+
     /// Generates a fresh signature key pair from `rng`.
     fn signature_key_pair(
         &self,
@@ -190,4 +208,24 @@ pub struct HpkeRecipient<'a> {
     pub plaintext: &'a [u8],
     /// The seed of the ephemeral key pair, `DeriveKeyPair(ikm_e)`.
     pub ikm_e: &'a [u8],
+}
+
+/// One signature of [`CryptoProvider::verify_many`].
+#[derive(Debug, Clone, Copy)]
+pub struct SignatureCheck<'a> {
+    /// The signer's public key.
+    pub public_key: &'a SignaturePublicKey,
+    /// The signed message (for MLS, the encoded `SignContent`).
+    pub message: &'a [u8],
+    /// The signature.
+    pub signature: &'a [u8],
+}
+
+/// The first check of a [`CryptoProvider::verify_many`] call that failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FailedCheck {
+    /// Its position among the checks.
+    pub index: usize,
+    /// The error its own verification gives.
+    pub error: CryptoError,
 }

@@ -378,17 +378,52 @@ pub fn check_unique_keys(tree: &impl TreeView) -> Result<(), TreeError> {
 
 /// Validates every leaf of the tree (RFC 9420 §7.3) and that each
 /// credential type in use is supported by every member.
+///
+/// The result, including which error is returned when several leaves are
+/// invalid, is that of checking each leaf in order, all checks of a leaf
+/// before the next: the checks other than the signatures are made first,
+/// up to the first leaf that fails them, and the signatures of the leaves
+/// before it are then verified together
+/// ([`SuiteCrypto::verify_with_label_many`]: batch verification, one
+/// verification per leaf when a batch fails).
 pub fn validate_leaves(
     crypto: &SuiteCrypto<'_>,
     tree: &RatchetTree,
     ctx: &LeafContext<'_>,
 ) -> Result<(), Error> {
     let in_use = credential_types_in_use(tree);
+    let mut first_error = None;
+    let mut signed = Vec::new();
     for (index, leaf) in tree.members() {
-        check_supports_credentials(index, leaf, &in_use)?;
-        validate_leaf_node(crypto, leaf, index, LeafRole::InTree, ctx)?;
+        let checked = check_supports_credentials(index, leaf, &in_use)
+            .map_err(Error::from)
+            .and_then(|()| check_leaf_node_fields(leaf, index, LeafRole::InTree, ctx))
+            .and_then(|()| Ok(leaf.tbs_bytes(ctx.group_id, index)?));
+        match checked {
+            Ok(tbs) => signed.push((index, leaf, tbs)),
+            Err(e) => {
+                first_error = Some(e);
+                break;
+            }
+        }
     }
-    Ok(())
+    let items: Vec<_> = signed
+        .iter()
+        .map(|(_, leaf, tbs)| {
+            (
+                &leaf.signature_key,
+                tbs.as_slice(),
+                leaf.signature.as_slice(),
+            )
+        })
+        .collect();
+    if let Err(failed) = crypto.verify_with_label_many("LeafNodeTBS", &items) {
+        let (index, ..) = signed
+            .get(failed.index)
+            .ok_or(Error::Internal("failed signature out of range"))?;
+        return Err(leaf_signature_error(failed.error, *index).into());
+    }
+    first_error.map_or(Ok(()), Err)
 }
 
 /// The credential types of the members of `tree`.

@@ -14,6 +14,7 @@
 //! call parses its keys, works, and wipes what it derived.
 
 mod aead;
+mod batch;
 mod hash;
 mod hpke;
 mod kem;
@@ -29,8 +30,8 @@ use self::hash::Hash;
 use self::hpke::Hpke;
 use self::signature::SignatureAlg;
 use super::{
-    CipherSuite, CryptoError, CryptoProvider, HpkeCiphertext, HpkePrivateKey, HpkePublicKey,
-    HpkeRecipient, Secret, SignaturePrivateKey, SignaturePublicKey,
+    CipherSuite, CryptoError, CryptoProvider, FailedCheck, HpkeCiphertext, HpkePrivateKey,
+    HpkePublicKey, HpkeRecipient, Secret, SignatureCheck, SignaturePrivateKey, SignaturePublicKey,
 };
 
 /// The pure-Rust crypto provider for all seven MLS cipher suites
@@ -250,5 +251,23 @@ impl CryptoProvider for RustCryptoProvider {
         algorithms(suite)?
             .signature
             .verify(public_key, message, signature)
+    }
+
+    /// Ed25519 signatures are verified in batches (see
+    /// [`signature`](self::signature) for what a batch accepts); a batch
+    /// that fails is verified again one signature at a time, which finds the
+    /// first failure. Other schemes verify one at a time.
+    fn verify_many(
+        &self,
+        suite: CipherSuite,
+        checks: &[SignatureCheck<'_>],
+    ) -> Result<(), FailedCheck> {
+        if checks.is_empty() {
+            return Ok(());
+        }
+        algorithms(suite)
+            .map_err(|error| FailedCheck { index: 0, error })?
+            .signature
+            .verify_many(checks)
     }
 }
