@@ -14,6 +14,8 @@
 //! a bit flipped in `R`, in `s` and in the signed content; `R` replaced
 //! by a non-canonical encoding (`y = p`, and `x = -0`); the public key
 //! replaced by the identity (small order); a truncated signature.
+//!
+//! Run with and without `--features parallel`: both must pass.
 
 use rfc9420::codec::decode_exact;
 use rfc9420::crypto::{CipherSuite, RustCryptoProvider, SignaturePublicKey, SuiteCrypto};

@@ -26,14 +26,17 @@
 //! and vectors is accepted or rejected identically both ways
 //! (`tests/batch.rs`).
 //!
-//! Other schemes verify one signature at a time.
+//! Other schemes verify one signature at a time. With the `parallel`
+//! feature, batches and single verifications run on rayon's pool; results
+//! are combined in order, so the outcome is the same.
 
 use super::signature::SignatureAlg;
 use crate::crypto::{CryptoError, FailedCheck, SignatureCheck};
 
 /// Signatures per batch: large enough for the multiscalar multiplication
 /// to amortize (ed25519-dalek switches to Pippenger's method above 190
-/// points), small enough to spread over threads.
+/// points), small enough to spread over threads. Fixed, so a run with and
+/// without `parallel` forms the same batches.
 pub(super) const BATCH: usize = 256;
 
 /// `p = 2^255 - 19`, little-endian.
@@ -65,6 +68,12 @@ impl SignatureAlg {
             return self.verify_each(checks, 0);
         }
         let chunks: Vec<&[SignatureCheck<'_>]> = checks.chunks(BATCH).collect();
+        #[cfg(feature = "parallel")]
+        let passed: Vec<bool> = {
+            use rayon::prelude::*;
+            chunks.par_iter().map(|c| ed25519_batch(c)).collect()
+        };
+        #[cfg(not(feature = "parallel"))]
         let passed: Vec<bool> = chunks.iter().map(|c| ed25519_batch(c)).collect();
         for (k, (chunk, ok)) in chunks.iter().zip(passed).enumerate() {
             if !ok {
@@ -80,6 +89,12 @@ impl SignatureAlg {
     /// with its index shifted by `offset`.
     fn verify_each(self, checks: &[SignatureCheck<'_>], offset: usize) -> Result<(), FailedCheck> {
         let verify = |c: &SignatureCheck<'_>| self.verify(c.public_key, c.message, c.signature);
+        #[cfg(feature = "parallel")]
+        let results: Vec<Result<(), CryptoError>> = {
+            use rayon::prelude::*;
+            checks.par_iter().map(verify).collect()
+        };
+        #[cfg(not(feature = "parallel"))]
         let results = checks.iter().map(verify);
         for (i, result) in results.into_iter().enumerate() {
             result.map_err(|error: CryptoError| FailedCheck {

@@ -191,7 +191,18 @@ impl CryptoProvider for RustCryptoProvider {
         let context = hpke.key_schedule_context(info)?;
         let seal =
             |r: &HpkeRecipient<'_>| hpke.seal_in(&context, r.public_key, aad, r.plaintext, r.ikm_e);
-        recipients.iter().map(seal).collect()
+        // With `parallel`, the seals run on rayon's pool; the results are
+        // collected in order, and the first error in order is returned, so
+        // the output is the same.
+        #[cfg(feature = "parallel")]
+        let sealed: Vec<Result<HpkeCiphertext, CryptoError>> = {
+            use rayon::prelude::*;
+            recipients.par_iter().map(seal).collect()
+        };
+        #[cfg(not(feature = "parallel"))]
+        let sealed: Vec<Result<HpkeCiphertext, CryptoError>> =
+            recipients.iter().map(seal).collect();
+        sealed.into_iter().collect()
     }
 
     fn hpke_open(
@@ -256,7 +267,9 @@ impl CryptoProvider for RustCryptoProvider {
     /// Ed25519 signatures are verified in batches (see
     /// [`signature`](self::signature) for what a batch accepts); a batch
     /// that fails is verified again one signature at a time, which finds the
-    /// first failure. Other schemes verify one at a time.
+    /// first failure. Other schemes verify one at a time. With `parallel`,
+    /// batches and single verifications run on rayon's pool, with the same
+    /// result.
     fn verify_many(
         &self,
         suite: CipherSuite,

@@ -1,0 +1,109 @@
+//! The `parallel` feature changes no output byte: a fixed run (seeded RNG,
+//! fixed time) through the operations it parallelizes — a Welcome sealed
+//! to 70 new members, a join that verifies 71 leaf signatures, a commit
+//! whose UpdatePath seals to 70 members of a blank tree, its processing —
+//! must hash to the same digest with and without the feature. The digest
+//! below was recorded without it; CI runs this test both ways.
+
+use rfc9420::{
+    CipherSuite, CommitOptions, Credential, Extensions, Group, GroupConfig, JoinOptions,
+    KeyPackageBundle, KeyPackageOptions, Processed, Proposal, RustCryptoProvider, SuiteCrypto,
+    Timestamp,
+};
+use sha2::{Digest, Sha256};
+
+#[path = "support/rng.rs"]
+mod rng;
+
+use rng::TestRng;
+
+const NOW: Timestamp = Timestamp(1_800_000_000);
+
+fn run(suite: CipherSuite) -> String {
+    let crypto = SuiteCrypto::new(&RustCryptoProvider, suite).unwrap();
+    let mut rng = TestRng::new(42);
+    let bundles: Vec<KeyPackageBundle> = (0..71)
+        .map(|i| {
+            KeyPackageBundle::generate_with_new_signature_key(
+                &crypto,
+                Credential::basic(format!("member {i}").into_bytes()),
+                &KeyPackageOptions::default(),
+                NOW,
+                &mut rng,
+            )
+            .unwrap()
+        })
+        .collect();
+    let mut creator = Group::create(
+        RustCryptoProvider,
+        GroupConfig::default(),
+        &bundles[0],
+        b"parallel".to_vec(),
+        Extensions::default(),
+        NOW,
+        &mut rng,
+    )
+    .unwrap();
+    let adds: Vec<Proposal> = bundles[1..]
+        .iter()
+        .map(|b| {
+            Proposal::Add(rfc9420::messages::Add {
+                key_package: b.key_package().clone(),
+            })
+        })
+        .collect();
+    let created = creator
+        .create_commit(
+            CommitOptions {
+                update_path: false,
+                ..CommitOptions::with_proposals(adds)
+            },
+            NOW,
+            &mut rng,
+        )
+        .unwrap();
+    creator.merge_staged_commit(created.staged).unwrap();
+    let welcome = created.welcome.unwrap();
+    let mut joiner = Group::join(
+        RustCryptoProvider,
+        GroupConfig::default(),
+        &welcome,
+        &bundles[70],
+        JoinOptions::default(),
+        NOW,
+    )
+    .unwrap();
+    let with_path = creator
+        .create_commit(CommitOptions::default(), NOW, &mut rng)
+        .unwrap();
+    let Processed::Commit(staged) = joiner.process_message(&with_path.commit, NOW).unwrap() else {
+        panic!("expected a commit");
+    };
+    joiner.merge_staged_commit(*staged).unwrap();
+    creator.merge_staged_commit(with_path.staged).unwrap();
+    assert_eq!(creator.epoch_authenticator(), joiner.epoch_authenticator());
+
+    let mut h = Sha256::new();
+    h.update(&created.commit);
+    h.update(&welcome);
+    h.update(&with_path.commit);
+    h.update(joiner.to_bytes().unwrap());
+    h.update(creator.to_bytes().unwrap());
+    hex::encode(h.finalize())
+}
+
+#[test]
+fn suite_1_output_is_fixed() {
+    assert_eq!(
+        run(CipherSuite::MLS_128_DHKEMX25519_AES128GCM_SHA256_ED25519),
+        "d7b073d44baf7332fc994becbe673512c992927a5c21cc4b393ccb9228499c25"
+    );
+}
+
+#[test]
+fn suite_2_output_is_fixed() {
+    assert_eq!(
+        run(CipherSuite::MLS_128_DHKEMP256_AES128GCM_SHA256_P256),
+        "f3016b4c2943870d1a939b9fa604816a53f7ff0294a81296dd25d872c2763112"
+    );
+}
