@@ -15,7 +15,10 @@
 //! - `key_package/<implementation>`: one KeyPackage with a fresh
 //!   signature key, encoded.
 //!
-//! One-shot costs, printed as `ONESHOT` lines while each group is built:
+//! For each size the three groups are built first, then each operation
+//! runs on the three back to back (the machine's load drifts less between
+//! the numbers a ratio compares). One-shot costs, printed as `ONESHOT`
+//! lines while each group is built:
 //! the n KeyPackages, the commit of n - 1 Adds (created, encoded, merged),
 //! the last member's join from its Welcome, the Welcome's size, and the
 //! receiver's saved-state size.
@@ -25,10 +28,13 @@
 //! - `PEERS_IMPLS` (default all): a comma-separated subset of `rfc9420`,
 //!   `mls-rs`, `openmls`;
 //! - `PEERS_THREADS` (default 1): rayon's global pool size (mls-rs uses
-//!   rayon by default; rfc9420 with its `parallel` feature).
+//!   rayon by default; rfc9420 with its `parallel` feature, which
+//!   `--features parallel` of this package turns on).
 //!
-//! Run: `cargo bench -p bench-peers` (about 15 minutes with the 10,000
-//! groups, most of it building them).
+//! Run: `cargo bench -p bench-peers --bench peers` (about 10 minutes with
+//! the 10,000 groups on a loaded 2-core machine, most of it building
+//! them); two threads: `PEERS_THREADS=2 cargo bench -p bench-peers --bench
+//! peers --features parallel`.
 
 use std::time::{Duration, Instant};
 
@@ -60,9 +66,19 @@ fn id<S: Side>(op: &str, n: u32) -> BenchmarkId {
     BenchmarkId::new(format!("{op}/{}", S::NAME), n)
 }
 
-fn run<S: Side>(g: &mut BenchmarkGroup<'_, WallTime>, n: u32) {
+/// One implementation's group of `n` with the messages its benches
+/// replay.
+struct Prepared<S: Side> {
+    side: S,
+    commit: Vec<u8>,
+    welcome: Vec<u8>,
+}
+
+/// Builds the group of `n` (if the implementation is wanted), prints the
+/// one-shot costs and prepares the replayed messages.
+fn prepare<S: Side>(n: u32) -> Option<Prepared<S>> {
     if !wanted(S::NAME) {
-        return;
+        return None;
     }
     let start = Instant::now();
     let (mut side, report) = S::build(n);
@@ -78,34 +94,97 @@ fn run<S: Side>(g: &mut BenchmarkGroup<'_, WallTime>, n: u32) {
         report.welcome_bytes,
         start.elapsed().as_secs_f64(),
     );
-
-    g.bench_function(id::<S>("commit_create", n), |b| {
-        b.iter(|| side.commit_create())
-    });
     let commit = side.commit_for_receiver();
-    g.bench_function(id::<S>("commit_process_merge", n), |b| {
-        b.iter_batched_ref(
-            || side.fresh_receiver(),
-            |receiver| side.process_merge(receiver, &commit),
-            BatchSize::PerIteration,
-        )
-    });
-    g.bench_function(id::<S>("add_one", n), |b| b.iter(|| side.add_one()));
     let welcome = side.welcome_for_joiner();
     assert_eq!(side.join(side.fresh_joiner(), &welcome), n as usize + 1);
-    g.bench_function(id::<S>("join", n), |b| {
-        b.iter_batched(
-            || side.fresh_joiner(),
-            |joiner| side.join(joiner, &welcome),
-            BatchSize::PerIteration,
-        )
-    });
-    let data = [0x61u8; 1024];
-    g.bench_function(id::<S>("app_round_trip", n), |b| {
-        b.iter(|| side.app_round_trip(&data))
-    });
     assert_eq!(side.restore(), n as usize);
-    g.bench_function(id::<S>("restore", n), |b| b.iter(|| side.restore()));
+    Some(Prepared {
+        side,
+        commit,
+        welcome,
+    })
+}
+
+type G<'a> = BenchmarkGroup<'a, WallTime>;
+
+fn commit_create<S: Side>(g: &mut G<'_>, n: u32, p: &mut Option<Prepared<S>>) {
+    if let Some(p) = p {
+        g.bench_function(id::<S>("commit_create", n), |b| {
+            b.iter(|| p.side.commit_create())
+        });
+    }
+}
+
+fn process_merge<S: Side>(g: &mut G<'_>, n: u32, p: &mut Option<Prepared<S>>) {
+    if let Some(p) = p {
+        g.bench_function(id::<S>("commit_process_merge", n), |b| {
+            b.iter_batched_ref(
+                || p.side.fresh_receiver(),
+                |receiver| p.side.process_merge(receiver, &p.commit),
+                BatchSize::PerIteration,
+            )
+        });
+    }
+}
+
+fn add_one<S: Side>(g: &mut G<'_>, n: u32, p: &mut Option<Prepared<S>>) {
+    if let Some(p) = p {
+        g.bench_function(id::<S>("add_one", n), |b| b.iter(|| p.side.add_one()));
+    }
+}
+
+fn join<S: Side>(g: &mut G<'_>, n: u32, p: &mut Option<Prepared<S>>) {
+    if let Some(p) = p {
+        g.bench_function(id::<S>("join", n), |b| {
+            b.iter_batched(
+                || p.side.fresh_joiner(),
+                |joiner| p.side.join(joiner, &p.welcome),
+                BatchSize::PerIteration,
+            )
+        });
+    }
+}
+
+fn app_round_trip<S: Side>(g: &mut G<'_>, n: u32, p: &mut Option<Prepared<S>>) {
+    if let Some(p) = p {
+        let data = [0x61u8; 1024];
+        g.bench_function(id::<S>("app_round_trip", n), |b| {
+            b.iter(|| p.side.app_round_trip(&data))
+        });
+    }
+}
+
+fn restore<S: Side>(g: &mut G<'_>, n: u32, p: &mut Option<Prepared<S>>) {
+    if let Some(p) = p {
+        g.bench_function(id::<S>("restore", n), |b| b.iter(|| p.side.restore()));
+    }
+}
+
+/// The three groups of `n` are built first; then each operation runs on
+/// the three back to back, so that the machine's load drifts as little
+/// as possible between the numbers a ratio compares.
+fn run(g: &mut G<'_>, n: u32) {
+    let mut ours = prepare::<Ours>(n);
+    let mut mls = prepare::<MlsRs>(n);
+    let mut open = prepare::<OpenMls>(n);
+    commit_create(g, n, &mut ours);
+    commit_create(g, n, &mut mls);
+    commit_create(g, n, &mut open);
+    process_merge(g, n, &mut ours);
+    process_merge(g, n, &mut mls);
+    process_merge(g, n, &mut open);
+    add_one(g, n, &mut ours);
+    add_one(g, n, &mut mls);
+    add_one(g, n, &mut open);
+    join(g, n, &mut ours);
+    join(g, n, &mut mls);
+    join(g, n, &mut open);
+    app_round_trip(g, n, &mut ours);
+    app_round_trip(g, n, &mut mls);
+    app_round_trip(g, n, &mut open);
+    restore(g, n, &mut ours);
+    restore(g, n, &mut mls);
+    restore(g, n, &mut open);
 }
 
 fn key_packages<S: Side>(g: &mut BenchmarkGroup<'_, WallTime>) {
@@ -145,9 +224,7 @@ fn benches(c: &mut Criterion) {
         .measurement_time(Duration::from_secs(2));
     for n in env_list("PEERS_SIZES", "100,1000,10000") {
         let n: u32 = n.parse().expect("PEERS_SIZES: numbers");
-        run::<Ours>(&mut g, n);
-        run::<MlsRs>(&mut g, n);
-        run::<OpenMls>(&mut g, n);
+        run(&mut g, n);
     }
     g.finish();
 }
