@@ -3,6 +3,11 @@
 //! (`PURE_PLAINTEXT_WIRE_FORMAT_POLICY`), the ratchet tree in the Welcome,
 //! commits of Adds without a path (`force_self_update(false)`).
 //!
+//! KeyPackages reach the committer as decoded `KeyPackageIn` and are
+//! validated (`KeyPackageIn::validate`: both signatures) inside the timed
+//! commit, as rfc9420's `create_commit` and mls-rs's `add_member` validate
+//! theirs.
+//!
 //! OpenMLS keeps a member's state in its provider's storage and writes it
 //! on every operation; that writing is part of every timed operation, as
 //! it is of the library's API.
@@ -77,6 +82,18 @@ fn join_config() -> MlsGroupJoinConfig {
         .build()
 }
 
+/// The KeyPackage as a receiver holds it before validation.
+fn key_package_in(key_package: &KeyPackage) -> KeyPackageIn {
+    let bytes = key_package.tls_serialize_detached().expect("encode");
+    KeyPackageIn::tls_deserialize_exact_bytes(&bytes).expect("decode")
+}
+
+fn validate(key_package: KeyPackageIn, provider: &OpenMlsRustCrypto) -> KeyPackage {
+    key_package
+        .validate(provider.crypto(), ProtocolVersion::Mls10)
+        .expect("valid KeyPackage")
+}
+
 fn decode(bytes: &[u8]) -> MlsMessageIn {
     MlsMessageIn::tls_deserialize_exact_bytes(bytes).expect("decode")
 }
@@ -101,7 +118,7 @@ pub struct OpenMls {
     receiver_storage: HashMap<Vec<u8>, Vec<u8>>,
     /// The joiner's storage, holding its last-resort KeyPackage.
     joiner_storage: HashMap<Vec<u8>, Vec<u8>>,
-    joiner_key_package: KeyPackage,
+    joiner_key_package: KeyPackageIn,
     scratch: Member,
 }
 
@@ -110,7 +127,7 @@ impl OpenMls {
         let provider = &self.committer.provider;
         self.committer_group
             .commit_builder()
-            .propose_adds([self.joiner_key_package.clone()])
+            .propose_adds([validate(self.joiner_key_package.clone(), provider)])
             .force_self_update(false)
             .load_psks(provider.storage())
             .expect("psks")
@@ -139,6 +156,7 @@ impl Side for OpenMls {
         let key_packages: Vec<KeyPackage> =
             members[1..].iter().map(|m| m.key_package(false)).collect();
         let key_packages_time = start.elapsed();
+        let key_packages: Vec<KeyPackageIn> = key_packages.iter().map(key_package_in).collect();
         let mut members = members.into_iter();
         let committer = members.next().expect("n >= 1");
         let receiver = members.last().expect("n >= 2");
@@ -156,6 +174,10 @@ impl Side for OpenMls {
         .expect("create");
         let start = Instant::now();
         let provider = &committer.provider;
+        let key_packages: Vec<KeyPackage> = key_packages
+            .into_iter()
+            .map(|kp| validate(kp, provider))
+            .collect();
         let bundle = committer_group
             .commit_builder()
             .propose_adds(key_packages)
@@ -189,7 +211,7 @@ impl Side for OpenMls {
         );
         let receiver_storage = snapshot(&receiver.provider);
         let joiner = Member::new("joiner");
-        let joiner_key_package = joiner.key_package(true);
+        let joiner_key_package = key_package_in(&joiner.key_package(true));
         let joiner_storage = snapshot(&joiner.provider);
         let report = BuildReport {
             key_packages: key_packages_time,
