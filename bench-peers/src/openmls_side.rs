@@ -45,14 +45,8 @@ impl Member {
         }
     }
 
-    fn key_package(&self, last_resort: bool) -> KeyPackage {
-        let builder = KeyPackage::builder();
-        let builder = if last_resort {
-            builder.mark_as_last_resort()
-        } else {
-            builder
-        };
-        builder
+    fn key_package(&self) -> KeyPackage {
+        KeyPackage::builder()
             .build(SUITE, &self.provider, &self.signer, self.credential.clone())
             .expect("key package")
             .key_package()
@@ -116,7 +110,7 @@ pub struct OpenMls {
     receiver_group: MlsGroup,
     /// The receiver's storage right after its join.
     receiver_storage: HashMap<Vec<u8>, Vec<u8>>,
-    /// The joiner's storage, holding its last-resort KeyPackage.
+    /// The joiner's storage, holding its KeyPackage.
     joiner_storage: HashMap<Vec<u8>, Vec<u8>>,
     joiner_key_package: KeyPackageIn,
     scratch: Member,
@@ -153,8 +147,7 @@ impl Side for OpenMls {
         let members: Vec<Member> = (0..n)
             .map(|i| Member::new(&format!("member {i}")))
             .collect();
-        let key_packages: Vec<KeyPackage> =
-            members[1..].iter().map(|m| m.key_package(false)).collect();
+        let key_packages: Vec<KeyPackage> = members[1..].iter().map(Member::key_package).collect();
         let key_packages_time = start.elapsed();
         let key_packages: Vec<KeyPackageIn> = key_packages.iter().map(key_package_in).collect();
         let mut members = members.into_iter();
@@ -211,7 +204,7 @@ impl Side for OpenMls {
         );
         let receiver_storage = snapshot(&receiver.provider);
         let joiner = Member::new("joiner");
-        let joiner_key_package = key_package_in(&joiner.key_package(true));
+        let joiner_key_package = key_package_in(&joiner.key_package());
         let joiner_storage = snapshot(&joiner.provider);
         let report = BuildReport {
             key_packages: key_packages_time,
@@ -303,7 +296,7 @@ impl Side for OpenMls {
     }
 
     /// Untimed: a provider holding a copy of the joiner's storage (its
-    /// KeyPackage, last resort so that a join does not consume it).
+    /// KeyPackage, which a join consumes from that copy).
     fn fresh_joiner(&self) -> OpenMlsRustCrypto {
         provider_with(&self.joiner_storage)
     }
