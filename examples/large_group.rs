@@ -19,6 +19,11 @@
 //!   (without it everything runs on one thread).
 //! - `--reps` (default 5): repetitions of each timed operation; the table
 //!   gives their median and minimum.
+//! - `--ops` (default all): the timed operations to run, comma-separated,
+//!   among `create`, `process`, `add`, `join`, `app`, `state`, `floors`.
+//! - `--pause`: sleep one second after building the group, which marks
+//!   where the timed operations start in a profiler's timeline (for
+//!   example `perf record` with `--ops join`).
 //!
 //! The committer is member 0 and the receiver the last member. Every
 //! operation starts from and ends with encoded bytes, as an application
@@ -52,7 +57,17 @@ struct Args {
     full: bool,
     threads: usize,
     reps: usize,
+    ops: Vec<String>,
+    pause: bool,
 }
+
+impl Args {
+    fn runs(&self, op: &str) -> bool {
+        self.ops.is_empty() || self.ops.iter().any(|o| o == op)
+    }
+}
+
+const OPS: [&str; 7] = ["create", "process", "add", "join", "app", "state", "floors"];
 
 fn parse_args() -> Result<Args, String> {
     let mut args = Args {
@@ -61,6 +76,8 @@ fn parse_args() -> Result<Args, String> {
         full: false,
         threads: 1,
         reps: 5,
+        ops: Vec::new(),
+        pause: false,
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -87,6 +104,15 @@ fn parse_args() -> Result<Args, String> {
                 args.threads = value()?.parse().map_err(|e| format!("--threads: {e}"))?;
             }
             "--reps" => args.reps = value()?.parse().map_err(|e| format!("--reps: {e}"))?,
+            "--ops" => {
+                for op in value()?.split(',') {
+                    if !OPS.contains(&op) {
+                        return Err(format!("--ops {op}: one of {}", OPS.join(", ")));
+                    }
+                    args.ops.push(op.to_string());
+                }
+            }
+            "--pause" => args.pause = true,
             "--help" | "-h" => return Err(String::new()),
             other => return Err(format!("unknown argument {other}")),
         }
@@ -315,7 +341,7 @@ fn main() -> ExitCode {
             }
             eprintln!(
                 "usage: large_group [--members N] [--suite 1-7] [--shape blank|full] \
-                 [--threads T] [--reps R]"
+                 [--threads T] [--reps R] [--ops LIST] [--pause]"
             );
             return ExitCode::from(2);
         }
@@ -340,6 +366,13 @@ fn main() -> ExitCode {
         build_blank(&crypto, n, &mut rng)
     };
     let joiner = key_package(&crypto, "joiner".into(), &mut rng);
+    let saved = receiver.to_bytes().expect("save");
+    let state_len = saved.len();
+    let restore =
+        || Group::from_bytes(RustCryptoProvider, GroupConfig::default(), &saved).expect("restore");
+    if args.pause {
+        std::thread::sleep(Duration::from_secs(1));
+    }
     let reps = args.reps;
     let mut rows: Vec<(String, Vec<Duration>)> = Vec::new();
     let bar = ProgressBar::new(8).with_style(
@@ -348,179 +381,194 @@ fn main() -> ExitCode {
             .progress_chars("=> "),
     );
 
-    bar.set_message("commit create");
-    rows.push((
-        "commit with path, create".into(),
-        time(
-            reps,
-            || (),
-            |()| {
-                committer
-                    .create_commit(CommitOptions::default(), NOW, &mut rng)
-                    .expect("commit")
-            },
-        ),
-    ));
-    bar.inc(1);
+    if args.runs("create") {
+        bar.set_message("commit create");
+        rows.push((
+            "commit with path, create".into(),
+            time(
+                reps,
+                || (),
+                |()| {
+                    committer
+                        .create_commit(CommitOptions::default(), NOW, &mut rng)
+                        .expect("commit")
+                },
+            ),
+        ));
+        bar.inc(1);
+    }
 
-    bar.set_message("commit process");
-    let commit = committer
-        .create_commit(CommitOptions::default(), NOW, &mut rng)
-        .expect("commit")
-        .commit;
-    let saved = receiver.to_bytes().expect("save");
-    let restore =
-        || Group::from_bytes(RustCryptoProvider, GroupConfig::default(), &saved).expect("restore");
-    rows.push((
-        "commit with path, process + merge".into(),
-        time(reps, restore, |mut r| {
-            let Processed::Commit(staged) = r.process_message(&commit, NOW).expect("process")
-            else {
-                panic!("expected a commit")
-            };
-            r.merge_staged_commit(*staged).expect("merge");
-            r
-        }),
-    ));
-    bar.inc(1);
+    if args.runs("process") {
+        bar.set_message("commit process");
+        let commit = committer
+            .create_commit(CommitOptions::default(), NOW, &mut rng)
+            .expect("commit")
+            .commit;
+        rows.push((
+            "commit with path, process + merge".into(),
+            time(reps, restore, |mut r| {
+                let Processed::Commit(staged) = r.process_message(&commit, NOW).expect("process")
+                else {
+                    panic!("expected a commit")
+                };
+                r.merge_staged_commit(*staged).expect("merge");
+                r
+            }),
+        ));
+        bar.inc(1);
+    }
 
-    bar.set_message("add one member");
-    rows.push((
-        "add one member, no path, tree in the Welcome".into(),
-        time(
-            reps,
-            || (),
-            |()| {
-                committer
-                    .create_commit(no_path(vec![add(&joiner)]), NOW, &mut rng)
-                    .expect("add")
-            },
-        ),
-    ));
-    rows.push((
-        "add one member, no path, tree out of band".into(),
-        time(
-            reps,
-            || (),
-            |()| {
-                committer
-                    .create_commit(
-                        CommitOptions {
-                            ratchet_tree_in_welcome: false,
-                            ..no_path(vec![add(&joiner)])
-                        },
+    if args.runs("add") {
+        bar.set_message("add one member");
+        rows.push((
+            "add one member, no path, tree in the Welcome".into(),
+            time(
+                reps,
+                || (),
+                |()| {
+                    committer
+                        .create_commit(no_path(vec![add(&joiner)]), NOW, &mut rng)
+                        .expect("add")
+                },
+            ),
+        ));
+        rows.push((
+            "add one member, no path, tree out of band".into(),
+            time(
+                reps,
+                || (),
+                |()| {
+                    committer
+                        .create_commit(
+                            CommitOptions {
+                                ratchet_tree_in_welcome: false,
+                                ..no_path(vec![add(&joiner)])
+                            },
+                            NOW,
+                            &mut rng,
+                        )
+                        .expect("add")
+                },
+            ),
+        ));
+        bar.inc(1);
+    }
+
+    if args.runs("join") {
+        bar.set_message("join");
+        let welcome = committer
+            .create_commit(no_path(vec![add(&joiner)]), NOW, &mut rng)
+            .expect("add")
+            .welcome
+            .expect("a Welcome");
+        rows.push((
+            "join, tree in the Welcome".into(),
+            time(
+                reps,
+                || (),
+                |()| {
+                    Group::join(
+                        RustCryptoProvider,
+                        GroupConfig::default(),
+                        &welcome,
+                        &joiner,
+                        JoinOptions::default(),
                         NOW,
-                        &mut rng,
                     )
-                    .expect("add")
-            },
-        ),
-    ));
-    bar.inc(1);
+                    .expect("join")
+                },
+            ),
+        ));
+        bar.inc(1);
+    }
 
-    bar.set_message("join");
-    let welcome = committer
-        .create_commit(no_path(vec![add(&joiner)]), NOW, &mut rng)
-        .expect("add")
-        .welcome
-        .expect("a Welcome");
-    rows.push((
-        "join, tree in the Welcome".into(),
-        time(
-            reps,
-            || (),
-            |()| {
-                Group::join(
-                    RustCryptoProvider,
-                    GroupConfig::default(),
-                    &welcome,
-                    &joiner,
-                    JoinOptions::default(),
-                    NOW,
+    if args.runs("app") {
+        bar.set_message("application messages");
+        let data = [0x61u8; 1024];
+        rows.push((
+            "application message 1 KiB, protect + unprotect".into(),
+            time(
+                reps,
+                || (),
+                |()| {
+                    let message = committer
+                        .create_message(&data, b"", &mut rng)
+                        .expect("protect");
+                    receiver.process_message(&message, NOW).expect("unprotect")
+                },
+            ),
+        ));
+        bar.inc(1);
+    }
+
+    if args.runs("state") {
+        bar.set_message("save and restore");
+        rows.push((
+            "saved state, to_bytes".into(),
+            time(reps, || (), |()| receiver.to_bytes().expect("save")),
+        ));
+        rows.push((
+            "restore, from_bytes".into(),
+            time(reps, || (), |()| restore()),
+        ));
+        bar.inc(1);
+    }
+
+    if args.runs("floors") {
+        bar.set_message("floors");
+        let own = committer.own_leaf();
+        let keys: Vec<_> = committer
+            .members()
+            .filter(|m| m.leaf != own)
+            .map(|m| m.leaf_node.encryption_key.clone())
+            .collect();
+        let context = committer.context().to_bytes().expect("context");
+        let secret = [0x11u8; 32];
+        rows.push((
+            format!("floor: {} HPKE seals (32 B)", keys.len()),
+            time(
+                reps,
+                || (),
+                |()| {
+                    for key in &keys {
+                        crypto
+                            .encrypt_with_label(key, "UpdatePathNode", &context, &secret, &mut rng)
+                            .expect("seal");
+                    }
+                },
+            ),
+        ));
+        let group_id = committer.group_id().to_vec();
+        let leaves: Vec<_> = committer
+            .members()
+            .map(|m| {
+                (
+                    m.leaf_node,
+                    m.leaf_node.tbs_bytes(&group_id, m.leaf).expect("tbs"),
                 )
-                .expect("join")
-            },
-        ),
-    ));
-    bar.inc(1);
-
-    bar.set_message("application messages");
-    let data = [0x61u8; 1024];
-    rows.push((
-        "application message 1 KiB, protect + unprotect".into(),
-        time(
-            reps,
-            || (),
-            |()| {
-                let message = committer
-                    .create_message(&data, b"", &mut rng)
-                    .expect("protect");
-                receiver.process_message(&message, NOW).expect("unprotect")
-            },
-        ),
-    ));
-    bar.inc(1);
-
-    bar.set_message("save and restore");
-    let state_len = receiver.to_bytes().expect("save").len();
-    rows.push((
-        "saved state, to_bytes".into(),
-        time(reps, || (), |()| receiver.to_bytes().expect("save")),
-    ));
-    rows.push((
-        "restore, from_bytes".into(),
-        time(reps, || (), |()| restore()),
-    ));
-    bar.inc(1);
-
-    bar.set_message("floors");
-    let own = committer.own_leaf();
-    let keys: Vec<_> = committer
-        .members()
-        .filter(|m| m.leaf != own)
-        .map(|m| m.leaf_node.encryption_key.clone())
-        .collect();
-    let context = committer.context().to_bytes().expect("context");
-    let secret = [0x11u8; 32];
-    rows.push((
-        format!("floor: {} HPKE seals (32 B)", keys.len()),
-        time(
-            reps,
-            || (),
-            |()| {
-                for key in &keys {
-                    crypto
-                        .encrypt_with_label(key, "UpdatePathNode", &context, &secret, &mut rng)
-                        .expect("seal");
-                }
-            },
-        ),
-    ));
-    let group_id = committer.group_id().to_vec();
-    let leaves: Vec<_> = committer
-        .members()
-        .map(|m| {
-            (
-                m.leaf_node,
-                m.leaf_node.tbs_bytes(&group_id, m.leaf).expect("tbs"),
-            )
-        })
-        .collect();
-    rows.push((
-        format!("floor: {} leaf-signature verifications", leaves.len()),
-        time(
-            reps,
-            || (),
-            |()| {
-                for (leaf, tbs) in &leaves {
-                    crypto
-                        .verify_with_label(&leaf.signature_key, "LeafNodeTBS", tbs, &leaf.signature)
-                        .expect("verify");
-                }
-            },
-        ),
-    ));
-    bar.inc(1);
+            })
+            .collect();
+        rows.push((
+            format!("floor: {} leaf-signature verifications", leaves.len()),
+            time(
+                reps,
+                || (),
+                |()| {
+                    for (leaf, tbs) in &leaves {
+                        crypto
+                            .verify_with_label(
+                                &leaf.signature_key,
+                                "LeafNodeTBS",
+                                tbs,
+                                &leaf.signature,
+                            )
+                            .expect("verify");
+                    }
+                },
+            ),
+        ));
+        bar.inc(1);
+    }
     bar.finish_and_clear();
 
     println!();
