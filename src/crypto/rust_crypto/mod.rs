@@ -264,10 +264,15 @@ impl CryptoProvider for RustCryptoProvider {
             .verify(public_key, message, signature)
     }
 
-    /// Ed25519 signatures are verified in batches (see
-    /// [`signature`](self::signature) for what a batch accepts); a batch
-    /// that fails is verified again one signature at a time, which finds the
-    /// first failure. Other schemes verify one at a time. With `parallel`,
+    /// Ed25519 signatures are verified in batches of 256
+    /// (ed25519-dalek's `verify_batch`, after the checks single
+    /// verification makes before its equation, `R`'s canonical encoding
+    /// included); a batch that fails is verified again one signature at a
+    /// time, which finds the first failure. A batch accepts what single
+    /// verification accepts, and beyond it only a signature whose error
+    /// term is a nonzero point of small order that the batch's random
+    /// weights cancel, which only the signing key's holder can make (see
+    /// `src/crypto/rust_crypto/batch.rs`). Other schemes verify one at a time. With `parallel`,
     /// batches and single verifications run on rayon's pool, with the same
     /// result.
     fn verify_many(
