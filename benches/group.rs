@@ -31,6 +31,8 @@
 //! - `app_protect`, `app_unprotect`: `create_message` of 1 KiB and the
 //!   receiver's `process_message` of it (a fresh message per iteration).
 //!
+//! `key_package/generate`: one KeyPackage with a fresh signature key.
+//!
 //! Floors of the same run: one HPKE seal of 32 bytes (`encrypt_with_label`)
 //! and one leaf-signature verification (`verify_with_label`), at the start
 //! and the end of the run (group `floor`); and, next to each blank-tree
@@ -485,6 +487,21 @@ fn floors(c: &mut Criterion, when: &str, leaf_owner: &KeyPackageBundle) {
     g.finish();
 }
 
+/// `KeyPackageBundle::generate_with_new_signature_key`: a signature key
+/// pair, two HPKE key pairs, two signatures and the checks of the result.
+fn key_package_generate(c: &mut Criterion) {
+    let crypto = crypto();
+    let mut rng = TestRng::new(11);
+    let mut g = c.benchmark_group("key_package");
+    g.sample_size(20)
+        .warm_up_time(Duration::from_millis(500))
+        .measurement_time(Duration::from_secs(2));
+    g.bench_function("generate", |b| {
+        b.iter(|| key_package(&crypto, "member".into(), &mut rng))
+    });
+    g.finish();
+}
+
 /// The sizes to run: all, or those listed in `GROUP_BENCH_SIZES`
 /// (comma-separated), for quick runs.
 fn sizes() -> Vec<u32> {
@@ -506,6 +523,7 @@ fn benches(c: &mut Criterion) {
         .collect();
 
     floors(c, "start", &joiner);
+    key_package_generate(c);
     let mut g = c.benchmark_group("group");
     // Flat sampling: the slowest operations take about a second, and
     // ten samples of one iteration each are enough for them.

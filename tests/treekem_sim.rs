@@ -43,6 +43,22 @@ fn check_valid(crypto: &SuiteCrypto<'_>, tree: &RatchetTree, group_id: &[u8]) {
     // The cached hashes and key indexes match a fresh import.
     let fresh = RatchetTree::from_nodes(crypto, tree.to_nodes()).unwrap();
     assert!(fresh == *tree, "merged tree differs from a fresh import");
+    check_resolution_counts(tree);
+}
+
+/// `resolution_len_excluding` counts what `resolution_excluding` lists,
+/// for every node, with nothing, the odd leaves and every leaf excluded.
+fn check_resolution_counts(tree: &RatchetTree) {
+    let excludes: [&dyn Fn(LeafIndex) -> bool; 3] =
+        [&|_| false, &|l: LeafIndex| l.0 % 2 == 1, &|_| true];
+    for exclude in excludes {
+        for x in 0..tree.size().node_count() {
+            let node = rfc9420::tree::NodeIndex(x);
+            let mut listed = Vec::new();
+            tree.resolution_excluding(node, exclude, &mut listed);
+            assert_eq!(tree.resolution_len_excluding(node, exclude), listed.len());
+        }
+    }
 }
 
 fn simulate(suite: CipherSuite, epochs: usize, seed: u64) {

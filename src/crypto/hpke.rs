@@ -3,7 +3,9 @@
 use rand_core::CryptoRng;
 
 use super::kdf::labeled_content;
-use super::{CryptoError, HpkeCiphertext, HpkePrivateKey, HpkePublicKey, Secret, SuiteCrypto};
+use super::{
+    CryptoError, HpkeCiphertext, HpkePrivateKey, HpkePublicKey, HpkeRecipient, Secret, SuiteCrypto,
+};
 
 impl SuiteCrypto<'_> {
     /// `EncryptWithLabel(public_key, label, context, plaintext)` (RFC 9420
@@ -51,6 +53,58 @@ impl SuiteCrypto<'_> {
             plaintext,
             ikm_e.as_bytes(),
         )
+    }
+
+    /// `EncryptWithLabel(public_key, label, context, plaintext)` (RFC 9420
+    /// §5.1.3) for each `(public_key, plaintext)` of `recipients`, all
+    /// under one `label` and `context`: the `info` is built once and the
+    /// provider's [`hpke_seal_many`](super::CryptoProvider::hpke_seal_many)
+    /// hashes it once, where one
+    /// [`encrypt_with_label`](Self::encrypt_with_label) per recipient would
+    /// hash it per recipient. The Welcome (§12.4.3.1) seals every new
+    /// member's GroupSecrets under the encrypted GroupInfo, which carries
+    /// the tree: O(n) bytes per seal.
+    ///
+    /// The ephemeral seeds are drawn from `rng` in the order of
+    /// `recipients`, before any encryption, so the ciphertexts are
+    /// byte-identical to those of `encrypt_with_label` called once per
+    /// recipient in that order with the same `rng`.
+    pub fn encrypt_with_label_many(
+        &self,
+        recipients: &[(&HpkePublicKey, &[u8])],
+        label: &str,
+        context: &[u8],
+        rng: &mut (impl CryptoRng + ?Sized),
+    ) -> Result<Vec<HpkeCiphertext>, CryptoError> {
+        let seed_len = self.params.kem.private_key_len();
+        let seeds: Vec<Secret> = recipients
+            .iter()
+            .map(|_| self.random_secret(seed_len, rng))
+            .collect();
+        let sealed: Vec<HpkeRecipient<'_>> = recipients
+            .iter()
+            .zip(&seeds)
+            .map(|((public_key, plaintext), seed)| HpkeRecipient {
+                public_key,
+                plaintext,
+                ikm_e: seed.as_bytes(),
+            })
+            .collect();
+        self.encrypt_with_label_seeded_many(&sealed, label, context)
+    }
+
+    /// [`encrypt_with_label_many`](Self::encrypt_with_label_many) with each
+    /// recipient's ephemeral seed given (as
+    /// [`encrypt_with_label_seeded`](Self::encrypt_with_label_seeded)).
+    pub fn encrypt_with_label_seeded_many(
+        &self,
+        recipients: &[HpkeRecipient<'_>],
+        label: &str,
+        context: &[u8],
+    ) -> Result<Vec<HpkeCiphertext>, CryptoError> {
+        let info = encrypt_context(label, context)?;
+        self.provider
+            .hpke_seal_many(self.suite, &info, &[], recipients)
     }
 
     /// `DecryptWithLabel(private_key, label, context, kem_output,

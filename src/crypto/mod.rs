@@ -22,7 +22,7 @@ use rand_core::CryptoRng;
 pub use keys::{
     HpkeCiphertext, HpkePrivateKey, HpkePublicKey, SignaturePrivateKey, SignaturePublicKey,
 };
-pub use provider::CryptoProvider;
+pub use provider::{CryptoProvider, FailedCheck, HpkeRecipient, SignatureCheck};
 pub use rust_crypto::RustCryptoProvider;
 pub use secret::{KeyNonce, Secret};
 pub(crate) use secret::{MAX_STATE_SECRET_LEN, UniformLength};

@@ -119,6 +119,30 @@ pub trait CryptoProvider: Send + Sync {
         ikm_e: &[u8],
     ) -> Result<HpkeCiphertext, CryptoError>;
 
+    /// HPKE `SealBase` of each recipient's plaintext to its public key,
+    /// all under one `info` and `aad` (RFC 9180 §6.1): the results, in the
+    /// order of `recipients`, are those of one
+    /// [`hpke_seal`](Self::hpke_seal) per recipient with its `ikm_e`.
+    ///
+    /// MLS seals to many recipients under one `info`: the GroupSecrets of a
+    /// Welcome under the encrypted GroupInfo (RFC 9420 §12.4.3.1), which
+    /// carries the whole tree, and the path secrets of an UpdatePath under
+    /// the GroupContext (§7.6). A provider can compute the part of the HPKE
+    /// key schedule that depends on `info` alone (`info_hash`, RFC 9180
+    /// §5.1) once for all of them; this default calls `hpke_seal` for each.
+    fn hpke_seal_many(
+        &self,
+        suite: CipherSuite,
+        info: &[u8],
+        aad: &[u8],
+        recipients: &[HpkeRecipient<'_>],
+    ) -> Result<Vec<HpkeCiphertext>, CryptoError> {
+        recipients
+            .iter()
+            .map(|r| self.hpke_seal(suite, r.public_key, info, aad, r.plaintext, r.ikm_e))
+            .collect()
+    }
+
     /// HPKE `OpenBase(enc, sk_r, info, aad, ciphertext)` (RFC 9180 §6.1).
     fn hpke_open(
         &self,
@@ -129,6 +153,24 @@ pub trait CryptoProvider: Send + Sync {
         aad: &[u8],
         ciphertext: &[u8],
     ) -> Result<Secret, CryptoError>;
+
+    /// `Signature.Verify` of each check (RFC 9420 §5.1.2): `Ok(())` if
+    /// every signature verifies; otherwise the first check, in order, whose
+    /// [`verify`](Self::verify) fails, with that call's error. The result is
+    /// the one of calling `verify` on each check in order and stopping at
+    /// the first failure, which this default does. A provider may verify
+    /// many signatures together (Ed25519 batch verification), as long as
+    /// it reports the same first failure.
+    fn verify_many(
+        &self,
+        suite: CipherSuite,
+        checks: &[SignatureCheck<'_>],
+    ) -> Result<(), FailedCheck> {
+        checks.iter().enumerate().try_for_each(|(index, c)| {
+            self.verify(suite, c.public_key, c.message, c.signature)
+                .map_err(|error| FailedCheck { index, error })
+        })
+    }
 
     /// Generates a fresh signature key pair from `rng`.
     fn signature_key_pair(
@@ -171,4 +213,37 @@ pub trait CryptoProvider: Send + Sync {
         message: &[u8],
         signature: &[u8],
     ) -> Result<(), CryptoError>;
+}
+
+/// One recipient of [`CryptoProvider::hpke_seal_many`]: its public key,
+/// the plaintext sealed to it, and the ephemeral seed `ikm_e` of its seal
+/// (fresh randomness of the KEM's `Nsk` bytes, one per recipient).
+#[derive(Debug, Clone, Copy)]
+pub struct HpkeRecipient<'a> {
+    /// The recipient's public key `pk_r`.
+    pub public_key: &'a HpkePublicKey,
+    /// The plaintext sealed to it.
+    pub plaintext: &'a [u8],
+    /// The seed of the ephemeral key pair, `DeriveKeyPair(ikm_e)`.
+    pub ikm_e: &'a [u8],
+}
+
+/// One signature of [`CryptoProvider::verify_many`].
+#[derive(Debug, Clone, Copy)]
+pub struct SignatureCheck<'a> {
+    /// The signer's public key.
+    pub public_key: &'a SignaturePublicKey,
+    /// The signed message (for MLS, the encoded `SignContent`).
+    pub message: &'a [u8],
+    /// The signature.
+    pub signature: &'a [u8],
+}
+
+/// The first check of a [`CryptoProvider::verify_many`] call that failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FailedCheck {
+    /// Its position among the checks.
+    pub index: usize,
+    /// The error its own verification gives.
+    pub error: CryptoError,
 }

@@ -1,7 +1,9 @@
 //! Labeled signatures (RFC 9420 §5.1.2).
 
 use super::kdf::labeled_content;
-use super::{CryptoError, SignaturePrivateKey, SignaturePublicKey, SuiteCrypto};
+use super::{
+    CryptoError, FailedCheck, SignatureCheck, SignaturePrivateKey, SignaturePublicKey, SuiteCrypto,
+};
 use crate::error::Error;
 
 impl SuiteCrypto<'_> {
@@ -54,6 +56,42 @@ impl SuiteCrypto<'_> {
             Err(CryptoError::InvalidSignature) => Err(invalid.into()),
             Err(e) => Err(e.into()),
         }
+    }
+
+    /// `VerifyWithLabel(key, label, content, signature)` (RFC 9420 §5.1.2)
+    /// of each `(key, content, signature)` of `items`, all under `label`,
+    /// through the provider's
+    /// [`verify_many`](super::CryptoProvider::verify_many): `Ok(())` if
+    /// every signature verifies, otherwise the first item, in order, whose
+    /// [`verify_with_label`](Self::verify_with_label) fails, with that
+    /// call's error.
+    pub fn verify_with_label_many(
+        &self,
+        label: &str,
+        items: &[(&SignaturePublicKey, &[u8], &[u8])],
+    ) -> Result<(), FailedCheck> {
+        let mut messages = Vec::with_capacity(items.len());
+        let mut encoding_failure = None;
+        for (index, (_, content, _)) in items.iter().enumerate() {
+            match sign_content(label, content) {
+                Ok(message) => messages.push(message),
+                Err(error) => {
+                    encoding_failure = Some(FailedCheck { index, error });
+                    break;
+                }
+            }
+        }
+        let checks: Vec<SignatureCheck<'_>> = items
+            .iter()
+            .zip(&messages)
+            .map(|((public_key, _, signature), message)| SignatureCheck {
+                public_key,
+                message,
+                signature,
+            })
+            .collect();
+        self.provider.verify_many(self.suite, &checks)?;
+        encoding_failure.map_or(Ok(()), Err)
     }
 
     /// Checks that `private` and `public` form a key pair.

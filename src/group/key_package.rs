@@ -15,15 +15,18 @@ use rand_core::CryptoRng;
 
 use crate::codec::Encode;
 use crate::crypto::{
-    CipherSuite, CryptoError, HpkePrivateKey, SignaturePrivateKey, SignaturePublicKey, SuiteCrypto,
+    CipherSuite, HpkePrivateKey, SignaturePrivateKey, SignaturePublicKey, SuiteCrypto,
 };
 use crate::error::Error;
 use crate::messages::{
     Credential, CredentialType, Extension, ExtensionType, Extensions, KeyPackage, KeyPackageRef,
     ProtocolVersion,
 };
+#[cfg(doc)]
+use crate::tree::validate::validate_leaf_node;
 use crate::tree::validate::{
-    LeafContext, LeafRole, LifetimePolicy, Timestamp, check_hpke_public_key, validate_leaf_node,
+    LeafContext, LeafRole, LifetimePolicy, Timestamp, check_hpke_public_key,
+    check_leaf_node_fields, verify_leaf_signature,
 };
 use crate::tree::{Capabilities, LeafIndex, LeafNode, LeafNodeSource, Lifetime};
 
@@ -269,9 +272,13 @@ impl KeyPackageBundle {
     /// the lifetime of `options` at `now`; it is signed with
     /// `SignWithLabel(., "LeafNodeTBS", LeafNodeTBS)` (§7.2), the
     /// KeyPackage with `SignWithLabel(., "KeyPackageTBS", KeyPackageTBS)`
-    /// (§10). The result is checked with [`validate_key_package`] under
-    /// `options.lifetime_policy` at `now`; the credential itself is the
-    /// application's to check (§5.3.1).
+    /// (§10). `signer` must be the private key of `signature_key`
+    /// ([`KeyPackageError::SignatureKeyMismatch`] otherwise). The result
+    /// passes [`validate_key_package`] under `options.lifetime_policy` at
+    /// `now`: its checks on what `credential` and `options` put in are
+    /// made; the two signatures just made with the matching key are not
+    /// verified again. The credential itself is the application's to check
+    /// (§5.3.1).
     pub fn generate(
         crypto: &SuiteCrypto<'_>,
         credential: Credential,
@@ -285,6 +292,28 @@ impl KeyPackageBundle {
         if !crypto.signature_keys_match(signer, &signature_key)? {
             return Err(KeyPackageError::SignatureKeyMismatch.into());
         }
+        Self::generate_with_matching_keys(
+            crypto,
+            credential,
+            signer,
+            signature_key,
+            options,
+            now,
+            rng,
+        )
+    }
+
+    /// [`generate`](Self::generate) with `signer` known to be the private
+    /// key of `signature_key`.
+    fn generate_with_matching_keys(
+        crypto: &SuiteCrypto<'_>,
+        credential: Credential,
+        signer: &SignaturePrivateKey,
+        signature_key: SignaturePublicKey,
+        options: &KeyPackageOptions,
+        now: Timestamp,
+        rng: &mut (impl CryptoRng + ?Sized),
+    ) -> Result<Self, Error> {
         let lifetime = options.lifetime(now)?;
         let (init_private_key, init_key) = crypto.generate_hpke_key_pair(rng)?;
         let (encryption_private_key, encryption_key) = crypto.generate_hpke_key_pair(rng)?;
@@ -335,7 +364,10 @@ impl KeyPackageBundle {
             now,
             credentials: &own_credential,
         };
-        validate_key_package(crypto, &key_package, &ctx)?;
+        // The two signatures were made just above with a key pair known to
+        // match, so they are not verified again: only the checks on what
+        // `credential` and `options` put in (RFC 9420 §7.3, §10.1).
+        check_key_package_fields(crypto, &key_package, &ctx)?;
 
         Ok(Self {
             key_package,
@@ -356,8 +388,9 @@ impl KeyPackageBundle {
         now: Timestamp,
         rng: &mut impl CryptoRng,
     ) -> Result<Self, Error> {
+        // A pair the provider has just generated: not checked again.
         let (signer, signature_key) = crypto.generate_signature_key_pair(rng)?;
-        Self::generate(
+        Self::generate_with_matching_keys(
             crypto,
             credential,
             &signer,
@@ -531,6 +564,26 @@ pub fn validate_key_package(
     ctx: &LeafContext<'_>,
 ) -> Result<(), Error> {
     // RFC 9420 R-10-02, R-10-03, R-10-04, R-10-05, R-10-06, R-10.1-01, R-10.1-02, R-10.1-03, R-13.4-02, R-13.5-03 (docs/rfc9420-requirements.md)
+    check_key_package_fields(crypto, key_package, ctx)?;
+    let leaf = &key_package.leaf_node;
+    verify_leaf_signature(crypto, leaf, KEY_PACKAGE_LEAF, ctx.group_id)?;
+    let tbs = key_package.tbs_bytes()?;
+    crypto.verify_with_label_or(
+        &leaf.signature_key,
+        KEY_PACKAGE_LABEL,
+        &tbs,
+        &key_package.signature,
+        KeyPackageError::InvalidSignature,
+    )
+}
+
+/// Checks 1 to 7 of [`validate_key_package`] without the two signatures,
+/// in the same order.
+fn check_key_package_fields(
+    crypto: &SuiteCrypto<'_>,
+    key_package: &KeyPackage,
+    ctx: &LeafContext<'_>,
+) -> Result<(), Error> {
     if key_package.version != ProtocolVersion::MLS10 {
         return Err(KeyPackageError::UnsupportedVersion {
             version: key_package.version,
@@ -572,19 +625,7 @@ pub fn validate_key_package(
     {
         return Err(KeyPackageError::ExtensionNotInCapabilities { extension_type: t }.into());
     }
-    validate_leaf_node(crypto, leaf, KEY_PACKAGE_LEAF, LeafRole::KeyPackage, ctx)?;
-    let tbs = key_package.tbs_bytes()?;
-    crypto
-        .verify_with_label(
-            &leaf.signature_key,
-            KEY_PACKAGE_LABEL,
-            &tbs,
-            &key_package.signature,
-        )
-        .map_err(|e| match e {
-            CryptoError::Encoding => Error::Crypto(e),
-            _ => KeyPackageError::InvalidSignature.into(),
-        })
+    check_leaf_node_fields(crypto, leaf, KEY_PACKAGE_LEAF, LeafRole::KeyPackage, ctx)
 }
 
 #[cfg(test)]

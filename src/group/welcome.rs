@@ -265,8 +265,8 @@ pub(crate) fn build_welcome(
     )?;
     let effects = &step.staged.effects;
     let size = next.tree.size();
-    let mut secrets = Vec::with_capacity(effects.added.len());
-    for (leaf, key_package) in &effects.added {
+    let mut plaintexts = Vec::with_capacity(effects.added.len());
+    for (leaf, _) in &effects.added {
         let path_secret = pending_path
             .and_then(|p| p.path_secret_for(size, *leaf))
             .map(|(_, s)| PathSecret {
@@ -277,14 +277,20 @@ pub(crate) fn build_welcome(
             path_secret,
             psks: effects.psks.clone(),
         };
-        let plaintext = zeroize::Zeroizing::new(group_secrets.to_bytes()?);
-        let encrypted = crypto.encrypt_with_label(
-            &key_package.init_key,
-            Welcome::LABEL,
-            &encrypted_group_info,
-            &plaintext,
-            rng,
-        )?;
+        plaintexts.push(zeroize::Zeroizing::new(group_secrets.to_bytes()?));
+    }
+    // One `info` (the encrypted GroupInfo, O(n) bytes) for every seal:
+    // hashed once, not once per new member.
+    let recipients: Vec<_> = effects
+        .added
+        .iter()
+        .zip(&plaintexts)
+        .map(|((_, key_package), plaintext)| (&key_package.init_key, plaintext.as_slice()))
+        .collect();
+    let encrypted =
+        crypto.encrypt_with_label_many(&recipients, Welcome::LABEL, &encrypted_group_info, rng)?;
+    let mut secrets = Vec::with_capacity(effects.added.len());
+    for ((_, key_package), encrypted) in effects.added.iter().zip(encrypted) {
         secrets.push(EncryptedGroupSecrets {
             new_member: KeyPackageRef(crypto.key_package_ref(&key_package.to_bytes()?)?),
             encrypted_group_secrets: encrypted,

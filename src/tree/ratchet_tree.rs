@@ -132,6 +132,35 @@ pub trait TreeView {
         }
     }
 
+    /// The length of [`resolution_excluding`](Self::resolution_excluding)
+    /// of `node`, counted without building it: what a receiver checks
+    /// against the ciphertext count of each UpdatePath node it does not
+    /// decrypt (RFC 9420 §7.6). In a tree of blank parents those
+    /// resolutions together hold every leaf.
+    fn resolution_len_excluding(
+        &self,
+        node: NodeIndex,
+        exclude: &dyn Fn(LeafIndex) -> bool,
+    ) -> usize {
+        match self.node(node) {
+            NodeRef::Leaf(_) => usize::from(!node.leaf().is_some_and(exclude)),
+            NodeRef::Parent(p) => {
+                1 + p
+                    .unmerged_leaves
+                    .iter()
+                    .filter(|l| !exclude(**l) && l.node().is_some())
+                    .count()
+            }
+            NodeRef::Blank => match (node.left(), node.right()) {
+                (Some(l), Some(r)) => {
+                    self.resolution_len_excluding(l, exclude)
+                        + self.resolution_len_excluding(r, exclude)
+                }
+                _ => 0,
+            },
+        }
+    }
+
     /// The resolution of `node` (RFC 9420 §4.1.2).
     fn resolution(&self, node: NodeIndex) -> Vec<NodeIndex> {
         let mut out = Vec::new();

@@ -30,7 +30,9 @@ use super::ratchet_tree::TreeView;
 use super::validate::check_hpke_public_key;
 use super::{LeafIndex, LeafNode, LeafNodeSource, NodeIndex, ParentNode};
 use super::{UpdatePath, UpdatePathNode};
-use crate::crypto::{HpkePrivateKey, HpkePublicKey, Secret, SignaturePrivateKey, SuiteCrypto};
+use crate::crypto::{
+    HpkePrivateKey, HpkePublicKey, HpkeRecipient, Secret, SignaturePrivateKey, SuiteCrypto,
+};
 use crate::error::Error;
 
 /// The label of path-secret encryption (RFC 9420 §7.6).
@@ -308,26 +310,46 @@ pub fn encrypt_update_path(
     exclude: &dyn Fn(LeafIndex) -> bool,
     rng: &mut (impl CryptoRng + ?Sized),
 ) -> Result<UpdatePath, Error> {
+    // Every path secret is sealed under the same `info` (the label and
+    // the GroupContext): one provider call for all of them. Seeds are drawn
+    // in path order, resolution order, as one seal after another would.
     let seed_len = crypto.params().kem.private_key_len();
-    let mut nodes = Vec::with_capacity(pending.path.len());
+    let mut counts = Vec::with_capacity(pending.path.len());
+    let mut targets = Vec::new();
     let mut resolution = Vec::new();
     for entry in &pending.path {
         resolution.clear();
         tree.resolution_excluding(entry.copath, exclude, &mut resolution);
-        let mut ciphertexts = Vec::with_capacity(resolution.len());
+        counts.push(resolution.len());
         for r in &resolution {
             let key = tree
                 .node(*r)
                 .encryption_key()
                 .ok_or(Error::Internal("blank node in a resolution"))?;
-            let seed = crypto.random_secret(seed_len, rng);
-            ciphertexts.push(crypto.encrypt_with_label_seeded(
-                key,
-                UPDATE_PATH_LABEL,
-                group_context,
-                entry.path_secret.as_bytes(),
-                &seed,
-            )?);
+            targets.push((key, entry.path_secret.as_bytes()));
+        }
+    }
+    let seeds: Vec<Secret> = targets
+        .iter()
+        .map(|_| crypto.random_secret(seed_len, rng))
+        .collect();
+    let recipients: Vec<HpkeRecipient<'_>> = targets
+        .iter()
+        .zip(&seeds)
+        .map(|((public_key, plaintext), seed)| HpkeRecipient {
+            public_key,
+            plaintext,
+            ikm_e: seed.as_bytes(),
+        })
+        .collect();
+    let mut sealed = crypto
+        .encrypt_with_label_seeded_many(&recipients, UPDATE_PATH_LABEL, group_context)?
+        .into_iter();
+    let mut nodes = Vec::with_capacity(pending.path.len());
+    for (entry, count) in pending.path.iter().zip(counts) {
+        let ciphertexts: Vec<_> = sealed.by_ref().take(count).collect();
+        if ciphertexts.len() != count {
+            return Err(Error::Internal("fewer ciphertexts than recipients"));
         }
         let encryption_key = tree
             .parent_node(entry.node)
@@ -471,18 +493,26 @@ pub fn decrypt_update_path(
     let mut found = None;
     let mut resolution = Vec::new();
     for (i, ((node, copath), path_node)) in path.iter().zip(&update_path.nodes).enumerate() {
-        resolution.clear();
-        tree.resolution_excluding(*copath, exclude, &mut resolution);
-        if resolution.len() != path_node.encrypted_path_secret.len() {
+        // Only the common ancestor's resolution is needed as a list (to
+        // find this member's key in it); the others are only counted.
+        let decrypt_here = *node == ancestor && found.is_none();
+        let expected = if decrypt_here {
+            resolution.clear();
+            tree.resolution_excluding(*copath, exclude, &mut resolution);
+            resolution.len()
+        } else {
+            tree.resolution_len_excluding(*copath, exclude)
+        };
+        if expected != path_node.encrypted_path_secret.len() {
             // RFC 9420 §7.6, R-7.5-02
             return Err(TreeError::WrongCiphertextCount {
                 node: *node,
-                expected: resolution.len(),
+                expected,
                 got: path_node.encrypted_path_secret.len(),
             }
             .into());
         }
-        if *node != ancestor || found.is_some() {
+        if !decrypt_here {
             continue;
         }
         let hit = resolution

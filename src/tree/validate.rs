@@ -254,6 +254,20 @@ pub fn validate_leaf_node(
     role: LeafRole,
     ctx: &LeafContext<'_>,
 ) -> Result<(), Error> {
+    check_leaf_node_fields(crypto, leaf, index, role, ctx)?;
+    verify_leaf_signature(crypto, leaf, index, ctx.group_id)
+}
+
+/// The checks of [`validate_leaf_node`] other than the signature, in the
+/// same order: for a leaf this member has just signed itself, and for
+/// callers that verify the signatures of many leaves together.
+pub(crate) fn check_leaf_node_fields(
+    crypto: &SuiteCrypto<'_>,
+    leaf: &LeafNode,
+    index: LeafIndex,
+    role: LeafRole,
+    ctx: &LeafContext<'_>,
+) -> Result<(), Error> {
     let source_ok = matches!(
         (role, &leaf.leaf_node_source),
         (LeafRole::InTree, _)
@@ -312,8 +326,27 @@ pub fn validate_leaf_node(
         ctx.lifetime
             .check(index, lifetime.not_before, lifetime.not_after, ctx.now)?;
     }
+    Ok(())
+}
+
+/// `VerifyWithLabel(signature_key, "LeafNodeTBS", LeafNodeTBS, signature)`
+/// of the leaf at `index` (RFC 9420 §7.2, §7.3).
+pub(crate) fn verify_leaf_signature(
+    crypto: &SuiteCrypto<'_>,
+    leaf: &LeafNode,
+    index: LeafIndex,
+    group_id: &[u8],
+) -> Result<(), Error> {
     // RFC 9420 §7.3, R-7.3-02
-    leaf.verify_signature(crypto, ctx.group_id, index)
+    leaf.verify_signature(crypto, group_id, index)
+}
+
+/// The error of a failed leaf-signature verification.
+fn leaf_signature_error(e: CryptoError, index: LeafIndex) -> TreeError {
+    match e {
+        CryptoError::InvalidPublicKey => TreeError::InvalidSignatureKey { leaf: index },
+        _ => TreeError::InvalidLeafSignature { leaf: index },
+    }
 }
 
 /// Checks that `leaf` lists every non-default type the group requires
@@ -430,6 +463,14 @@ pub fn check_unique_keys(tree: &impl TreeView) -> Result<(), TreeError> {
 
 /// Validates every leaf of the tree (RFC 9420 §7.3) and that each
 /// credential type in use is supported by every member.
+///
+/// The result, including which error is returned when several leaves are
+/// invalid, is that of checking each leaf in order, all checks of a leaf
+/// before the next: the checks other than the signatures are made first,
+/// up to the first leaf that fails them, and the signatures of the leaves
+/// before it are then verified together
+/// ([`SuiteCrypto::verify_with_label_many`]: batch verification, one
+/// verification per leaf when a batch fails).
 // RFC 9420 §7.3, R-7.3-04
 pub fn validate_leaves(
     crypto: &SuiteCrypto<'_>,
@@ -437,11 +478,38 @@ pub fn validate_leaves(
     ctx: &LeafContext<'_>,
 ) -> Result<(), Error> {
     let in_use = credential_types_in_use(tree);
+    let mut first_error = None;
+    let mut signed = Vec::new();
     for (index, leaf) in tree.members() {
-        check_supports_credentials(index, leaf, &in_use)?;
-        validate_leaf_node(crypto, leaf, index, LeafRole::InTree, ctx)?;
+        let checked = check_supports_credentials(index, leaf, &in_use)
+            .map_err(Error::from)
+            .and_then(|()| check_leaf_node_fields(crypto, leaf, index, LeafRole::InTree, ctx))
+            .and_then(|()| Ok(leaf.tbs_bytes(ctx.group_id, index)?));
+        match checked {
+            Ok(tbs) => signed.push((index, leaf, tbs)),
+            Err(e) => {
+                first_error = Some(e);
+                break;
+            }
+        }
     }
-    Ok(())
+    let items: Vec<_> = signed
+        .iter()
+        .map(|(_, leaf, tbs)| {
+            (
+                &leaf.signature_key,
+                tbs.as_slice(),
+                leaf.signature.as_slice(),
+            )
+        })
+        .collect();
+    if let Err(failed) = crypto.verify_with_label_many("LeafNodeTBS", &items) {
+        let (index, ..) = signed
+            .get(failed.index)
+            .ok_or(Error::Internal("failed signature out of range"))?;
+        return Err(leaf_signature_error(failed.error, *index).into());
+    }
+    first_error.map_or(Ok(()), Err)
 }
 
 /// The credential types of the members of `tree`.

@@ -116,8 +116,31 @@ impl Hpke {
         plaintext: &[u8],
         ikm_e: &[u8],
     ) -> Result<HpkeCiphertext, CryptoError> {
+        self.seal_in(
+            &self.key_schedule_context(info)?,
+            pk_r,
+            aad,
+            plaintext,
+            ikm_e,
+        )
+    }
+
+    /// `SealBase` under a key-schedule context prepared by
+    /// [`key_schedule_context`](Self::key_schedule_context): the same
+    /// output as [`seal`](Self::seal) with that context's `info`, without
+    /// hashing `info` again. Sealing to many recipients under one `info`
+    /// (the Welcome's GroupSecrets, RFC 9420 §12.4.3.1; an UpdatePath's
+    /// path secrets, §7.6) hashes it once.
+    pub(super) fn seal_in(
+        &self,
+        context: &KeyScheduleContext,
+        pk_r: &HpkePublicKey,
+        aad: &[u8],
+        plaintext: &[u8],
+        ikm_e: &[u8],
+    ) -> Result<HpkeCiphertext, CryptoError> {
         let (shared_secret, enc) = self.kem.encap(&pk_r.0, ikm_e)?;
-        let (key, nonce) = self.key_schedule(&shared_secret, info)?;
+        let (key, nonce) = self.key_and_nonce(&shared_secret, context)?;
         let ciphertext = self
             .aead
             .seal(key_bytes(&key, self.aead)?, &nonce, aad, plaintext)?;
@@ -137,37 +160,31 @@ impl Hpke {
         ciphertext: &[u8],
     ) -> Result<Secret, CryptoError> {
         let shared_secret = self.kem.decap(enc, sk_r)?;
-        let (key, nonce) = self.key_schedule(&shared_secret, info)?;
+        let context = self.key_schedule_context(info)?;
+        let (key, nonce) = self.key_and_nonce(&shared_secret, &context)?;
         let plaintext = self
             .aead
             .open(key_bytes(&key, self.aead)?, &nonce, aad, ciphertext)?;
         Ok(Secret::new(plaintext))
     }
 
-    /// `KeySchedule(mode_base, shared_secret, info, "", "")` (RFC 9180
-    /// §5.1), returning the AEAD key and the nonce for sequence number 0,
-    /// which is `base_nonce`:
+    /// The part of `KeySchedule(mode_base, shared_secret, info, "", "")`
+    /// (RFC 9180 §5.1) that depends on `info` only, not on the shared
+    /// secret:
     ///
     /// ```text
     /// psk_id_hash = LabeledExtract("", "psk_id_hash", psk_id)
     /// info_hash = LabeledExtract("", "info_hash", info)
     /// key_schedule_context = concat(mode, psk_id_hash, info_hash)
-    /// secret = LabeledExtract(shared_secret, "secret", psk)
-    /// key = LabeledExpand(secret, "key", key_schedule_context, Nk)
-    /// base_nonce = LabeledExpand(secret, "base_nonce", key_schedule_context, Nn)
     /// ```
-    ///
-    /// The exporter secret is not derived: MLS does not use it.
-    fn key_schedule(
+    pub(super) fn key_schedule_context(
         &self,
-        shared_secret: &Secret,
         info: &[u8],
-    ) -> Result<(Zeroizing<[u8; MAX_KEY_LEN]>, [u8; NONCE_LEN]), CryptoError> {
+    ) -> Result<KeyScheduleContext, CryptoError> {
         let nh = self.kdf.len();
-        let mut context = [0u8; 1 + 2 * MAX_HASH_LEN];
-        let context_len = 1 + 2 * nh;
+        let mut bytes = [0u8; 1 + 2 * MAX_HASH_LEN];
         {
-            let (mode, hashes) = context.split_at_mut(1);
+            let (mode, hashes) = bytes.split_at_mut(1);
             mode.copy_from_slice(&[MODE_BASE]);
             let (psk_id_hash, info_hash) = hashes.split_at_mut(nh);
             let psk_id_hash = psk_id_hash.get_mut(..nh).ok_or(CryptoError::Encoding)?;
@@ -186,7 +203,29 @@ impl Hpke {
                 info_hash,
             )?;
         }
-        let context = context.get(..context_len).ok_or(CryptoError::Encoding)?;
+        Ok(KeyScheduleContext {
+            bytes,
+            len: 1 + 2 * nh,
+        })
+    }
+
+    /// The rest of `KeySchedule(mode_base, shared_secret, info, "", "")`
+    /// (RFC 9180 §5.1), from the prepared `key_schedule_context`: the AEAD
+    /// key and the nonce for sequence number 0, which is `base_nonce`:
+    ///
+    /// ```text
+    /// secret = LabeledExtract(shared_secret, "secret", psk)
+    /// key = LabeledExpand(secret, "key", key_schedule_context, Nk)
+    /// base_nonce = LabeledExpand(secret, "base_nonce", key_schedule_context, Nn)
+    /// ```
+    ///
+    /// The exporter secret is not derived: MLS does not use it.
+    fn key_and_nonce(
+        &self,
+        shared_secret: &Secret,
+        context: &KeyScheduleContext,
+    ) -> Result<(Zeroizing<[u8; MAX_KEY_LEN]>, [u8; NONCE_LEN]), CryptoError> {
+        let context = context.as_bytes()?;
         let secret = labeled_extract(
             self.kdf,
             &self.suite_id,
@@ -208,6 +247,21 @@ impl Hpke {
             &mut nonce,
         )?;
         Ok((key, nonce))
+    }
+}
+
+/// `key_schedule_context = concat(mode, psk_id_hash, info_hash)` of base
+/// mode (RFC 9180 §5.1) for one `info`: public, and the same for every
+/// recipient sealed to under that `info`.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct KeyScheduleContext {
+    bytes: [u8; 1 + 2 * MAX_HASH_LEN],
+    len: usize,
+}
+
+impl KeyScheduleContext {
+    fn as_bytes(&self) -> Result<&[u8], CryptoError> {
+        self.bytes.get(..self.len).ok_or(CryptoError::Encoding)
     }
 }
 

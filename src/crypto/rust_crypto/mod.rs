@@ -14,6 +14,7 @@
 //! call parses its keys, works, and wipes what it derived.
 
 mod aead;
+mod batch;
 mod hash;
 mod hpke;
 mod kem;
@@ -29,8 +30,8 @@ use self::hash::Hash;
 use self::hpke::Hpke;
 use self::signature::SignatureAlg;
 use super::{
-    CipherSuite, CryptoError, CryptoProvider, HpkeCiphertext, HpkePrivateKey, HpkePublicKey,
-    Secret, SignaturePrivateKey, SignaturePublicKey,
+    CipherSuite, CryptoError, CryptoProvider, FailedCheck, HpkeCiphertext, HpkePrivateKey,
+    HpkePublicKey, HpkeRecipient, Secret, SignatureCheck, SignaturePrivateKey, SignaturePublicKey,
 };
 
 /// The pure-Rust crypto provider for all seven MLS cipher suites
@@ -189,6 +190,33 @@ impl CryptoProvider for RustCryptoProvider {
             .seal(public_key, info, aad, plaintext, ikm_e)
     }
 
+    /// Hashes `info` once for all recipients (RFC 9180 §5.1: the
+    /// key-schedule context depends on `info`, not on the recipient).
+    fn hpke_seal_many(
+        &self,
+        suite: CipherSuite,
+        info: &[u8],
+        aad: &[u8],
+        recipients: &[HpkeRecipient<'_>],
+    ) -> Result<Vec<HpkeCiphertext>, CryptoError> {
+        let hpke = algorithms(suite)?.hpke;
+        let context = hpke.key_schedule_context(info)?;
+        let seal =
+            |r: &HpkeRecipient<'_>| hpke.seal_in(&context, r.public_key, aad, r.plaintext, r.ikm_e);
+        // With `parallel`, the seals run on rayon's pool; the results are
+        // collected in order, and the first error in order is returned, so
+        // the output is the same.
+        #[cfg(feature = "parallel")]
+        let sealed: Vec<Result<HpkeCiphertext, CryptoError>> = {
+            use rayon::prelude::*;
+            recipients.par_iter().map(seal).collect()
+        };
+        #[cfg(not(feature = "parallel"))]
+        let sealed: Vec<Result<HpkeCiphertext, CryptoError>> =
+            recipients.iter().map(seal).collect();
+        sealed.into_iter().collect()
+    }
+
     fn hpke_open(
         &self,
         suite: CipherSuite,
@@ -246,5 +274,30 @@ impl CryptoProvider for RustCryptoProvider {
         algorithms(suite)?
             .signature
             .verify(public_key, message, signature)
+    }
+
+    /// Ed25519 signatures are verified in batches of 256
+    /// (ed25519-dalek's `verify_batch`, after the checks single
+    /// verification makes before its equation, `R`'s canonical encoding
+    /// included); a batch that fails is verified again one signature at a
+    /// time, which finds the first failure. A batch accepts what single
+    /// verification accepts, and beyond it only a signature whose error
+    /// term is a nonzero point of small order that the batch's random
+    /// weights cancel, which only the signing key's holder can make (see
+    /// `src/crypto/rust_crypto/batch.rs`). Other schemes verify one at a time. With `parallel`,
+    /// batches and single verifications run on rayon's pool, with the same
+    /// result.
+    fn verify_many(
+        &self,
+        suite: CipherSuite,
+        checks: &[SignatureCheck<'_>],
+    ) -> Result<(), FailedCheck> {
+        if checks.is_empty() {
+            return Ok(());
+        }
+        algorithms(suite)
+            .map_err(|error| FailedCheck { index: 0, error })?
+            .signature
+            .verify_many(checks)
     }
 }

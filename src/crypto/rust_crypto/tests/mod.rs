@@ -2,7 +2,8 @@
 //! every suite (`suites.rs`); known answers (RFC 9180 Appendix A.1.1,
 //! RFC 5869 Appendix A.1), key import edge cases and the strictness of
 //! signature parsing (`edge_cases.rs`); public key validation
-//! (`public_keys.rs`).
+//! (`public_keys.rs`); sealing to many recipients under one `info`
+//! (`seal_many.rs`).
 
 use core::convert::Infallible;
 
@@ -90,4 +91,5 @@ fn hex(s: &str) -> Vec<u8> {
 // Declared last: the tests use `all_suites!`, defined above.
 mod edge_cases;
 mod public_keys;
+mod seal_many;
 mod suites;

@@ -1,0 +1,109 @@
+//! The `parallel` feature changes no output byte: a fixed run (seeded RNG,
+//! fixed time) through the operations it parallelizes — a Welcome sealed
+//! to 70 new members, a join that verifies 71 leaf signatures, a commit
+//! whose UpdatePath seals to 70 members of a blank tree, its processing —
+//! must hash to the same digest with and without the feature. The digest
+//! below was recorded without it (re-recorded whenever the output format
+//! changes on purpose); CI runs this test both ways.
+
+use rfc9420::{
+    CipherSuite, CommitOptions, Credential, Extensions, Group, GroupConfig, JoinOptions,
+    KeyPackageBundle, KeyPackageOptions, Processed, Proposal, RustCryptoProvider, SuiteCrypto,
+    Timestamp,
+};
+use sha2::{Digest, Sha256};
+
+use rfc9420_test_support::rng;
+
+use rng::TestRng;
+
+const NOW: Timestamp = Timestamp(1_800_000_000);
+
+fn run(suite: CipherSuite) -> String {
+    let crypto = SuiteCrypto::new(&RustCryptoProvider, suite).unwrap();
+    let mut rng = TestRng::new(42);
+    let bundles: Vec<KeyPackageBundle> = (0..71)
+        .map(|i| {
+            KeyPackageBundle::generate_with_new_signature_key(
+                &crypto,
+                Credential::basic(format!("member {i}").into_bytes()),
+                &KeyPackageOptions::default(),
+                NOW,
+                &mut rng,
+            )
+            .unwrap()
+        })
+        .collect();
+    let mut creator = Group::create(
+        RustCryptoProvider,
+        GroupConfig::default(),
+        &bundles[0],
+        b"parallel".to_vec(),
+        Extensions::default(),
+        NOW,
+        &mut rng,
+    )
+    .unwrap();
+    let adds: Vec<Proposal> = bundles[1..]
+        .iter()
+        .map(|b| {
+            Proposal::Add(rfc9420::messages::Add {
+                key_package: b.key_package().clone(),
+            })
+        })
+        .collect();
+    let created = creator
+        .create_commit(
+            CommitOptions {
+                update_path: false,
+                ..CommitOptions::with_proposals(adds)
+            },
+            NOW,
+            &mut rng,
+        )
+        .unwrap();
+    creator.merge_staged_commit(created.staged).unwrap();
+    let welcome = created.welcome.unwrap();
+    let mut joiner = Group::join(
+        RustCryptoProvider,
+        GroupConfig::default(),
+        &welcome,
+        &bundles[70],
+        JoinOptions::default(),
+        NOW,
+    )
+    .unwrap();
+    let with_path = creator
+        .create_commit(CommitOptions::default(), NOW, &mut rng)
+        .unwrap();
+    let Processed::Commit(staged) = joiner.process_message(&with_path.commit, NOW).unwrap() else {
+        panic!("expected a commit");
+    };
+    joiner.merge_staged_commit(*staged).unwrap();
+    creator.merge_staged_commit(with_path.staged).unwrap();
+    assert_eq!(creator.epoch_authenticator(), joiner.epoch_authenticator());
+
+    let mut h = Sha256::new();
+    h.update(&created.commit);
+    h.update(&welcome);
+    h.update(&with_path.commit);
+    h.update(joiner.to_bytes().unwrap());
+    h.update(creator.to_bytes().unwrap());
+    hex::encode(h.finalize())
+}
+
+#[test]
+fn suite_1_output_is_fixed() {
+    assert_eq!(
+        run(CipherSuite::MLS_128_DHKEMX25519_AES128GCM_SHA256_ED25519),
+        "a8533219705383494c7bcb0b748723a72082e8cc1b048009f90420f39c8e1d3d"
+    );
+}
+
+#[test]
+fn suite_2_output_is_fixed() {
+    assert_eq!(
+        run(CipherSuite::MLS_128_DHKEMP256_AES128GCM_SHA256_P256),
+        "7b729f9702db75da439339f98c6e98df0eeda9246ccd0d775d4917fa8ecd1bab"
+    );
+}
