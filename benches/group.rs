@@ -102,7 +102,7 @@ fn no_path(proposals: Vec<Proposal>) -> CommitOptions {
 
 /// Rebuilds a member's `Group` from its fixture parts.
 fn group_from(parts: &EpochParts) -> Group {
-    Group::from_fixture_parts(RustCryptoProvider, GroupConfig::default(), parts.clone()).unwrap()
+    Group::from_fixture_parts(RustCryptoProvider, public_config(), parts.clone()).unwrap()
 }
 
 /// Two members of one group of `n`.
@@ -119,7 +119,7 @@ struct Pair {
 /// cost of the commit of n - 1 Adds and of the receiver's join.
 fn blank_pair(n: u32, rng: &mut TestRng) -> Pair {
     let crypto = crypto();
-    let config = GroupConfig::default();
+    let config = public_config();
     let creator = key_package(&crypto, "member 0".into(), rng);
     let others: Vec<KeyPackageBundle> = (1..n)
         .map(|i| key_package(&crypto, format!("member {i}"), rng))
@@ -224,7 +224,7 @@ fn bench_pair(
     many: &[Proposal],
 ) {
     let mut rng = TestRng::new(u64::from(pair.n));
-    let config = GroupConfig::default();
+    let config = public_config();
     let n = pair.n;
 
     // 1. An empty commit with a path.
@@ -551,3 +551,13 @@ fn benches(c: &mut Criterion) {
 
 criterion_group!(group_benches, benches);
 criterion_main!(group_benches);
+
+/// The configuration the measurements use: handshakes as PublicMessages
+/// (as the peers are measured), so a commit can be processed again and
+/// again without spending a message key.
+fn public_config() -> GroupConfig {
+    GroupConfig {
+        wire_format: rfc9420::group::WireFormatPolicy::MIXED_PUBLIC,
+        ..GroupConfig::default()
+    }
+}

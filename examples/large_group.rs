@@ -205,7 +205,7 @@ fn build_blank(crypto: &SuiteCrypto<'_>, n: u32, rng: &mut TestRng) -> Built {
     let (creator, others) = bundles.split_first().expect("n >= 2");
     let mut committer = Group::create(
         RustCryptoProvider,
-        GroupConfig::default(),
+        public_config(),
         creator,
         b"large group".to_vec(),
         Extensions::default(),
@@ -232,7 +232,7 @@ fn build_blank(crypto: &SuiteCrypto<'_>, n: u32, rng: &mut TestRng) -> Built {
     let start = Instant::now();
     let receiver = Group::join(
         RustCryptoProvider,
-        GroupConfig::default(),
+        public_config(),
         &welcome,
         others.last().expect("n >= 2"),
         JoinOptions::default(),
@@ -281,7 +281,7 @@ fn build_full(crypto: &SuiteCrypto<'_>, n: u32, rng: &mut TestRng) -> Built {
             interim_transcript_hash: interim.clone(),
             confirmation_tag: tag.clone(),
         };
-        Group::from_fixture_parts(RustCryptoProvider, GroupConfig::default(), parts)
+        Group::from_fixture_parts(RustCryptoProvider, public_config(), parts)
             .expect("fixture group")
     };
     let committer = group(0);
@@ -366,7 +366,7 @@ fn main() -> ExitCode {
     let saved = receiver.to_bytes().expect("save");
     let state_len = saved.len();
     let restore =
-        || Group::from_bytes(RustCryptoProvider, GroupConfig::default(), &saved).expect("restore");
+        || Group::from_bytes(RustCryptoProvider, public_config(), &saved).expect("restore");
     if args.pause {
         std::thread::sleep(Duration::from_secs(1));
     }
@@ -466,7 +466,7 @@ fn main() -> ExitCode {
                 |()| {
                     Group::join(
                         RustCryptoProvider,
-                        GroupConfig::default(),
+                        public_config(),
                         &welcome,
                         &joiner,
                         JoinOptions::default(),
@@ -590,4 +590,14 @@ fn main() -> ExitCode {
     }
     println!("| saved state of the receiver | {state_len} bytes | |");
     ExitCode::SUCCESS
+}
+
+/// The configuration the measurements use: handshakes as PublicMessages
+/// (as the peers are measured), so a commit can be processed again and
+/// again without spending a message key.
+fn public_config() -> GroupConfig {
+    GroupConfig {
+        wire_format: rfc9420::group::WireFormatPolicy::MIXED_PUBLIC,
+        ..GroupConfig::default()
+    }
 }

@@ -66,7 +66,7 @@ impl Side for Ours {
         let (creator, others) = bundles.split_first().expect("n >= 1");
         let mut committer = Group::create(
             RustCryptoProvider,
-            GroupConfig::default(),
+            public_config(),
             creator,
             b"bench group".to_vec(),
             Extensions::default(),
@@ -86,7 +86,7 @@ impl Side for Ours {
         let start = Instant::now();
         let receiver = Group::join(
             RustCryptoProvider,
-            GroupConfig::default(),
+            public_config(),
             &welcome,
             others.last().expect("n >= 2"),
             JoinOptions::default(),
@@ -133,12 +133,8 @@ impl Side for Ours {
 
     /// Untimed: `from_bytes` of the receiver's saved state.
     fn fresh_receiver(&self) -> Group {
-        Group::from_bytes(
-            RustCryptoProvider,
-            GroupConfig::default(),
-            &self.receiver_state,
-        )
-        .expect("restore")
+        Group::from_bytes(RustCryptoProvider, public_config(), &self.receiver_state)
+            .expect("restore")
     }
 
     fn process_merge(&self, receiver: &mut Group, commit: &[u8]) {
@@ -169,7 +165,7 @@ impl Side for Ours {
     fn join(&self, (): (), welcome: &[u8]) -> usize {
         Group::join(
             RustCryptoProvider,
-            GroupConfig::default(),
+            public_config(),
             welcome,
             &self.joiner,
             JoinOptions::default(),
@@ -214,5 +210,15 @@ impl Side for Ours {
 
     fn members(&self) -> usize {
         self.committer.members().count()
+    }
+}
+
+/// The configuration the measurements use: handshakes as PublicMessages
+/// (as the peers are measured), so a commit can be processed again and
+/// again without spending a message key.
+fn public_config() -> GroupConfig {
+    GroupConfig {
+        wire_format: rfc9420::group::WireFormatPolicy::MIXED_PUBLIC,
+        ..GroupConfig::default()
     }
 }

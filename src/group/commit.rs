@@ -378,11 +378,15 @@ impl<P: CryptoProvider> Group<P> {
             return Ok(out);
         };
         let added = &step.staged.effects.added;
-        let in_group_info = options.ratchet_tree_in_welcome;
-        let group_info =
-            build_group_info(crypto, self.state.signer(), step, in_group_info, &nodes)?;
+        // The tree goes in the GroupInfo or out of band, never both.
+        let (in_group_info, out_of_band) = if options.ratchet_tree_in_welcome {
+            (Some(nodes), None)
+        } else {
+            (None, Some(nodes))
+        };
+        let group_info = build_group_info(crypto, self.state.signer(), step, in_group_info)?;
         if !added.is_empty() {
-            if !options.ratchet_tree_in_welcome {
+            if let Some(nodes) = out_of_band {
                 out.ratchet_tree = Some(RatchetTreeExtension(nodes).to_bytes()?);
             }
             out.welcome = Some(build_welcome(crypto, step, &group_info, pending_path, rng)?);

@@ -210,14 +210,13 @@ pub fn joiner_private_state(
 }
 
 /// The signed GroupInfo of the epoch `step` starts (RFC 9420 §12.4.3),
-/// with the ratchet tree `nodes` in a `ratchet_tree` extension if
-/// `with_tree`.
+/// with the ratchet tree `nodes`, if given, in a `ratchet_tree`
+/// extension.
 pub(crate) fn build_group_info(
     crypto: &SuiteCrypto<'_>,
     signer: &SignaturePrivateKey,
     step: &EpochStep,
-    with_tree: bool,
-    nodes: &[Option<Node>],
+    nodes: Option<Vec<Option<Node>>>,
 ) -> Result<GroupInfo, Error> {
     // RFC 9420 R-12.4.1-02 (docs/rfc9420-requirements.md)
     let next = step
@@ -226,8 +225,8 @@ pub(crate) fn build_group_info(
         .as_ref()
         .ok_or(Error::Internal("GroupInfo of a commit without next epoch"))?;
     let mut extensions = Extensions::new();
-    if with_tree {
-        extensions.set(&RatchetTreeExtension(nodes.to_vec()))?;
+    if let Some(nodes) = nodes {
+        extensions.set(&RatchetTreeExtension(nodes))?;
     }
     let mut group_info = GroupInfo {
         group_context: next.context.clone(),
