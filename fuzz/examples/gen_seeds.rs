@@ -109,7 +109,7 @@ fn body_bytes(m: &[u8]) -> Vec<u8> {
 fn from_fixtures(seeds: &mut Seeds) {
     let all = fixtures::all();
     for (fi, f) in all.iter().enumerate() {
-        let fi = fi as u8;
+        let fi = fixtures::selector_for(fi);
         let add = |seeds: &mut Seeds, target: &'static str, bytes: Vec<u8>| {
             seeds.entry(target).or_default().push(bytes);
         };
@@ -149,10 +149,10 @@ fn from_fixtures(seeds: &mut Seeds) {
         for (wi, w) in f.welcomes.iter().enumerate() {
             add(seeds, "decode_mls_message", w.welcome.clone());
             add(seeds, "decode_welcome", body_bytes(&w.welcome));
-            let sel = fi + (wi * all.len()) as u8;
             let len = (w.welcome.len() as u16).to_be_bytes();
             let tree = w.tree.clone().unwrap_or_default();
-            add(seeds, "join_welcome", [&[sel], &len[..], &w.welcome, &tree].concat());
+            let sel = [fi, wi as u8];
+            add(seeds, "join_welcome", [&sel[..], &len[..], &w.welcome, &tree].concat());
             if let Some(t) = &w.tree {
                 add(seeds, "decode_ratchet_tree", t.clone());
             }

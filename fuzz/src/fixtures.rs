@@ -108,6 +108,21 @@ pub const SPECS: [Spec; 6] = [
     },
 ];
 
+/// How often each fixture is picked, by index into [`SPECS`]: the
+/// suites with cheap primitives (1, 3) get most of the executions, the
+/// slow ones (P-256, P-384, Ed448) a share each.
+const WEIGHTS: [usize; 16] = [0, 0, 0, 0, 1, 1, 1, 1, 3, 3, 3, 3, 2, 2, 4, 5];
+
+/// The fixture a selector byte picks.
+pub fn pick(selector: u8) -> usize {
+    WEIGHTS[usize::from(selector) % WEIGHTS.len()]
+}
+
+/// A selector byte that picks fixture `index`.
+pub fn selector_for(index: usize) -> u8 {
+    WEIGHTS.iter().position(|&w| w == index).expect("every fixture is picked") as u8
+}
+
 /// A message the sender sent that the receiver (and witness) accept from
 /// their saved states.
 #[derive(Debug, Clone)]
