@@ -9,10 +9,10 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
+use rfc9420::MlsMessage;
 use rfc9420::codec::{Encode, decode_exact};
 use rfc9420::framing::FramedContentBody;
 use rfc9420::messages::{MlsMessageBody, ProposalOrRef, ProtocolVersion};
-use rfc9420::MlsMessage;
 use rfc9420_fuzz::fixtures;
 use rfc9420_fuzz::targets::TARGETS;
 use sha2::Digest;
@@ -117,12 +117,27 @@ fn from_fixtures(seeds: &mut Seeds) {
         for (si, s) in f.samples.iter().enumerate() {
             let si = si as u8;
             add(seeds, "decode_mls_message", s.bytes.clone());
-            add(seeds, "process_message", [&[fi, si], s.bytes.as_slice()].concat());
+            add(
+                seeds,
+                "process_message",
+                [&[fi, si], s.bytes.as_slice()].concat(),
+            );
             if si < 2 {
-                add(seeds, "restore_state", [&[fi, si], f.receiver.as_slice()].concat());
+                add(
+                    seeds,
+                    "restore_state",
+                    [&[fi, si], f.receiver.as_slice()].concat(),
+                );
             }
             if s.content.is_some() {
-                for script in [&[][..], &[0, 10, 3, 0], &[1, 12, 6, 6], &[2, 20, 7, 7, 1], &[0, 30, 3], &[0, 26]] {
+                for script in [
+                    &[][..],
+                    &[0, 10, 3, 0],
+                    &[1, 12, 6, 6],
+                    &[2, 20, 7, 7, 1],
+                    &[0, 30, 3],
+                    &[0, 26],
+                ] {
                     add(seeds, "process_mutated", [&[fi, si], script].concat());
                 }
             }
@@ -131,7 +146,11 @@ fn from_fixtures(seeds: &mut Seeds) {
                     FramedContentBody::Commit(commit) => {
                         add(seeds, "decode_commit", commit.to_bytes().expect("encode"));
                         if let Some(path) = &commit.path {
-                            add(seeds, "decode_leaf_node", path.leaf_node.to_bytes().expect("leaf"));
+                            add(
+                                seeds,
+                                "decode_leaf_node",
+                                path.leaf_node.to_bytes().expect("leaf"),
+                            );
                         }
                         for p in &commit.proposals {
                             if let ProposalOrRef::Proposal(p) = p {
@@ -152,7 +171,11 @@ fn from_fixtures(seeds: &mut Seeds) {
             let len = (w.welcome.len() as u16).to_be_bytes();
             let tree = w.tree.clone().unwrap_or_default();
             let sel = [fi, wi as u8];
-            add(seeds, "join_welcome", [&sel[..], &len[..], &w.welcome, &tree].concat());
+            add(
+                seeds,
+                "join_welcome",
+                [&sel[..], &len[..], &w.welcome, &tree].concat(),
+            );
             if let Some(t) = &w.tree {
                 add(seeds, "decode_ratchet_tree", t.clone());
             }
@@ -166,7 +189,11 @@ fn from_fixtures(seeds: &mut Seeds) {
                 version: ProtocolVersion::MLS10,
                 body: MlsMessageBody::KeyPackage(kp.key_package().clone()),
             };
-            add(seeds, "decode_mls_message", m.to_bytes().expect("kp message"));
+            add(
+                seeds,
+                "decode_mls_message",
+                m.to_bytes().expect("kp message"),
+            );
         }
         for (_, leaf) in &f.leaves {
             add(seeds, "decode_leaf_node", leaf.to_bytes().expect("leaf"));

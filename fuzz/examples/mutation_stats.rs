@@ -20,7 +20,7 @@ fn main() {
         .unwrap_or(1000);
     let mut tally: BTreeMap<String, usize> = BTreeMap::new();
     let mut rng = FixedRng::new(1);
-    for (fi, f) in fixtures::all().iter().enumerate() {
+    for f in fixtures::all() {
         let mut m = Malicious::new(f);
         for i in 0..n {
             let mut script = vec![0u8; 48];
@@ -40,12 +40,11 @@ fn main() {
                     s2
                 }
             };
-            let _ = fi;
             *tally.entry(key).or_default() += 1;
         }
     }
     let mut v: Vec<_> = tally.into_iter().collect();
-    v.sort_by(|a, b| b.1.cmp(&a.1));
+    v.sort_by_key(|b| std::cmp::Reverse(b.1));
     for (k, c) in v {
         println!("{c:7}  {k}");
     }

@@ -120,7 +120,10 @@ pub fn pick(selector: u8) -> usize {
 
 /// A selector byte that picks fixture `index`.
 pub fn selector_for(index: usize) -> u8 {
-    WEIGHTS.iter().position(|&w| w == index).expect("every fixture is picked") as u8
+    WEIGHTS
+        .iter()
+        .position(|&w| w == index)
+        .expect("every fixture is picked") as u8
 }
 
 /// A message the sender sent that the receiver (and witness) accept from
@@ -283,7 +286,11 @@ impl Members {
             if i == committer {
                 continue;
             }
-            match self.g(i).process_message(&created.commit, NOW).expect("process") {
+            match self
+                .g(i)
+                .process_message(&created.commit, NOW)
+                .expect("process")
+            {
                 Processed::Commit(staged) => self.g(i).merge_staged_commit(*staged).expect("merge"),
                 other => panic!("commit processed as {other:?}"),
             }
@@ -328,7 +335,11 @@ fn adds(kps: &[KeyPackageBundle]) -> Vec<Proposal> {
 }
 
 /// The signed content of a sample as the receiver sees it.
-fn content_of(bytes: &[u8], keys: &ReceiverKeys, suite: CipherSuite) -> Option<AuthenticatedContent> {
+fn content_of(
+    bytes: &[u8],
+    keys: &ReceiverKeys,
+    suite: CipherSuite,
+) -> Option<AuthenticatedContent> {
     let crypto = SuiteCrypto::new(&RustCryptoProvider, suite).expect("suite");
     let message: MlsMessage = decode_exact(bytes).expect("sample decodes");
     match message.body {
@@ -379,7 +390,12 @@ pub fn build(spec: Spec, seed: u64) -> Fixture {
         config: config.clone(),
     };
     let joiners: Vec<_> = (1..spec.members).map(|_| fresh_kp(&mut rng)).collect();
-    m.commit(0, CommitOptions::with_proposals(adds(&joiners)), joiners, &mut rng);
+    m.commit(
+        0,
+        CommitOptions::with_proposals(adds(&joiners)),
+        joiners,
+        &mut rng,
+    );
 
     let mut past_application = None;
     for e in 0..spec.extra_epochs {
@@ -413,7 +429,11 @@ pub fn build(spec: Spec, seed: u64) -> Fixture {
     let r = active[0];
     let s = *active.last().expect("sender");
     let a = (active.len() >= 3).then(|| active[1]);
-    let w = if active.len() >= 4 { Some(active[2]) } else { a };
+    let w = if active.len() >= 4 {
+        Some(active[2])
+    } else {
+        a
+    };
     // A pending Update from the proposer, by reference.
     if let Some(a) = a {
         let (bytes, _) = m.g(a).propose_update(b"", NOW, &mut rng).expect("update");
@@ -434,7 +454,11 @@ pub fn build(spec: Spec, seed: u64) -> Fixture {
         .map(|i| {
             let g = m.g(i);
             let public = g.own_leaf_node().expect("leaf").signature_key.clone();
-            (g.own_leaf(), public, saved_parts(&g.to_bytes().expect("save")).1)
+            (
+                g.own_leaf(),
+                public,
+                saved_parts(&g.to_bytes().expect("save")).1,
+            )
         })
         .collect();
     let leaves = m
@@ -456,7 +480,10 @@ pub fn build(spec: Spec, seed: u64) -> Fixture {
     let joiner = fresh_kp(&mut rng);
     let mut options = CommitOptions::with_proposals(adds(std::slice::from_ref(&joiner)));
     options.group_info = true;
-    let out = m.g(s).create_commit(options, NOW, &mut rng).expect("commit b");
+    let out = m
+        .g(s)
+        .create_commit(options, NOW, &mut rng)
+        .expect("commit b");
     raw.push(("commit-add-path", out.commit));
     welcomes.push(WelcomeSample {
         label: "welcome-with-tree",
@@ -476,7 +503,10 @@ pub fn build(spec: Spec, seed: u64) -> Fixture {
     options.update_path = false;
     options.include_pending = false;
     options.ratchet_tree_in_welcome = false;
-    let out = m.g(s).create_commit(options, NOW, &mut rng).expect("commit c");
+    let out = m
+        .g(s)
+        .create_commit(options, NOW, &mut rng)
+        .expect("commit c");
     raw.push(("commit-add-no-path", out.commit));
     welcomes.push(WelcomeSample {
         label: "welcome-without-tree",
@@ -492,16 +522,23 @@ pub fn build(spec: Spec, seed: u64) -> Fixture {
     });
     let removed = m.g(r).own_leaf();
     let victim = a.map(|a| m.g(a).own_leaf()).unwrap_or(removed);
-    let mut options = CommitOptions::with_proposals(vec![Proposal::Remove(Remove {
-        removed: victim,
-    })]);
+    let mut options =
+        CommitOptions::with_proposals(vec![Proposal::Remove(Remove { removed: victim })]);
     options.include_pending = false;
-    let out = m.g(s).create_commit(options, NOW, &mut rng).expect("commit d");
+    let out = m
+        .g(s)
+        .create_commit(options, NOW, &mut rng)
+        .expect("commit d");
     raw.push(("commit-remove", out.commit));
     // Proposals and application data.
     let (bytes, _) = m
         .g(s)
-        .propose(Proposal::Remove(Remove { removed: victim }), b"by ref", NOW, &mut rng)
+        .propose(
+            Proposal::Remove(Remove { removed: victim }),
+            b"by ref",
+            NOW,
+            &mut rng,
+        )
         .expect("remove proposal");
     raw.push(("proposal-remove", bytes));
     let (bytes, _) = m.g(s).propose_update(b"", NOW, &mut rng).expect("update");

@@ -14,17 +14,15 @@
 
 use rfc9420::codec::Encode;
 use rfc9420::crypto::{HpkePublicKey, SignaturePrivateKey, SignaturePublicKey};
-use rfc9420::framing::{
-    FramedContentBody, Padding, PrivateMessage, PublicMessage, Sender,
-};
+use rfc9420::framing::{FramedContentBody, Padding, PrivateMessage, PublicMessage, Sender};
 use rfc9420::messages::extension::{
     ExtensionType, ExternalSender, ExternalSenders, RequiredCapabilities,
 };
 use rfc9420::messages::{
-    Add, Certificate, CredentialType, Extension, ExternalInit, GroupContextExtensions,
-    KeyPackage, MlsMessageBody, PreSharedKey, PreSharedKeyId, ProposalOrRef, ProposalRef,
-    ProposalType, ProtocolVersion, PskKind, ReInit, Remove, ResumptionPskUsage, Update,
-    UpdatePathNode, WireFormat,
+    Add, Certificate, CredentialType, Extension, ExternalInit, GroupContextExtensions, KeyPackage,
+    MlsMessageBody, PreSharedKey, PreSharedKeyId, ProposalOrRef, ProposalRef, ProposalType,
+    ProtocolVersion, PskKind, ReInit, Remove, ResumptionPskUsage, Update, UpdatePathNode,
+    WireFormat,
 };
 use rfc9420::tree::{Capabilities, LeafNode, LeafNodeSource, Lifetime};
 use rfc9420::{
@@ -79,7 +77,12 @@ impl<'f> Malicious<'f> {
     }
 
     fn leaf_key(&self, leaf: LeafIndex) -> Option<&SignaturePrivateKey> {
-        let public = &self.leaves.iter().find(|(l, _)| *l == leaf)?.1.signature_key;
+        let public = &self
+            .leaves
+            .iter()
+            .find(|(l, _)| *l == leaf)?
+            .1
+            .signature_key;
         self.key_for(public)
     }
 
@@ -350,10 +353,10 @@ impl<'f> Malicious<'f> {
             .key_for(&leaf.signature_key)
             .unwrap_or(self.sender_key())
             .clone();
-        if let Ok(tbs) = leaf.tbs_bytes(&self.f.keys.context.group_id, index) {
-            if let Ok(sig) = self.crypto.sign_with_label(&key, "LeafNodeTBS", &tbs) {
-                leaf.signature = sig;
-            }
+        if let Ok(tbs) = leaf.tbs_bytes(&self.f.keys.context.group_id, index)
+            && let Ok(sig) = self.crypto.sign_with_label(&key, "LeafNodeTBS", &tbs)
+        {
+            leaf.signature = sig;
         }
     }
 
@@ -361,15 +364,15 @@ impl<'f> Malicious<'f> {
         let Some(key) = self.key_for(&kp.leaf_node.signature_key).cloned() else {
             return;
         };
-        if let Ok(tbs) = kp.leaf_node.tbs_bytes(&[], LeafIndex(0)) {
-            if let Ok(sig) = self.crypto.sign_with_label(&key, "LeafNodeTBS", &tbs) {
-                kp.leaf_node.signature = sig;
-            }
+        if let Ok(tbs) = kp.leaf_node.tbs_bytes(&[], LeafIndex(0))
+            && let Ok(sig) = self.crypto.sign_with_label(&key, "LeafNodeTBS", &tbs)
+        {
+            kp.leaf_node.signature = sig;
         }
-        if let Ok(tbs) = kp.tbs_bytes() {
-            if let Ok(sig) = self.crypto.sign_with_label(&key, "KeyPackageTBS", &tbs) {
-                kp.signature = sig;
-            }
+        if let Ok(tbs) = kp.tbs_bytes()
+            && let Ok(sig) = self.crypto.sign_with_label(&key, "KeyPackageTBS", &tbs)
+        {
+            kp.signature = sig;
         }
     }
 

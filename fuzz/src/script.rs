@@ -46,7 +46,11 @@ impl<'a> Script<'a> {
 
     /// A choice among `n` options (0 when `n` is 0).
     pub fn below(&mut self, n: usize) -> usize {
-        if n == 0 { 0 } else { usize::from(self.u8()) % n }
+        if n == 0 {
+            0
+        } else {
+            usize::from(self.u8()) % n
+        }
     }
 
     /// A coin.

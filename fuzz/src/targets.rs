@@ -18,8 +18,11 @@ use crate::mutate::Malicious;
 use crate::rng::FixedRng;
 use crate::script::Script;
 
+/// A target's body.
+pub type Target = fn(&[u8]);
+
 /// Every target by name, for the replay harness and the seed generator.
-pub const TARGETS: &[(&str, fn(&[u8]))] = &[
+pub const TARGETS: &[(&str, Target)] = &[
     ("decode_mls_message", decode_mls_message),
     ("decode_key_package", decode_key_package),
     ("decode_welcome", decode_welcome),
@@ -143,7 +146,10 @@ fn check_processing(fi: usize, f: &Fixture, original: &Sample, input: &[u8]) {
         Err(e) => {
             assert_typed(&e);
             let after = g.to_bytes().expect("save");
-            assert!(after == f.receiver, "rejected input changed the state: {e:?}");
+            assert!(
+                after == f.receiver,
+                "rejected input changed the state: {e:?}"
+            );
             // Input that does not even decode cannot reach the state; the
             // byte-identical check above covers it.
             //
@@ -168,10 +174,10 @@ fn check_processing(fi: usize, f: &Fixture, original: &Sample, input: &[u8]) {
 
 /// One input in four, by a hash of its bytes (FNV-1a).
 fn sampled(input: &[u8]) -> bool {
-    let h = input
-        .iter()
-        .fold(0xcbf2_9ce4_8422_2325_u64, |h, &b| (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3));
-    h % 4 == 0
+    let h = input.iter().fold(0xcbf2_9ce4_8422_2325_u64, |h, &b| {
+        (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
+    });
+    h.is_multiple_of(4)
 }
 
 /// What the receiver accepted, the witness accepts alike.
@@ -181,7 +187,8 @@ fn check_accepted(f: &Fixture, g: &mut Group, input: &[u8], p: Processed) {
         Processed::Commit(staged) => {
             let auth = staged.epoch_authenticator().map(|a| a.as_bytes().to_vec());
             let committer = staged.effects().committer;
-            g.merge_staged_commit(*staged).expect("an accepted commit merges");
+            g.merge_staged_commit(*staged)
+                .expect("an accepted commit merges");
             let Some((saved, leaf)) = witness else { return };
             if committer == rfc9420::framing::Sender::Member(leaf) {
                 return;
@@ -312,11 +319,18 @@ pub fn restore_state(data: &[u8]) {
     let before = g.to_bytes().expect("a restored group saves");
     let again = Group::from_bytes(RustCryptoProvider, f.config.clone(), &before)
         .expect("saved bytes restore");
-    assert_eq!(again.to_bytes().expect("save"), before, "save is not stable");
+    assert_eq!(
+        again.to_bytes().expect("save"),
+        before,
+        "save is not stable"
+    );
     match g.process_message(&sample.bytes, NOW) {
         Err(e) => {
             assert_typed(&e);
-            assert!(g.to_bytes().expect("save") == before, "rejection changed the state");
+            assert!(
+                g.to_bytes().expect("save") == before,
+                "rejection changed the state"
+            );
         }
         Ok(Processed::Commit(staged)) => g.merge_staged_commit(*staged).expect("merge"),
         Ok(_) => {}
@@ -343,15 +357,17 @@ pub fn create_commit(data: &[u8]) {
         if s.below(3) == 0 {
             let i = s.below(f.fresh.len());
             joiners.push(i);
-            options.proposals.push(Proposal::Add(rfc9420::messages::Add {
-                key_package: f.fresh[i].key_package().clone(),
-            }));
+            options
+                .proposals
+                .push(Proposal::Add(rfc9420::messages::Add {
+                    key_package: f.fresh[i].key_package().clone(),
+                }));
         } else {
             options.proposals.push(m.gen_proposal(&mut s));
         }
     }
     options.include_pending = s.bool();
-    options.update_path = s.u8() % 4 != 0;
+    options.update_path = !s.u8().is_multiple_of(4);
     options.ratchet_tree_in_welcome = s.bool();
     options.group_info = s.bool();
     options.authenticated_data = s.bytes(16);
