@@ -38,7 +38,7 @@ fi
 for t in "${targets[@]}"; do
     mkdir -p "corpus/$t" "artifacts/$t"
     # shellcheck disable=SC2046
-    "$bin/$t" "corpus/$t" "seeds/$t" $(budget "$t") -rss_limit_mb=2048 \
+    "$bin/$t" "corpus/$t" "seeds/$t" $(budget "$t") -rss_limit_mb=2048 -timeout=10 \
         -print_final_stats=1 -artifact_prefix="artifacts/$t/" > "$logs/$t.log" 2>&1
     echo "$t exit $? $(grep DONE "$logs/$t.log" | tail -1)"
 done

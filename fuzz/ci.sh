@@ -37,7 +37,7 @@ for t in $(cargo fuzz list); do
         continue
     fi
     # libFuzzer runs each file given on the command line once.
-    if "$bin/$t" -rss_limit_mb=2048 "${inputs[@]}" > "target/replay-$t.log" 2>&1; then
+    if "$bin/$t" -rss_limit_mb=2048 -timeout=10 "${inputs[@]}" > "target/replay-$t.log" 2>&1; then
         echo "$t: ${#inputs[@]} inputs replayed"
         passed=$((passed + ${#inputs[@]}))
     else
