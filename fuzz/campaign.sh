@@ -7,7 +7,8 @@
 #
 #   fuzz/campaign.sh [LOG_DIR] [TARGET...]
 #
-# Budgets (seconds) and execution caps per target below; a crash stops
+# Budgets (seconds) and execution caps per target below (MAX_TIME=N
+# overrides every time budget); a crash stops
 # that target (libFuzzer writes it to artifacts/TARGET/) and the campaign
 # goes on with the next. Summarize with fuzz/campaign-table.sh LOG_DIR.
 set -uo pipefail
@@ -37,8 +38,12 @@ if [ ${#targets[@]} -eq 0 ]; then
 fi
 for t in "${targets[@]}"; do
     mkdir -p "corpus/$t" "artifacts/$t"
-    # shellcheck disable=SC2046
-    "$bin/$t" "corpus/$t" "seeds/$t" $(budget "$t") -rss_limit_mb=2048 -timeout=10 \
+    limits=$(budget "$t")
+    if [ -n "${MAX_TIME:-}" ]; then
+        limits=$(sed -E "s/-max_total_time=[0-9]+/-max_total_time=$MAX_TIME/" <<< "$limits")
+    fi
+    # shellcheck disable=SC2086
+    "$bin/$t" "corpus/$t" "seeds/$t" $limits -rss_limit_mb=2048 -timeout=10 \
         -print_final_stats=1 -artifact_prefix="artifacts/$t/" > "$logs/$t.log" 2>&1
     echo "$t exit $? $(grep DONE "$logs/$t.log" | tail -1)"
 done
