@@ -11,13 +11,13 @@ echo "| target | executions | seconds | exec/s | cov (edges) | ft (features) | c
 echo "|---|---:|---:|---:|---:|---:|---:|---:|"
 for log in "$logs"/*.log; do
     t=$(basename "$log" .log)
-    runs=$(grep -m1 'stat::number_of_executed_units' "$log" | awk '{print $2}')
-    rate=$(grep -m1 'stat::average_exec_per_sec' "$log" | awk '{print $2}')
-    last=$(grep -E '(DONE|pulse|NEW|REDUCE|INITED) ' "$log" | tail -1)
+    runs=$(grep -m1 'stat::number_of_executed_units' "$log" | awk '{print $2}' || true)
+    rate=$(grep -m1 'stat::average_exec_per_sec' "$log" | awk '{print $2}' || true)
+    last=$(grep -E '(DONE|pulse|NEW|REDUCE|INITED) ' "$log" | tail -1 || true)
     cov=$(sed -E 's/.*cov: ([0-9]+).*/\1/' <<< "$last")
     ft=$(sed -E 's/.*ft: ([0-9]+).*/\1/' <<< "$last")
     corp=$(sed -E 's/.*corp: ([0-9]+)\/.*/\1/' <<< "$last")
-    secs=$(grep -m1 -E '^Done [0-9]+ runs in' "$log" | awk '{print $5}')
+    secs=$(grep -m1 -E '^Done [0-9]+ runs in' "$log" | awk '{print $5}' || true)
     crashes=$(grep -c -E '^==[0-9]+== ERROR|deadly signal|panicked at' "$log" || true)
     echo "| $t | ${runs:-?} | ${secs:-?} | ${rate:-?} | $cov | $ft | $corp | $crashes |"
 done

@@ -7,6 +7,7 @@ use std::cell::RefCell;
 use std::fmt::Debug;
 
 use rfc9420::codec::{Decode, Encode, decode_exact};
+use rfc9420::group::GroupError;
 use rfc9420::messages::{Commit, GroupInfo, KeyPackage, RatchetTreeExtension, Welcome};
 use rfc9420::{
     CommitOptions, Error, Group, GroupConfig, JoinOptions, LeafNode, MlsMessage, Processed,
@@ -345,8 +346,9 @@ pub fn restore_state(data: &[u8]) {
 /// fixture's sender: `[fixture][script]`. A commit the sender creates is
 /// accepted by the receiver and the witness with the same next epoch,
 /// and every fresh KeyPackage it adds joins from its Welcome into that
-/// same epoch; a commit it refuses is a typed error that leaves its state
-/// unchanged.
+/// same epoch (or, when the commit injects PSKs, which fresh KeyPackages
+/// cannot hold, fails with `UnknownPsk`); a commit it refuses is a typed
+/// error that leaves its state unchanged.
 pub fn create_commit(data: &[u8]) {
     let mut s = Script::new(data);
     let f = &fixtures::all()[fixtures::pick(s.u8())];
@@ -388,6 +390,7 @@ pub fn create_commit(data: &[u8]) {
         .staged
         .epoch_authenticator()
         .map(|a| a.as_bytes().to_vec());
+    let psks = created.staged.effects().psks.clone();
     let mut members = vec![(f.receiver.clone(), f.receiver_leaf)];
     if let Some(w) = &f.witness {
         members.push(w.clone());
@@ -413,15 +416,23 @@ pub fn create_commit(data: &[u8]) {
                 Some(tree) => JoinOptions::with_tree_bytes(tree).expect("tree"),
                 None => JoinOptions::default(),
             };
-            let g = Group::join(
+            let joined = Group::join(
                 RustCryptoProvider,
                 f.config.clone(),
                 welcome,
                 &f.fresh[i],
                 options,
                 NOW,
-            )
-            .unwrap_or_else(|e| panic!("an added member cannot join: {e:?}"));
+            );
+            // A joiner needs every PSK the commit injects (RFC 9420 §8.4,
+            // §12.4.3.1); the fresh KeyPackages hold none, and a resumption
+            // PSK of this group's past epochs cannot be given to them.
+            let g = match joined {
+                Err(Error::Group(GroupError::UnknownPsk)) if !psks.is_empty() => continue,
+                Err(e) => panic!("an added member cannot join: {e:?}"),
+                Ok(g) => g,
+            };
+            assert!(psks.is_empty(), "joined without the PSKs {psks:?}");
             assert_eq!(
                 Some(g.epoch_authenticator().as_bytes().to_vec()),
                 auth,
