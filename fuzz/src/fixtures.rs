@@ -461,11 +461,11 @@ pub fn build(spec: Spec, seed: u64) -> Fixture {
             }
         }
     }
-    let receiver = m.g(r).to_bytes().expect("save");
+    let receiver = m.g(r).to_bytes().expect("save").to_vec();
     let receiver_leaf = m.g(r).own_leaf();
-    let witness = w.map(|w| (m.g(w).to_bytes().expect("save"), m.g(w).own_leaf()));
+    let witness = w.map(|w| (m.g(w).to_bytes().expect("save").to_vec(), m.g(w).own_leaf()));
     let sender_leaf = m.g(s).own_leaf();
-    let sender_state = m.g(s).to_bytes().expect("save");
+    let sender_state = m.g(s).to_bytes().expect("save").to_vec();
     let signers = m
         .active()
         .into_iter()
@@ -475,7 +475,7 @@ pub fn build(spec: Spec, seed: u64) -> Fixture {
             (
                 g.own_leaf(),
                 public,
-                saved_parts(&g.to_bytes().expect("save")).1,
+                saved_parts(&g.to_bytes().expect("save").to_vec()).1,
             )
         })
         .collect();
