@@ -11,11 +11,12 @@
 use std::time::Instant;
 
 use rfc9420::codec::Encode;
+use rfc9420::framing::MlsMessageBody;
 use rfc9420::framing::{FramedContentBody, PublicMessage, Sender};
 use rfc9420::messages::extension::{Extension, ExtensionType};
 use rfc9420::messages::{
-    Add, GroupContextExtensions, MlsMessageBody, PreSharedKey, PreSharedKeyId, ProposalOrRef,
-    ProposalRef, ProtocolVersion, PskKind, Remove, WireFormat,
+    Add, GroupContextExtensions, PreSharedKey, PreSharedKeyId, ProposalOrRef, ProposalRef,
+    ProtocolVersion, PskKind, Remove, WireFormat,
 };
 use rfc9420::{Extensions, LeafIndex, MlsMessage, Proposal, RustCryptoProvider, SuiteCrypto};
 use rfc9420_fuzz::fixtures::{self, NOW};

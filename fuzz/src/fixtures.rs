@@ -20,10 +20,11 @@ use std::sync::OnceLock;
 
 use rfc9420::codec::{Decode, Reader, decode_exact};
 use rfc9420::crypto::{SignaturePrivateKey, SignaturePublicKey};
+use rfc9420::framing::MlsMessageBody;
 use rfc9420::framing::{AuthenticatedContent, PrivateMessage};
 use rfc9420::group::WireFormatPolicy;
 use rfc9420::key_schedule::{EpochSecrets, GroupContext};
-use rfc9420::messages::{MlsMessageBody, RatchetTreeExtension, Remove};
+use rfc9420::messages::{RatchetTreeExtension, Remove};
 use rfc9420::secret_tree::SecretTree;
 use rfc9420::tree::treekem::TreeKemPrivate;
 use rfc9420::{
@@ -452,6 +453,12 @@ pub fn build(spec: Spec, seed: u64) -> Fixture {
     } else {
         a
     };
+    // Application data from the sender, written before any proposal is
+    // pending (RFC 9420 §12.4: no application data may follow them).
+    let application = m
+        .g(s)
+        .create_message(b"hello from the sender", b"aad", &mut rng)
+        .expect("message");
     // A pending Update from the proposer, by reference.
     if let Some(a) = a {
         let (bytes, _) = m.g(a).propose_update(b"", NOW, &mut rng).expect("update");
@@ -475,7 +482,7 @@ pub fn build(spec: Spec, seed: u64) -> Fixture {
             (
                 g.own_leaf(),
                 public,
-                saved_parts(&g.to_bytes().expect("save").to_vec()).1,
+                saved_parts(g.to_bytes().expect("save").as_ref()).1,
             )
         })
         .collect();
@@ -548,7 +555,8 @@ pub fn build(spec: Spec, seed: u64) -> Fixture {
         .create_commit(options, NOW, &mut rng)
         .expect("commit d");
     raw.push(("commit-remove", out.commit));
-    // Proposals and application data.
+    // The application data the sender wrote before the proposals.
+    raw.push(("application", application));
     let (bytes, _) = m
         .g(s)
         .propose(
@@ -561,11 +569,6 @@ pub fn build(spec: Spec, seed: u64) -> Fixture {
     raw.push(("proposal-remove", bytes));
     let (bytes, _) = m.g(s).propose_update(b"", NOW, &mut rng).expect("update");
     raw.push(("proposal-update", bytes));
-    let bytes = m
-        .g(s)
-        .create_message(b"hello from the sender", b"aad", &mut rng)
-        .expect("message");
-    raw.push(("application", bytes));
     if let Some(bytes) = past_application {
         raw.push(("application-past-epoch", bytes));
     }

@@ -14,15 +14,15 @@
 
 use rfc9420::codec::Encode;
 use rfc9420::crypto::{HpkePublicKey, SignaturePrivateKey, SignaturePublicKey};
+use rfc9420::framing::MlsMessageBody;
 use rfc9420::framing::{FramedContentBody, Padding, PrivateMessage, PublicMessage, Sender};
 use rfc9420::messages::extension::{
     ExtensionType, ExternalSender, ExternalSenders, RequiredCapabilities,
 };
 use rfc9420::messages::{
     Add, Certificate, CredentialType, Extension, ExternalInit, GroupContextExtensions, KeyPackage,
-    MlsMessageBody, PreSharedKey, PreSharedKeyId, ProposalOrRef, ProposalRef, ProposalType,
-    ProtocolVersion, PskKind, ReInit, Remove, ResumptionPskUsage, Update, UpdatePathNode,
-    WireFormat,
+    PreSharedKey, PreSharedKeyId, ProposalOrRef, ProposalRef, ProposalType, ProtocolVersion,
+    PskKind, ReInit, Remove, ResumptionPskUsage, Update, UpdatePathNode, WireFormat,
 };
 use rfc9420::tree::{Capabilities, LeafNode, LeafNodeSource, Lifetime};
 use rfc9420::{

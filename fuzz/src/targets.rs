@@ -7,7 +7,7 @@ use std::cell::RefCell;
 use std::fmt::Debug;
 
 use rfc9420::codec::{Decode, Encode, decode_exact};
-use rfc9420::group::GroupError;
+use rfc9420::group::ProposalError;
 use rfc9420::messages::{Commit, GroupInfo, KeyPackage, RatchetTreeExtension, Welcome};
 use rfc9420::{
     CommitOptions, Error, Group, GroupConfig, JoinOptions, LeafNode, MlsMessage, Processed,
@@ -428,7 +428,7 @@ pub fn create_commit(data: &[u8]) {
             // §12.4.3.1); the fresh KeyPackages hold none, and a resumption
             // PSK of this group's past epochs cannot be given to them.
             let g = match joined {
-                Err(Error::Group(GroupError::UnknownPsk)) if !psks.is_empty() => continue,
+                Err(Error::Proposal(ProposalError::UnknownPsk(_))) if !psks.is_empty() => continue,
                 Err(e) => panic!("an added member cannot join: {e:?}"),
                 Ok(g) => g,
             };
