@@ -67,8 +67,10 @@
 //! )?;
 //! let add = Proposal::Add(rfc9420::messages::Add { key_package: bob_kp.key_package().clone() });
 //! let out = alice.create_commit(CommitOptions::with_proposals(vec![add]), now, &mut rng)?;
-//! // Once the delivery service accepts the commit, Alice enters epoch 1.
-//! alice.merge_staged_commit(out.staged)?;
+//! // The commit stays pending (and in Alice's saved bytes) until the
+//! // delivery service accepts it; then Alice enters epoch 1.
+//! assert!(alice.has_pending_commit());
+//! alice.merge_pending_commit()?;
 //!
 //! // Bob joins from the Welcome, which carries the ratchet tree.
 //! let welcome = out.welcome.expect("a Welcome for Bob");

@@ -137,6 +137,15 @@ impl CredentialValidator for AcceptAllCredentials {
 }
 
 /// The caller's policies for one group.
+///
+/// The configuration is not part of a group's saved state: it holds the
+/// application's own checks (a [`CredentialValidator`] and a
+/// [`ProposalPolicy`]), which are code, not data, and it is the
+/// application's policy rather than the group's. [`Group::from_bytes`]
+/// takes it again, so an application can also tighten or relax it between
+/// runs; members with different configurations interoperate.
+///
+/// [`Group::from_bytes`]: super::Group::from_bytes
 #[derive(Clone)]
 pub struct GroupConfig {
     /// Handshake wire formats sent and accepted.
