@@ -231,3 +231,32 @@ fn a_member_back_after_the_backlogs_key_packages_expired_catches_up() {
     assert!(matches!(err, Error::Proposal(_)), "{err:?}");
     let _ = WireFormatPolicy::default();
 }
+
+/// RFC 9420 §12.2: a committer removing a member by value while that
+/// member's Update is pending leaves the Update out (found by the interop
+/// tests).
+#[test]
+fn a_pending_update_of_a_member_removed_by_value_is_dropped() {
+    let mut h = Harness::new(SUITE_1, GroupConfig::default(), 65);
+    let joiners = h.new_key_packages(2);
+    h.commit(0, CommitOptions::default(), joiners).unwrap();
+    h.propose_update(2).unwrap();
+    let update: Vec<_> = h
+        .group(0)
+        .pending_proposals()
+        .map(|p| p.0.clone())
+        .collect();
+    let removed = h.group(2).own_leaf();
+    let remove = Proposal::Remove(rfc9420::messages::Remove { removed });
+    let created = h
+        .group(0)
+        .create_commit(
+            CommitOptions::with_proposals(vec![remove]),
+            NOW,
+            &mut TestRng::new(650),
+        )
+        .unwrap();
+    assert_eq!(created.dropped, update);
+    assert_eq!(created.staged.effects().removed.len(), 1);
+    assert!(created.staged.effects().updated.is_empty());
+}
