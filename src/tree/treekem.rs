@@ -30,9 +30,7 @@ use super::ratchet_tree::TreeView;
 use super::validate::check_hpke_public_key;
 use super::{LeafIndex, LeafNode, LeafNodeSource, NodeIndex, ParentNode};
 use super::{UpdatePath, UpdatePathNode};
-use crate::crypto::{
-    HpkePrivateKey, HpkePublicKey, HpkeRecipient, Secret, SignaturePrivateKey, SuiteCrypto,
-};
+use crate::crypto::{HpkePrivateKey, HpkePublicKey, Secret, SignaturePrivateKey, SuiteCrypto};
 use crate::error::Error;
 
 /// The label of path-secret encryption (RFC 9420 §7.6).
@@ -313,7 +311,6 @@ pub fn encrypt_update_path(
     // Every path secret is sealed under the same `info` (the label and
     // the GroupContext): one provider call for all of them. Seeds are drawn
     // in path order, resolution order, as one seal after another would.
-    let seed_len = crypto.params().kem.private_key_len();
     let mut counts = Vec::with_capacity(pending.path.len());
     let mut targets = Vec::new();
     let mut resolution = Vec::new();
@@ -329,21 +326,8 @@ pub fn encrypt_update_path(
             targets.push((key, entry.path_secret.as_bytes()));
         }
     }
-    let seeds: Vec<Secret> = targets
-        .iter()
-        .map(|_| crypto.random_secret(seed_len, rng))
-        .collect();
-    let recipients: Vec<HpkeRecipient<'_>> = targets
-        .iter()
-        .zip(&seeds)
-        .map(|((public_key, plaintext), seed)| HpkeRecipient {
-            public_key,
-            plaintext,
-            ikm_e: seed.as_bytes(),
-        })
-        .collect();
     let mut sealed = crypto
-        .encrypt_with_label_seeded_many(&recipients, UPDATE_PATH_LABEL, group_context)?
+        .encrypt_with_label_many(&targets, UPDATE_PATH_LABEL, group_context, rng)?
         .into_iter();
     let mut nodes = Vec::with_capacity(pending.path.len());
     for (entry, count) in pending.path.iter().zip(counts) {
