@@ -6,11 +6,12 @@
 //! leaves, truncation and extension (RFC 9420 §7, §12.1, §12.4.3.1).
 
 use rand_core::Rng;
+use rfc9420::codec::Encode;
 use rfc9420::crypto::{
     CipherSuite, HpkePrivateKey, RustCryptoProvider, Secret, SignaturePrivateKey, SuiteCrypto,
 };
 use rfc9420::group::welcome::{find_own_leaf, joiner_private_state};
-use rfc9420::messages::{GroupSecrets, PathSecret};
+use rfc9420::messages::{GroupSecrets, PathSecret, RatchetTreeExtension};
 use rfc9420::tree::treekem::{
     TreeKemPrivate, decrypt_update_path, encrypt_update_path, merge_update_path,
     prepare_update_path,
@@ -43,7 +44,20 @@ fn check_valid(crypto: &SuiteCrypto<'_>, tree: &RatchetTree, group_id: &[u8]) {
     // The cached hashes and key indexes match a fresh import.
     let fresh = RatchetTree::from_nodes(crypto, tree.to_nodes()).unwrap();
     assert!(fresh == *tree, "merged tree differs from a fresh import");
+    check_encoding(tree, "merged");
+    check_encoding(&fresh, "imported");
     check_resolution_counts(tree);
+}
+
+/// The node list written from cached node encodings (a tree's, or a
+/// diff's unchanged nodes) is the one encoded from cloned nodes.
+fn check_encoding(view: &impl TreeView, what: &str) {
+    let expected = RatchetTreeExtension(view.to_nodes()).to_bytes().unwrap();
+    assert_eq!(
+        view.node_list_bytes().unwrap(),
+        expected,
+        "{what} tree encoding"
+    );
 }
 
 /// `resolution_len_excluding` counts what `resolution_excluding` lists,
@@ -156,6 +170,7 @@ fn simulate(suite: CipherSuite, epochs: usize, seed: u64) {
         .unwrap();
         let path =
             encrypt_update_path(&crypto, &diff, &pending, &context, &exclude, &mut rng).unwrap();
+        check_encoding(&diff, "staged");
         let staged = diff.into_staged(&crypto).unwrap();
 
         // Everyone else processes the path on its own copy.

@@ -224,6 +224,18 @@ pub trait Encode {
         Ok(out)
     }
 
+    /// The total encoded length of the elements of a vector `T<V>` when it
+    /// costs nothing to compute (`u8`: the element count), so that the
+    /// length header can be written before the body instead of inserted in
+    /// front of it afterwards (a copy of the whole body).
+    #[doc(hidden)]
+    fn elements_len_hint(_items: &[Self]) -> Option<usize>
+    where
+        Self: Sized,
+    {
+        None
+    }
+
     /// Appends the elements of a vector `T<V>`, without its length header.
     ///
     /// The default encodes each element in turn; `u8` overrides it with a
@@ -351,6 +363,10 @@ impl Encode for u8 {
     fn elements_len(items: &[Self]) -> Result<usize, EncodeError> {
         Ok(items.len())
     }
+
+    fn elements_len_hint(items: &[Self]) -> Option<usize> {
+        Some(items.len())
+    }
 }
 
 impl Decode for u8 {
@@ -391,7 +407,13 @@ impl<T: Encode + ?Sized> Encode for &T {
 /// `T v<V>`: a vector with a variable-size length header (RFC 9420 §2.1.2).
 impl<T: Encode> Encode for Vec<T> {
     fn encode(&self, out: &mut Vec<u8>) -> Result<(), EncodeError> {
-        encode_vector(out, |out| T::encode_elements(self, out))
+        match T::elements_len_hint(self) {
+            Some(len) => {
+                write_varint(len, out)?;
+                T::encode_elements(self, out)
+            }
+            None => encode_vector(out, |out| T::encode_elements(self, out)),
+        }
     }
 
     fn encoded_len(&self) -> Result<usize, EncodeError> {

@@ -17,10 +17,10 @@ use crate::crypto::{CryptoProvider, Secret, SuiteCrypto};
 use crate::error::Error;
 use crate::framing::{AuthenticatedContent, FramedContent, FramedContentBody, Sender};
 use crate::framing::{MlsMessage, MlsMessageBody};
-use crate::messages::{Commit, Proposal, ProposalRef, RatchetTreeExtension, UpdatePath};
+use crate::messages::{Commit, Proposal, ProposalRef, UpdatePath};
 use crate::tree::treekem::{self, PendingPath};
 use crate::tree::validate::Timestamp;
-use crate::tree::{LeafIndex, Node, TreeDiff, TreeView};
+use crate::tree::{LeafIndex, TreeDiff, TreeView};
 
 /// How to build a commit.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -159,7 +159,11 @@ impl<P: CryptoProvider> Group<P> {
         };
         let mut signed = self.sign_commit(&crypto, commit, &options.authenticated_data)?;
         let added = !applied.added.is_empty();
-        let tree_nodes = (added || options.group_info).then(|| diff.to_nodes());
+        // The tree for the GroupInfo or out of band, encoded straight from the
+        // staged view: unchanged nodes are copied from the tree's cache.
+        let tree_bytes = (added || options.group_info)
+            .then(|| diff.node_list_bytes())
+            .transpose()?;
         let (commit_secret, private, path_leaf, pending_path) = match pending {
             Some((_, p)) => (
                 p.commit_secret.clone(),
@@ -203,7 +207,7 @@ impl<P: CryptoProvider> Group<P> {
         let out = self.welcome_messages(
             &crypto,
             &step,
-            tree_nodes,
+            tree_bytes,
             pending_path.as_ref(),
             &options,
             rng,
@@ -368,13 +372,13 @@ impl<P: CryptoProvider> Group<P> {
         &self,
         crypto: &SuiteCrypto<'_>,
         step: &EpochStep,
-        tree_nodes: Option<Vec<Option<Node>>>,
+        tree_bytes: Option<Vec<u8>>,
         pending_path: Option<&PendingPath>,
         options: &CommitOptions,
         rng: &mut (impl CryptoRng + ?Sized),
     ) -> Result<WelcomeMessages, Error> {
         let mut out = WelcomeMessages::default();
-        let Some(nodes) = tree_nodes else {
+        let Some(nodes) = tree_bytes else {
             return Ok(out);
         };
         let added = &step.staged.effects.added;
@@ -387,7 +391,7 @@ impl<P: CryptoProvider> Group<P> {
         let group_info = build_group_info(crypto, self.state.signer(), step, in_group_info)?;
         if !added.is_empty() {
             if let Some(nodes) = out_of_band {
-                out.ratchet_tree = Some(RatchetTreeExtension(nodes).to_bytes()?);
+                out.ratchet_tree = Some(nodes);
             }
             out.welcome = Some(build_welcome(crypto, step, &group_info, pending_path, rng)?);
         }

@@ -20,10 +20,9 @@ use crate::error::Error;
 use crate::framing::{MlsMessage, MlsMessageBody};
 use crate::key_schedule::WelcomeSecret;
 use crate::messages::{
-    EncryptedGroupSecrets, Extensions, GroupInfo, GroupSecrets, KeyPackage, KeyPackageRef,
-    PathSecret, ProtocolVersion, RatchetTreeExtension, Welcome,
+    EncryptedGroupSecrets, Extension, ExtensionType, Extensions, GroupInfo, GroupSecrets,
+    KeyPackage, KeyPackageRef, PathSecret, ProtocolVersion, Welcome,
 };
-use crate::tree::Node;
 use crate::tree::treekem::PendingPath;
 use crate::tree::treekem::TreeKemPrivate;
 use crate::tree::{LeafIndex, LeafNode, RatchetTree, TreeView};
@@ -210,13 +209,13 @@ pub fn joiner_private_state(
 }
 
 /// The signed GroupInfo of the epoch `step` starts (RFC 9420 §12.4.3),
-/// with the ratchet tree `nodes`, if given, in a `ratchet_tree`
-/// extension.
+/// with the ratchet tree, if given (the encoded node list), in a
+/// `ratchet_tree` extension.
 pub(crate) fn build_group_info(
     crypto: &SuiteCrypto<'_>,
     signer: &SignaturePrivateKey,
     step: &EpochStep,
-    nodes: Option<Vec<Option<Node>>>,
+    tree: Option<Vec<u8>>,
 ) -> Result<GroupInfo, Error> {
     // RFC 9420 R-12.4.1-02 (docs/rfc9420-requirements.md)
     let next = step
@@ -225,8 +224,11 @@ pub(crate) fn build_group_info(
         .as_ref()
         .ok_or(Error::Internal("GroupInfo of a commit without next epoch"))?;
     let mut extensions = Extensions::new();
-    if let Some(nodes) = nodes {
-        extensions.set(&RatchetTreeExtension(nodes))?;
+    if let Some(tree) = tree {
+        extensions.0.push(Extension {
+            extension_type: ExtensionType::RATCHET_TREE,
+            extension_data: tree,
+        });
     }
     let mut group_info = GroupInfo {
         group_context: next.context.clone(),

@@ -12,9 +12,10 @@
 use std::collections::{BTreeMap, HashMap};
 
 use super::error::TreeError;
-use super::ratchet_tree::{NodeRef, RatchetTree, TreeView};
+use super::ratchet_tree::{NodeRef, RatchetTree, TreeView, encode_node_ref, node_ref_encoded_len};
 use super::tree_hash::TreeHasher;
 use super::{LeafIndex, LeafNode, NodeIndex, ParentNode, TreeSize};
+use crate::codec::EncodeError;
 use crate::crypto::{HpkePublicKey, SignaturePublicKey, SuiteCrypto};
 use crate::error::Error;
 
@@ -117,6 +118,23 @@ impl TreeView for TreeDiff<'_> {
             .copied()
             .filter(|l| holds(*l))
             .or_else(|| self.base.find_signature_key(key).filter(|l| holds(*l)))
+    }
+
+    /// Unchanged nodes are copied from the base tree's cached encodings.
+    fn write_node(&self, node: NodeIndex, out: &mut Vec<u8>) -> Result<(), EncodeError> {
+        if self.node_changed(node) {
+            encode_node_ref(self.node(node), out)
+        } else {
+            self.base.write_node(node, out)
+        }
+    }
+
+    fn node_encoded_len(&self, node: NodeIndex) -> Result<usize, EncodeError> {
+        if self.node_changed(node) {
+            node_ref_encoded_len(self.node(node))
+        } else {
+            self.base.node_encoded_len(node)
+        }
     }
 }
 
@@ -274,6 +292,15 @@ impl<'a> TreeDiff<'a> {
         for p in self.size.direct_path(node) {
             self.memo.remove(&p);
         }
+    }
+
+    /// Whether `node` itself may differ from the base tree's node.
+    fn node_changed(&self, node: NodeIndex) -> bool {
+        !self.visible.contains(node)
+            || match node.leaf() {
+                Some(leaf) => self.leaves.contains_key(&leaf),
+                None => self.parents.contains_key(&node),
+            }
     }
 
     /// Whether the subtree under `node` may differ from the base tree.

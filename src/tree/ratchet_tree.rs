@@ -14,7 +14,7 @@ use super::diff::StagedTree;
 use super::error::TreeError;
 use super::tree_hash::TreeHasher;
 use super::{LeafIndex, LeafNode, Node, NodeIndex, ParentNode, TreeSize};
-use crate::codec::{Encode, EncodeError, encode_vector};
+use crate::codec::{Encode, EncodeError, vector_len, write_varint};
 use crate::crypto::{HpkePublicKey, SignaturePublicKey, SuiteCrypto};
 use crate::error::Error;
 
@@ -200,6 +200,47 @@ pub trait TreeView {
             .count()
     }
 
+    /// Appends `node` encoded as `optional<Node>` (RFC 9420 §12.4.3.3).
+    fn write_node(&self, node: NodeIndex, out: &mut Vec<u8>) -> Result<(), EncodeError> {
+        encode_node_ref(self.node(node), out)
+    }
+
+    /// The length of [`write_node`](Self::write_node)'s output.
+    fn node_encoded_len(&self, node: NodeIndex) -> Result<usize, EncodeError> {
+        node_ref_encoded_len(self.node(node))
+    }
+
+    /// The number of nodes in the `ratchet_tree` node list: up to the last
+    /// non-blank node.
+    fn node_list_len(&self) -> u32 {
+        (0..self.size().node_count())
+            .rev()
+            .find(|i| !self.is_blank(NodeIndex(*i)))
+            .map_or(0, |i| i + 1)
+    }
+
+    /// Appends the node list as carried in a `ratchet_tree` extension,
+    /// `optional<Node> ratchet_tree<V>` (RFC 9420 §12.4.3.3), without
+    /// building it: nodes a tree has cached encodings for are copied.
+    // RFC 9420 §12.4.3.3, R-12.4.3.3-01
+    fn encode_node_list(&self, out: &mut Vec<u8>) -> Result<(), EncodeError> {
+        let end = self.node_list_len();
+        let body = (0..end).try_fold(0usize, |sum, i| {
+            Ok::<_, EncodeError>(sum.saturating_add(self.node_encoded_len(NodeIndex(i))?))
+        })?;
+        out.reserve(vector_len(body)?);
+        write_varint(body, out)?;
+        (0..end).try_for_each(|i| self.write_node(NodeIndex(i), out))
+    }
+
+    /// [`encode_node_list`](Self::encode_node_list) into a new buffer: the
+    /// `ratchet_tree` extension's data, or the tree delivered out of band.
+    fn node_list_bytes(&self) -> Result<Vec<u8>, EncodeError> {
+        let mut out = Vec::new();
+        self.encode_node_list(&mut out)?;
+        Ok(out)
+    }
+
     /// The node list as carried in a `ratchet_tree` extension: every node in
     /// array order, without trailing blanks (RFC 9420 §12.4.3.3).
     // RFC 9420 §12.4.3.3, R-12.4.3.3-01
@@ -218,9 +259,9 @@ pub trait TreeView {
     }
 }
 
-/// The public state of the ratchet tree, with every node's tree hash
-/// cached.
-#[derive(Clone, PartialEq, Eq)]
+/// The public state of the ratchet tree, with every node's tree hash and
+/// encoding cached.
+#[derive(Clone)]
 pub struct RatchetTree {
     pub(super) size: TreeSize,
     /// `leaves[i]` is leaf `i`; `len == size.leaf_count()`.
@@ -233,7 +274,24 @@ pub struct RatchetTree {
     pub(super) encryption_keys: HashMap<HpkePublicKey, NodeIndex>,
     /// Which leaf holds each signature key.
     pub(super) signature_keys: HashMap<SignaturePublicKey, LeafIndex>,
+    /// `encoded[x]` is node `x` encoded as `optional<Node>` if it is not
+    /// blank; empty for a blank node (or one not cached, which is encoded
+    /// when needed). Lets a commit write the tree for a Welcome or a saved
+    /// state by copying instead of cloning and encoding every node.
+    pub(super) encoded: Vec<Vec<u8>>,
 }
+
+/// Trees are equal when their nodes are; the caches follow from them.
+impl PartialEq for RatchetTree {
+    fn eq(&self, other: &Self) -> bool {
+        self.size == other.size
+            && self.leaves == other.leaves
+            && self.parents == other.parents
+            && self.hashes == other.hashes
+    }
+}
+
+impl Eq for RatchetTree {}
 
 impl core::fmt::Debug for RatchetTree {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
@@ -271,6 +329,50 @@ impl TreeView for RatchetTree {
     fn find_signature_key(&self, key: &SignaturePublicKey) -> Option<LeafIndex> {
         self.signature_keys.get(key).copied()
     }
+
+    fn write_node(&self, node: NodeIndex, out: &mut Vec<u8>) -> Result<(), EncodeError> {
+        match self.cached_encoding(node) {
+            Some(bytes) => out.extend_from_slice(bytes),
+            None => encode_node_ref(self.node(node), out)?,
+        }
+        Ok(())
+    }
+
+    fn node_encoded_len(&self, node: NodeIndex) -> Result<usize, EncodeError> {
+        match self.cached_encoding(node) {
+            Some(bytes) => Ok(bytes.len()),
+            None => node_ref_encoded_len(self.node(node)),
+        }
+    }
+
+    fn node_list_len(&self) -> u32 {
+        self.last_non_blank().map_or(0, |i| i + 1)
+    }
+}
+
+/// Appends `node` encoded as `optional<Node>`.
+pub(super) fn encode_node_ref(node: NodeRef<'_>, out: &mut Vec<u8>) -> Result<(), EncodeError> {
+    match node {
+        NodeRef::Blank => out.push(0),
+        NodeRef::Leaf(l) => {
+            out.extend_from_slice(&[1, 1]);
+            l.encode(out)?;
+        }
+        NodeRef::Parent(p) => {
+            out.extend_from_slice(&[1, 2]);
+            p.encode(out)?;
+        }
+    }
+    Ok(())
+}
+
+/// The length of [`encode_node_ref`]'s output.
+pub(super) fn node_ref_encoded_len(node: NodeRef<'_>) -> Result<usize, EncodeError> {
+    Ok(match node {
+        NodeRef::Blank => 1,
+        NodeRef::Leaf(l) => 2usize.saturating_add(l.encoded_len()?),
+        NodeRef::Parent(p) => 2usize.saturating_add(p.encoded_len()?),
+    })
 }
 
 impl RatchetTree {
@@ -347,8 +449,11 @@ impl RatchetTree {
             hashes: Vec::new(),
             encryption_keys: HashMap::new(),
             signature_keys: HashMap::new(),
+            encoded: Vec::new(),
         };
-        tree.hashes = TreeHasher::new(crypto).hash_all(&tree)?;
+        let hashed = TreeHasher::new(crypto).hash_all(&tree)?;
+        tree.hashes = hashed.hashes;
+        tree.encoded = hashed.encoded;
         tree.rebuild_key_indexes();
         Ok(tree)
     }
@@ -367,6 +472,30 @@ impl RatchetTree {
     /// ([`TreeView::to_nodes`], callable without the trait in scope).
     pub fn to_nodes(&self) -> Vec<Option<Node>> {
         <Self as TreeView>::to_nodes(self)
+    }
+
+    /// The cached encoding of `node`, if it is non-blank and cached.
+    fn cached_encoding(&self, node: NodeIndex) -> Option<&[u8]> {
+        self.encoded
+            .get(node.as_usize())
+            .map(Vec::as_slice)
+            .filter(|b| !b.is_empty())
+    }
+
+    /// Caches the encoding of `node`; a node that does not encode (a field
+    /// over the vector limit) is left uncached and reported when encoded.
+    fn cache_encoding(&mut self, node: NodeIndex) {
+        let mut bytes = Vec::new();
+        let encoded = match self.node(node) {
+            NodeRef::Blank => Ok(()),
+            other => encode_node_ref(other, &mut bytes),
+        };
+        if encoded.is_err() {
+            bytes.clear();
+        }
+        if let Some(slot) = self.encoded.get_mut(node.as_usize()) {
+            *slot = bytes;
+        }
     }
 
     /// The index of the last non-blank node, if any.
@@ -430,6 +559,7 @@ impl RatchetTree {
             self.leaves.truncate(visible.leaf_count() as usize);
             self.parents.truncate(visible.leaf_count() as usize - 1);
             self.hashes.truncate(visible.node_count() as usize);
+            self.encoded.truncate(visible.node_count() as usize);
         }
         let changed_leaves: Vec<LeafIndex> = leaves.iter().map(|(l, _)| *l).collect();
         let changed_parents: Vec<NodeIndex> = parents.iter().map(|(n, _)| *n).collect();
@@ -443,6 +573,7 @@ impl RatchetTree {
         self.leaves.resize(size.leaf_count() as usize, None);
         self.parents.resize(size.leaf_count() as usize - 1, None);
         self.hashes.resize(size.node_count() as usize, Vec::new());
+        self.encoded.resize(size.node_count() as usize, Vec::new());
         for (leaf, node) in leaves {
             if let Some(slot) = self.leaves.get_mut(leaf.as_usize()) {
                 *slot = node;
@@ -460,9 +591,13 @@ impl RatchetTree {
         }
         for leaf in changed_leaves {
             self.index_leaf(leaf);
+            if let Some(node) = leaf.node() {
+                self.cache_encoding(node);
+            }
         }
         for node in changed_parents {
             self.index_parent(node);
+            self.cache_encoding(node);
         }
         Ok(())
     }
@@ -527,22 +662,6 @@ impl RatchetTree {
 /// the size.
 impl Encode for RatchetTree {
     fn encode(&self, out: &mut Vec<u8>) -> Result<(), EncodeError> {
-        let end = self.last_non_blank().map_or(0, |i| i + 1);
-        encode_vector(out, |out| {
-            for i in 0..end {
-                match self.node(NodeIndex(i)) {
-                    NodeRef::Blank => out.push(0),
-                    NodeRef::Leaf(l) => {
-                        out.extend_from_slice(&[1, 1]);
-                        l.encode(out)?;
-                    }
-                    NodeRef::Parent(p) => {
-                        out.extend_from_slice(&[1, 2]);
-                        p.encode(out)?;
-                    }
-                }
-            }
-            Ok(())
-        })
+        self.encode_node_list(out)
     }
 }
