@@ -20,7 +20,10 @@
 //! - `--reps` (default 5): repetitions of each timed operation; the table
 //!   gives their median and minimum.
 //! - `--ops` (default all): the timed operations to run, comma-separated,
-//!   among `create`, `process`, `add`, `join`, `app`, `state`, `floors`.
+//!   among `create`, `process`, `add`, `join`, `app`, `state`, `floors`,
+//!   `delta` (incremental saved state: the receiver writes a base, then a
+//!   delta after an application message and after a commit; last, as it
+//!   moves the group to the next epoch).
 //! - `--pause`: sleep one second after building the group, which marks
 //!   where the timed operations start in a profiler's timeline (for
 //!   example `perf record` with `--ops join`).
@@ -65,7 +68,9 @@ impl Args {
     }
 }
 
-const OPS: [&str; 7] = ["create", "process", "add", "join", "app", "state", "floors"];
+const OPS: [&str; 8] = [
+    "create", "process", "add", "join", "app", "state", "floors", "delta",
+];
 
 fn parse_args() -> Result<Args, String> {
     let mut args = Args {
@@ -372,6 +377,7 @@ fn main() -> ExitCode {
     }
     let reps = args.reps;
     let mut rows: Vec<(String, Vec<Duration>)> = Vec::new();
+    let mut sizes: Vec<(String, usize)> = Vec::new();
     let bar = ProgressBar::new(8).with_style(
         ProgressStyle::with_template("{msg} [{bar:40}] {pos}/{len}")
             .expect("template")
@@ -568,6 +574,72 @@ fn main() -> ExitCode {
     }
     bar.finish_and_clear();
 
+    if args.runs("delta") {
+        bar.set_message("incremental state");
+        let (base, checkpoint) = receiver.to_bytes_checkpoint().expect("checkpoint");
+        let data = [0x61u8; 1024];
+        let message = committer
+            .create_message(&data, b"", &mut rng)
+            .expect("protect");
+        receiver.process_message(&message, NOW).expect("unprotect");
+        rows.push((
+            "delta after an application message, to_bytes_delta".into(),
+            time(
+                reps,
+                || (),
+                |()| receiver.to_bytes_delta(&checkpoint).expect("delta"),
+            ),
+        ));
+        let (message_delta, after_message) = receiver.to_bytes_delta(&checkpoint).expect("delta");
+        let created = committer
+            .create_commit(CommitOptions::default(), NOW, &mut rng)
+            .expect("commit");
+        committer.merge_pending_commit().expect("merge own commit");
+        let Processed::Commit(staged) = receiver
+            .process_message(&created.commit, NOW)
+            .expect("process")
+        else {
+            panic!("expected a commit")
+        };
+        receiver.merge_staged_commit(*staged).expect("merge");
+        rows.push((
+            "delta after a commit with path, to_bytes_delta".into(),
+            time(
+                reps,
+                || (),
+                |()| receiver.to_bytes_delta(&after_message).expect("delta"),
+            ),
+        ));
+        let (commit_delta, _) = receiver.to_bytes_delta(&after_message).expect("delta");
+        rows.push((
+            "restore, base + those 2 deltas".into(),
+            time(
+                reps,
+                || (),
+                |()| {
+                    Group::from_bytes_with_deltas(
+                        RustCryptoProvider,
+                        public_config(),
+                        &base,
+                        [message_delta.as_slice(), commit_delta.as_slice()],
+                    )
+                    .expect("restore")
+                },
+            ),
+        ));
+        sizes.push(("base (to_bytes_checkpoint)".into(), base.len()));
+        sizes.push((
+            "delta after an application message".into(),
+            message_delta.len(),
+        ));
+        sizes.push(("delta after a commit with path".into(), commit_delta.len()));
+        sizes.push((
+            "state after the commit, to_bytes".into(),
+            receiver.to_bytes().expect("save").len(),
+        ));
+        bar.inc(1);
+    }
+
     println!();
     println!("| build step (once) | time |");
     println!("|---|--:|");
@@ -589,6 +661,9 @@ fn main() -> ExitCode {
         );
     }
     println!("| saved state of the receiver | {state_len} bytes | |");
+    for (what, len) in sizes {
+        println!("| {what} | {len} bytes | |");
+    }
     ExitCode::SUCCESS
 }
 

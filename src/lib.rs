@@ -156,6 +156,7 @@ pub use crate::framing::{MessageHeader, MlsMessage};
 pub use crate::group::{
     CommitEffects, CommitOptions, CreatedCommit, Group, GroupConfig, JoinOptions, KeyPackageBundle,
     KeyPackageOptions, KeyPackageStore, MessageBuffer, MessageSender, Processed, StagedCommit,
+    StateCheckpoint,
 };
 pub use crate::messages::{
     Credential, CredentialType, Extension, ExtensionType, Extensions, KeyPackage, Proposal,

@@ -277,4 +277,24 @@ pub enum StateError {
         /// The past epoch's number.
         epoch: u64,
     },
+    /// Bytes given as a saved-state delta that do not start like one.
+    #[error("not a saved-state delta")]
+    NotAStateDelta,
+    /// A saved-state delta that applies to another state than the one
+    /// before it: another base, another order, or given twice.
+    #[error("the delta applies to another saved state")]
+    DeltaBaseMismatch,
+    /// A saved-state delta changes a node outside its tree's node list,
+    /// or lists nodes out of order.
+    #[error("delta changes node {index} of a {node_count}-node list")]
+    DeltaNodeOutOfRange {
+        /// The node index the delta names.
+        index: u32,
+        /// The node count the delta gives.
+        node_count: u32,
+    },
+    /// A checkpoint of another group or cipher suite given to
+    /// `to_bytes_delta`.
+    #[error("the checkpoint is of another group")]
+    CheckpointOfOtherGroup,
 }

@@ -14,7 +14,10 @@
 //!   [`Group::create_commit`] builds a commit (and Welcome) whose
 //!   [`StagedCommit`] is merged through the same
 //!   [`Group::merge_staged_commit`] once the delivery service accepts it.
-//! - **Saved:** [`Group::to_bytes`] and [`Group::from_bytes`].
+//! - **Saved:** [`Group::to_bytes`] and [`Group::from_bytes`]; or a base
+//!   and deltas that carry only what changed
+//!   ([`Group::to_bytes_checkpoint`], [`Group::to_bytes_delta`],
+//!   [`Group::from_bytes_with_deltas`]).
 //!
 //! Submodules:
 //! - [`key_package`]: KeyPackage generation and validation (§10).
@@ -56,6 +59,7 @@ pub use process::{ApplicationMessage, MessageSender, Processed, ReceivedProposal
 pub use psk::PskStore;
 pub use staged::{CommitEffects, StagedCommit};
 pub use state::EpochParts;
+pub use state::delta::StateCheckpoint;
 pub use welcome::WelcomeError;
 
 use crate::RustCryptoProvider;

@@ -8,6 +8,7 @@
 //! the tree, the encryption secret is wiped once used, history is bounded
 //! by the configuration) hold in one place.
 
+pub(crate) mod delta;
 mod saved;
 
 use std::collections::{BTreeMap, VecDeque};
