@@ -140,12 +140,13 @@ fn compare(crypto: &SuiteCrypto<'_>, items: &[Item], what: &str) -> bool {
 }
 
 /// Positions to break: the middle; with `dense`, also both ends, both
-/// sides of the batch boundaries (256 signatures), and every 97th.
+/// sides of the batch boundaries (1,024 signatures; 256 and 512 as
+/// earlier sizes), and every 97th.
 fn positions(len: usize, dense: bool) -> Vec<usize> {
     let mut p = vec![len / 2];
     if dense {
         p.extend([0, len.saturating_sub(1)]);
-        p.extend([1, 255, 256, 257, 511, 512]);
+        p.extend([1, 255, 256, 257, 511, 512, 1023, 1024, 1025]);
         p.extend((0..len).step_by(97));
     }
     p.retain(|i| *i < len);
@@ -227,7 +228,7 @@ fn first_failure_is_named_across_batches() {
     let crypto = SuiteCrypto::new(&RustCryptoProvider, suite).expect("suite");
     let mut rng = rand_core::UnwrapErr(getrandom::SysRng);
     let (sk, pk) = crypto.generate_signature_key_pair(&mut rng).expect("key");
-    let items: Vec<Item> = (0..700u32)
+    let items: Vec<Item> = (0..2100u32)
         .map(|i| {
             let content = i.to_be_bytes().to_vec();
             Item {
@@ -240,8 +241,8 @@ fn first_failure_is_named_across_batches() {
             }
         })
         .collect();
-    assert!(compare(&crypto, &items, "700 valid signatures"));
-    for (a, b) in [(3, 600), (300, 301), (699, 0), (256, 255)] {
+    assert!(compare(&crypto, &items, "2,100 valid signatures"));
+    for (a, b) in [(3, 1500), (1100, 1101), (2099, 0), (1024, 1023)] {
         let mut list = items.clone();
         list[a].signature[5] ^= 0x10;
         list[b].content.push(0);

@@ -35,9 +35,12 @@ use crate::crypto::{CryptoError, FailedCheck, SignatureCheck};
 
 /// Signatures per batch: large enough for the multiscalar multiplication
 /// to amortize (ed25519-dalek switches to Pippenger's method above 190
-/// points), small enough to spread over threads. Fixed, so a run with and
+/// points, and uses its widest window, 8 bits, from 800 points: a batch
+/// of 1,024 signatures is 2,049 points, about 20 % fewer point additions
+/// per signature than batches of 256), small enough to spread over
+/// threads (10 batches for 10,000 leaves). Fixed, so a run with and
 /// without `parallel` forms the same batches.
-pub(super) const BATCH: usize = 256;
+pub(super) const BATCH: usize = 1024;
 
 /// `p = 2^255 - 19`, little-endian.
 const P: [u8; 32] = {
