@@ -9,6 +9,7 @@
 //! checks of §7.3.
 
 use std::collections::HashMap;
+use std::sync::OnceLock;
 
 use super::diff::StagedTree;
 use super::error::TreeError;
@@ -277,8 +278,11 @@ pub struct RatchetTree {
     /// `encoded[x]` is node `x` encoded as `optional<Node>` if it is not
     /// blank; empty for a blank node (or one not cached, which is encoded
     /// when needed). Lets a commit write the tree for a Welcome or a saved
-    /// state by copying instead of cloning and encoding every node.
-    pub(super) encoded: Vec<Vec<u8>>,
+    /// state by copying instead of cloning and encoding every node. Built
+    /// the first time the tree is written (so importing a tree, as a
+    /// joiner or a restore does, costs nothing more), then kept up to date
+    /// by merges.
+    pub(super) encoded: OnceLock<Vec<Vec<u8>>>,
 }
 
 /// Trees are equal when their nodes are; the caches follow from them.
@@ -366,6 +370,17 @@ pub(super) fn encode_node_ref(node: NodeRef<'_>, out: &mut Vec<u8>) -> Result<()
     Ok(())
 }
 
+/// The cached encoding of a node: empty for a blank node, and for one that
+/// does not encode (a field over the vector limit), which is then encoded
+/// again, and the error reported, when written.
+fn encode_for_cache(node: NodeRef<'_>) -> Vec<u8> {
+    let mut bytes = Vec::new();
+    if node.is_blank() || encode_node_ref(node, &mut bytes).is_err() {
+        bytes.clear();
+    }
+    bytes
+}
+
 /// The length of [`encode_node_ref`]'s output.
 pub(super) fn node_ref_encoded_len(node: NodeRef<'_>) -> Result<usize, EncodeError> {
     Ok(match node {
@@ -449,11 +464,9 @@ impl RatchetTree {
             hashes: Vec::new(),
             encryption_keys: HashMap::new(),
             signature_keys: HashMap::new(),
-            encoded: Vec::new(),
+            encoded: OnceLock::new(),
         };
-        let hashed = TreeHasher::new(crypto).hash_all(&tree)?;
-        tree.hashes = hashed.hashes;
-        tree.encoded = hashed.encoded;
+        tree.hashes = TreeHasher::new(crypto).hash_all(&tree)?;
         tree.rebuild_key_indexes();
         Ok(tree)
     }
@@ -477,6 +490,11 @@ impl RatchetTree {
     /// The cached encoding of `node`, if it is non-blank and cached.
     fn cached_encoding(&self, node: NodeIndex) -> Option<&[u8]> {
         self.encoded
+            .get_or_init(|| {
+                (0..self.size.node_count())
+                    .map(|x| encode_for_cache(self.node(NodeIndex(x))))
+                    .collect()
+            })
             .get(node.as_usize())
             .map(Vec::as_slice)
             .filter(|b| !b.is_empty())
@@ -485,15 +503,12 @@ impl RatchetTree {
     /// Caches the encoding of `node`; a node that does not encode (a field
     /// over the vector limit) is left uncached and reported when encoded.
     fn cache_encoding(&mut self, node: NodeIndex) {
-        let mut bytes = Vec::new();
-        let encoded = match self.node(node) {
-            NodeRef::Blank => Ok(()),
-            other => encode_node_ref(other, &mut bytes),
-        };
-        if encoded.is_err() {
-            bytes.clear();
-        }
-        if let Some(slot) = self.encoded.get_mut(node.as_usize()) {
+        let bytes = encode_for_cache(self.node(node));
+        if let Some(slot) = self
+            .encoded
+            .get_mut()
+            .and_then(|cache| cache.get_mut(node.as_usize()))
+        {
             *slot = bytes;
         }
     }
@@ -559,7 +574,9 @@ impl RatchetTree {
             self.leaves.truncate(visible.leaf_count() as usize);
             self.parents.truncate(visible.leaf_count() as usize - 1);
             self.hashes.truncate(visible.node_count() as usize);
-            self.encoded.truncate(visible.node_count() as usize);
+            if let Some(cache) = self.encoded.get_mut() {
+                cache.truncate(visible.node_count() as usize);
+            }
         }
         let changed_leaves: Vec<LeafIndex> = leaves.iter().map(|(l, _)| *l).collect();
         let changed_parents: Vec<NodeIndex> = parents.iter().map(|(n, _)| *n).collect();
@@ -573,7 +590,9 @@ impl RatchetTree {
         self.leaves.resize(size.leaf_count() as usize, None);
         self.parents.resize(size.leaf_count() as usize - 1, None);
         self.hashes.resize(size.node_count() as usize, Vec::new());
-        self.encoded.resize(size.node_count() as usize, Vec::new());
+        if let Some(cache) = self.encoded.get_mut() {
+            cache.resize(size.node_count() as usize, Vec::new());
+        }
         for (leaf, node) in leaves {
             if let Some(slot) = self.leaves.get_mut(leaf.as_usize()) {
                 *slot = node;

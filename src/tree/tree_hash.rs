@@ -23,7 +23,7 @@
 
 use super::ratchet_tree::TreeView;
 use super::{LeafIndex, LeafNode, NodeIndex, ParentNode};
-use crate::codec::{Encode, encode_opaque, encode_vector, vector_len};
+use crate::codec::{Encode, encode_opaque, encode_vector};
 use crate::crypto::SuiteCrypto;
 use crate::error::Error;
 
@@ -99,32 +99,15 @@ impl<'a> TreeHasher<'a> {
     }
 
     /// Hashes every node of `tree`, bottom up: `n` leaf hashes and `n - 1`
-    /// parent hashes. Returns the hashes indexed by node, and the
-    /// `optional<Node>` encoding of every non-blank node (empty for a
-    /// blank one), taken from the hash inputs rather than encoded twice.
-    pub(crate) fn hash_all(&mut self, tree: &impl TreeView) -> Result<HashedNodes, Error> {
+    /// parent hashes. Returns the hashes indexed by node.
+    pub(crate) fn hash_all(&mut self, tree: &impl TreeView) -> Result<Vec<Vec<u8>>, Error> {
         let size = tree.size();
         let mut hashes = vec![Vec::new(); size.node_count() as usize];
-        let mut encoded = vec![Vec::new(); size.node_count() as usize];
         for i in 0..size.leaf_count() {
             let leaf = LeafIndex(i);
-            let node = tree.leaf(leaf);
-            let hash = self.leaf(leaf, node)?;
-            let index = leaf
-                .node()
-                .map(NodeIndex::as_usize)
-                .ok_or(Error::Internal("leaf outside tree"))?;
-            *hashes
-                .get_mut(index)
-                .ok_or(Error::Internal("leaf outside tree"))? = hash;
-            if node.is_some() {
-                // buf = node_type || uint32 leaf_index || 1 || LeafNode; the
-                // node is 1 || node_type(leaf) || LeafNode.
-                let leaf_bytes = self.buf.get(6..).unwrap_or_default();
-                if let Some(slot) = encoded.get_mut(index) {
-                    *slot = [&[1, NODE_TYPE_LEAF][..], leaf_bytes].concat();
-                }
-            }
+            let hash = self.leaf(leaf, tree.leaf(leaf))?;
+            let slot = leaf.node().and_then(|n| hashes.get_mut(n.as_usize()));
+            *slot.ok_or(Error::Internal("leaf outside tree"))? = hash;
         }
         // Parents level by level: at level k they sit at 2^k - 1 + j * 2^(k+1).
         let mut level = 1u32;
@@ -143,23 +126,10 @@ impl<'a> TreeHasher<'a> {
                 else {
                     return Err(Error::Internal("child hash missing"));
                 };
-                let parent = tree.parent_node(node);
-                let hash = self.parent(parent, lh, rh)?;
-                // buf = node_type || 1 || ParentNode || left || right.
-                let end = self
-                    .buf
-                    .len()
-                    .saturating_sub(vector_len(lh.len())?)
-                    .saturating_sub(vector_len(rh.len())?);
+                let hash = self.parent(tree.parent_node(node), lh, rh)?;
                 *hashes
                     .get_mut(x as usize)
                     .ok_or(Error::Internal("parent outside tree"))? = hash;
-                if parent.is_some() {
-                    let parent_bytes = self.buf.get(2..end).unwrap_or_default();
-                    if let Some(slot) = encoded.get_mut(x as usize) {
-                        *slot = [&[1, NODE_TYPE_PARENT][..], parent_bytes].concat();
-                    }
-                }
                 x = match x.checked_add(step) {
                     Some(next) => next,
                     None => break,
@@ -167,15 +137,8 @@ impl<'a> TreeHasher<'a> {
             }
             level += 1;
         }
-        Ok(HashedNodes { hashes, encoded })
+        Ok(hashes)
     }
-}
-
-/// What [`TreeHasher::hash_all`] computes: every node's tree hash and the
-/// encoding of every non-blank node, indexed by node.
-pub(crate) struct HashedNodes {
-    pub(crate) hashes: Vec<Vec<u8>>,
-    pub(crate) encoded: Vec<Vec<u8>>,
 }
 
 /// The tree hash of a leaf position `index` holding `leaf`, or blank
