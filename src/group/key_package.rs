@@ -13,7 +13,7 @@
 
 use rand_core::CryptoRng;
 
-use crate::codec::Encode;
+use crate::codec::{Encode, EncodeError};
 use crate::crypto::{
     CipherSuite, HpkePrivateKey, SignaturePrivateKey, SignaturePublicKey, SuiteCrypto,
 };
@@ -577,9 +577,65 @@ pub fn validate_key_package(
     )
 }
 
+/// Whether both signatures of every KeyPackage of `key_packages` verify:
+/// its leaf's (§7.3, signed as a `key_package` leaf) and its own over
+/// KeyPackageTBS (§10.1), each kind checked in one
+/// [`SuiteCrypto::verify_with_label_many`] call (batch verification where
+/// the provider has it). `false` says that some signature (or encoding)
+/// fails, not which: [`validate_key_package`] of each, in order, names
+/// it. With `true`, [`validate_key_package`] of each KeyPackage gives
+/// what [`check_key_package_fields`] gives.
+pub(crate) fn key_package_signatures_verify(
+    crypto: &SuiteCrypto<'_>,
+    key_packages: &[&KeyPackage],
+    group_id: &[u8],
+) -> bool {
+    let encoded: Result<Vec<(Vec<u8>, Vec<u8>)>, EncodeError> = key_packages
+        .iter()
+        .map(|kp| {
+            Ok((
+                kp.leaf_node.tbs_bytes(group_id, KEY_PACKAGE_LEAF)?,
+                kp.tbs_bytes()?,
+            ))
+        })
+        .collect();
+    let Ok(encoded) = encoded else {
+        return false;
+    };
+    let leaves: Vec<_> = key_packages
+        .iter()
+        .zip(&encoded)
+        .map(|(kp, (leaf_tbs, _))| {
+            let leaf = &kp.leaf_node;
+            (
+                &leaf.signature_key,
+                leaf_tbs.as_slice(),
+                leaf.signature.as_slice(),
+            )
+        })
+        .collect();
+    let packages: Vec<_> = key_packages
+        .iter()
+        .zip(&encoded)
+        .map(|(kp, (_, tbs))| {
+            (
+                &kp.leaf_node.signature_key,
+                tbs.as_slice(),
+                kp.signature.as_slice(),
+            )
+        })
+        .collect();
+    crypto
+        .verify_with_label_many(LeafNode::TBS_LABEL, &leaves)
+        .is_ok()
+        && crypto
+            .verify_with_label_many(KEY_PACKAGE_LABEL, &packages)
+            .is_ok()
+}
+
 /// Checks 1 to 7 of [`validate_key_package`] without the two signatures,
 /// in the same order.
-fn check_key_package_fields(
+pub(crate) fn check_key_package_fields(
     crypto: &SuiteCrypto<'_>,
     key_package: &KeyPackage,
     ctx: &LeafContext<'_>,

@@ -443,8 +443,13 @@ fn apply_adds(
     applied: &mut AppliedProposals,
 ) -> Result<(), Error> {
     // RFC 9420 R-12.2-05, R-7.3-09 (docs/rfc9420-requirements.md)
+    // The signatures of every KeyPackage first, together (batch
+    // verification); if one fails, each Add is checked in full in turn,
+    // which names the first failure.
+    let key_packages: Vec<&KeyPackage> = adds.iter().map(|(_, kp)| *kp).collect();
+    let signed = key_packages.len() > 1 && validator.signatures_verify(&key_packages);
     for (index, key_package) in adds {
-        let leaf = add_one(validator, key_package, diff)
+        let leaf = add_one(validator, key_package, signed, diff)
             .map_err(|e| invalid_add(validator, *index, key_package, e))?;
         if diff.size().leaf_count() > max_leaves {
             return Err(TreeError::TooManyLeaves {
@@ -459,14 +464,20 @@ fn apply_adds(
     Ok(())
 }
 
-/// Checks one Add's KeyPackage (§12.1.1, §10.1) and that it brings a new
-/// client and a new encryption key (§12.2, §7.3), and adds its leaf.
+/// Checks one Add's KeyPackage (§12.1.1, §10.1; its signatures already
+/// verified if `signed`) and that it brings a new client and a new
+/// encryption key (§12.2, §7.3), and adds its leaf.
 fn add_one(
     validator: &ProposalValidator<'_>,
     key_package: &KeyPackage,
+    signed: bool,
     diff: &mut TreeDiff<'_>,
 ) -> Result<LeafIndex, Error> {
-    validator.check_key_package(key_package)?;
+    if signed {
+        validator.check_key_package_signed(key_package)?;
+    } else {
+        validator.check_key_package(key_package)?;
+    }
     let leaf_node = &key_package.leaf_node;
     if let Some(existing) = diff.find_signature_key(&leaf_node.signature_key) {
         return Err(ProposalError::DuplicateAdd { existing }.into());

@@ -11,7 +11,9 @@ use std::collections::BTreeSet;
 use super::GroupState;
 use super::config::GroupConfig;
 use super::error::{CommitError, MessageError, ProposalError};
-use super::key_package::validate_key_package;
+use super::key_package::{
+    check_key_package_fields, key_package_signatures_verify, validate_key_package,
+};
 use crate::crypto::SuiteCrypto;
 use crate::error::Error;
 use crate::framing::Sender;
@@ -255,6 +257,21 @@ impl<'a> ProposalValidator<'a> {
         // RFC 9420 R-12.1.1-01, R-13.4-03 (docs/rfc9420-requirements.md)
         validate_key_package(self.crypto, key_package, &self.leaf_context())?;
         check_leaf_supports_extensions(None, &key_package.leaf_node, &self.extensions)
+    }
+
+    /// [`check_key_package`](Self::check_key_package) of a KeyPackage
+    /// whose two signatures are already verified
+    /// ([`signatures_verify`](Self::signatures_verify)): the same result.
+    pub(crate) fn check_key_package_signed(&self, key_package: &KeyPackage) -> Result<(), Error> {
+        // RFC 9420 R-12.1.1-01, R-13.4-03 (docs/rfc9420-requirements.md)
+        check_key_package_fields(self.crypto, key_package, &self.leaf_context())?;
+        check_leaf_supports_extensions(None, &key_package.leaf_node, &self.extensions)
+    }
+
+    /// Whether both signatures of every KeyPackage verify, checked
+    /// together (§7.3, §10.1; see [`key_package_signatures_verify`]).
+    pub(crate) fn signatures_verify(&self, key_packages: &[&KeyPackage]) -> bool {
+        key_package_signatures_verify(self.crypto, key_packages, &self.state.context().group_id)
     }
 
     /// §12.1.2: an Update's leaf is valid for `leaf` (source `update`,

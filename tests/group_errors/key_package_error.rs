@@ -119,3 +119,79 @@ fn low_order_leaf_encryption_key() {
     };
     assert_eq!(validate_key_package(&crypto, &kp, &ctx), Err(want.into()));
 }
+
+/// A commit of several Adds verifies their KeyPackages' signatures
+/// together; the refusal is the one checking each Add in turn gives: the
+/// first bad Add, whatever is wrong with it and with later ones, in a
+/// commit this member creates and in a received one.
+#[test]
+fn first_bad_add_is_named_among_many() {
+    let crypto = crypto();
+    let mut h = group_of(2, GroupConfig::default(), 64);
+    let bundles = h.new_key_packages(5);
+    let kps: Vec<KeyPackage> = bundles.iter().map(|b| b.key_package().clone()).collect();
+    let reference = |kp: &KeyPackage| {
+        Some(KeyPackageRef(
+            crypto.key_package_ref(&kp.to_bytes().unwrap()).unwrap(),
+        ))
+    };
+    let check = |h: &mut Harness, kps: &[KeyPackage], index: usize, error: Error| {
+        let adds: Vec<Proposal> = kps
+            .iter()
+            .map(|kp| {
+                Proposal::Add(Add {
+                    key_package: kp.clone(),
+                })
+            })
+            .collect();
+        let want: Error = ProposalError::InvalidAdd {
+            index,
+            key_package: reference(&kps[index]),
+            error: Box::new(error),
+        }
+        .into();
+        let before = h.group(0).to_bytes().unwrap();
+        let e = h
+            .group(0)
+            .create_commit(
+                CommitOptions::with_proposals(adds.clone()),
+                NOW,
+                &mut TestRng::new(640),
+            )
+            .unwrap_err();
+        assert_eq!(e, want, "created, Add {index}");
+        assert_eq!(*h.group(0).to_bytes().unwrap(), *before);
+        let message = forge_commit(h.group(1), by_value(adds));
+        refuse(h.group(0), &message, want);
+    };
+    let bad_leaf_signature = |kp: &mut KeyPackage| kp.leaf_node.signature[3] ^= 1;
+    let bad_signature = |kp: &mut KeyPackage| kp.signature[3] ^= 1;
+    let leaf_error: Error = TreeError::InvalidLeafSignature { leaf: LeafIndex(0) }.into();
+    let kp_error: Error = KeyPackageError::InvalidSignature.into();
+
+    // One bad KeyPackage signature among five.
+    let mut list = kps.clone();
+    bad_signature(&mut list[3]);
+    check(&mut h, &list, 3, kp_error.clone());
+    // A bad leaf signature before it is named first.
+    bad_leaf_signature(&mut list[1]);
+    check(&mut h, &list, 1, leaf_error);
+    // A field error (the init key equal to the leaf key, correctly
+    // signed) before a bad signature, and with every signature valid.
+    let mut list = kps.clone();
+    list[2].init_key = list[2].leaf_node.encryption_key.clone();
+    list[2].signature = crypto
+        .sign_with_label(
+            bundles[2].signature_private_key(),
+            "KeyPackageTBS",
+            &list[2].tbs_bytes().unwrap(),
+        )
+        .unwrap();
+    let field_error: Error = KeyPackageError::InitKeyEqualsEncryptionKey.into();
+    check(&mut h, &list, 2, field_error.clone());
+    bad_signature(&mut list[4]);
+    check(&mut h, &list, 2, field_error);
+    // All five valid: the commit adds them.
+    h.commit(0, CommitOptions::default(), bundles).unwrap();
+    h.assert_agree();
+}
