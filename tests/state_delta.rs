@@ -66,12 +66,17 @@ impl Saved {
     }
 }
 
-/// Many epochs of adds (with and without a path, the tree growing), an
+/// Epochs of adds (with and without a path, the tree growing), an
 /// Update, removes (the tree shrinking), and application messages; after
 /// each step two members write a delta, and base + deltas restore their
 /// state exactly. Every few steps a member is replaced by its restored
 /// state, which must keep agreeing with the group.
 fn deltas_restore_every_epoch(suite: CipherSuite) {
+    restore_every_step(suite, 7);
+}
+
+/// `steps` steps of [`deltas_restore_every_epoch`].
+fn restore_every_step(suite: CipherSuite, steps: usize) {
     let config = GroupConfig::default();
     let mut h = Harness::new(suite, config.clone(), 1000 + u64::from(suite.0));
     let joiners = h.new_key_packages(2);
@@ -83,7 +88,7 @@ fn deltas_restore_every_epoch(suite: CipherSuite) {
         update_path: false,
         ..CommitOptions::default()
     };
-    for step in 0..14 {
+    for step in 0..steps {
         match step % 7 {
             0 => {
                 let joiners = h.new_key_packages(3);
@@ -126,7 +131,7 @@ fn deltas_restore_every_epoch(suite: CipherSuite) {
         for (s, &i) in saved.iter_mut().zip(&tracked) {
             s.write(h.group(i));
             let restored = s.check(h.group(i), &config, &format!("step {step}, member {i}"));
-            if step % 4 == 3 {
+            if step % 3 == 2 {
                 h.members[i] = Some(restored);
             }
         }
@@ -137,6 +142,16 @@ fn deltas_restore_every_epoch(suite: CipherSuite) {
 }
 
 all_suites!(deltas_restore_every_epoch);
+
+/// Four rounds of the steps in suite 1: a base and 28 deltas over about 25
+/// epochs, restored after each.
+#[test]
+fn deltas_restore_over_many_epochs() {
+    restore_every_step(
+        CipherSuite::MLS_128_DHKEMX25519_AES128GCM_SHA256_ED25519,
+        28,
+    );
+}
 
 /// A 64-member group: a delta carries no tree node after application
 /// messages, and after a commit only the committer's leaf and the parents

@@ -590,15 +590,15 @@ pub(crate) fn key_package_signatures_verify(
     key_packages: &[&KeyPackage],
     group_id: &[u8],
 ) -> bool {
-    let encoded: Result<Vec<(Vec<u8>, Vec<u8>)>, EncodeError> = key_packages
+    let encoded = key_packages
         .iter()
         .map(|kp| {
-            Ok((
+            Ok::<_, EncodeError>((
                 kp.leaf_node.tbs_bytes(group_id, KEY_PACKAGE_LEAF)?,
                 kp.tbs_bytes()?,
             ))
         })
-        .collect();
+        .collect::<Result<Vec<_>, _>>();
     let Ok(encoded) = encoded else {
         return false;
     };
