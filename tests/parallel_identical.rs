@@ -27,7 +27,12 @@ fn run(suite: CipherSuite) -> String {
             KeyPackageBundle::generate_with_new_signature_key(
                 &crypto,
                 Credential::basic(format!("member {i}").into_bytes()),
-                &KeyPackageOptions::default(),
+                // Without GREASE (RFC 9420 §13.5), whose random values
+                // would only move the recorded digests.
+                &KeyPackageOptions {
+                    grease: false,
+                    ..KeyPackageOptions::default()
+                },
                 NOW,
                 &mut rng,
             )

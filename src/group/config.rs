@@ -10,7 +10,8 @@ use std::sync::Arc;
 use super::process::MessageSender;
 use crate::crypto::SignaturePublicKey;
 use crate::framing::Padding;
-use crate::messages::{Credential, Proposal, WireFormat};
+use crate::framing::Sender;
+use crate::messages::{Credential, CustomProposal, Proposal, ProposalType, WireFormat};
 use crate::secret_tree::SecretTreeConfig;
 use crate::tree::validate::{CredentialValidator, LifetimeConfig};
 
@@ -122,6 +123,44 @@ impl<F: Fn(&Proposal, &MessageSender) -> bool> ProposalPolicy for F {
     }
 }
 
+/// The application's rules for its own proposal types (RFC 9420 §13,
+/// §17.4): whether a commit carrying one needs an UpdatePath, and whether
+/// a received one is valid.
+///
+/// Every member must answer alike, as for any rule of the protocol: a
+/// commit that one member accepts and another refuses splits the group.
+/// Whether a type may be used at all is the group's: a commit may carry it
+/// only if every member that processes the commit lists it in its
+/// capabilities (§12.2), which the group checks before asking the policy.
+pub trait CustomProposalPolicy {
+    /// Whether a commit carrying a proposal of type `proposal_type` must
+    /// carry an UpdatePath (the "Path Required" column of the RFC 9420
+    /// §17.4 registry).
+    fn requires_path(&self, proposal_type: ProposalType) -> bool;
+
+    /// Whether `proposal` from `sender` is valid: checked when it is
+    /// received by reference, sent, or committed. RFC 9420 §12.1.8: a new
+    /// proposal type says whether `external` senders may send it, so a
+    /// policy refuses it from `Sender::External` if not.
+    fn validate(&self, proposal: &CustomProposal, sender: &Sender) -> bool;
+}
+
+/// The default [`CustomProposalPolicy`]: refuses every application-defined
+/// proposal (and would require a path for one), for applications that
+/// define none.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct RefuseCustomProposals;
+
+impl CustomProposalPolicy for RefuseCustomProposals {
+    fn requires_path(&self, _: ProposalType) -> bool {
+        true
+    }
+
+    fn validate(&self, _: &CustomProposal, _: &Sender) -> bool {
+        false
+    }
+}
+
 /// A credential check that accepts every credential.
 ///
 /// Basic credentials (RFC 9420 §5.3) carry no proof; an application with an
@@ -173,6 +212,9 @@ pub struct GroupConfig {
     /// The application's decision on proposals from non-members
     /// (RFC 9420 §12.1.8); the default refuses them.
     pub proposals: Arc<dyn ProposalPolicy + Send + Sync>,
+    /// The application's rules for its own proposal types (RFC 9420 §13);
+    /// the default, [`RefuseCustomProposals`], refuses them.
+    pub custom_proposals: Arc<dyn CustomProposalPolicy + Send + Sync>,
 }
 
 impl core::fmt::Debug for GroupConfig {
@@ -193,7 +235,8 @@ impl Default for GroupConfig {
     /// Private handshake messages (public ones accepted), default padding
     /// and secret tree limits, one past epoch, eight resumption PSKs, the
     /// default lifetimes, trees of up to 2^20 leaves,
-    /// [`AcceptAllCredentials`] and [`RefuseNonMemberProposals`].
+    /// [`AcceptAllCredentials`], [`RefuseNonMemberProposals`] and
+    /// [`RefuseCustomProposals`].
     fn default() -> Self {
         Self {
             wire_format: WireFormatPolicy::default(),
@@ -205,6 +248,7 @@ impl Default for GroupConfig {
             max_tree_leaves: 1 << 20,
             credentials: Arc::new(AcceptAllCredentials),
             proposals: Arc::new(RefuseNonMemberProposals),
+            custom_proposals: Arc::new(RefuseCustomProposals),
         }
     }
 }

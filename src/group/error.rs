@@ -187,6 +187,40 @@ pub enum ProposalError {
     /// `propose_update`.
     #[error("proposal type {0:?} not allowed here")]
     ProposalNotAllowed(ProposalType),
+    /// An application-defined proposal whose type a member that processes
+    /// the commit does not list in `capabilities.proposals` (RFC 9420
+    /// §12.2, §13: only types every such member supports).
+    #[error("leaf {leaf:?} does not support proposal type {proposal_type:?}")]
+    UnsupportedProposalType {
+        /// The member's leaf.
+        leaf: LeafIndex,
+        /// The proposal's type.
+        proposal_type: ProposalType,
+    },
+    /// An application-defined proposal the application's
+    /// `CustomProposalPolicy` refused (RFC 9420 §13).
+    #[error("proposal of type {0:?} refused by the application's policy")]
+    CustomProposalRefused(ProposalType),
+    /// A GREASE value in a field of something this member was about to
+    /// send where RFC 9420 §13.5 forbids GREASE (a proposal type, a
+    /// GroupContext or GroupContextExtensions extension).
+    #[error("GREASE value {value:#06x} in {field:?}, where RFC 9420 §13.5 forbids it")]
+    GreaseNotAllowed {
+        /// The field.
+        field: GreaseField,
+        /// The GREASE value.
+        value: u16,
+    },
+}
+
+/// A field in which RFC 9420 §13.5 forbids GREASE values, named by
+/// [`ProposalError::GreaseNotAllowed`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum GreaseField {
+    /// `Proposal.proposal_type`.
+    ProposalType,
+    /// `GroupContext.extensions` and `GroupContextExtensions.extensions`.
+    GroupContextExtensions,
 }
 
 /// A commit broke a rule of RFC 9420 §12.4, or cannot be followed.

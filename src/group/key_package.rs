@@ -14,13 +14,14 @@
 use rand_core::CryptoRng;
 
 use crate::codec::Encode;
+use crate::crypto::CipherSuite as Suite;
 use crate::crypto::{
     CipherSuite, HpkePrivateKey, SignaturePrivateKey, SignaturePublicKey, SuiteCrypto,
 };
 use crate::error::Error;
 use crate::messages::{
     Credential, CredentialType, Extension, ExtensionType, Extensions, KeyPackage, KeyPackageRef,
-    ProtocolVersion,
+    ProposalType, ProtocolVersion,
 };
 #[cfg(doc)]
 use crate::tree::validate::validate_leaf_node;
@@ -137,6 +138,13 @@ pub enum KeyPackageError {
         /// Which key.
         key: KeyPackageKey,
     },
+    /// Generation: the credential's type is a GREASE value, which RFC 9420
+    /// §13.5 forbids in `Credential.credential_type`.
+    #[error("credential type {credential_type:?} is a GREASE value")]
+    GreaseCredentialType {
+        /// The credential's type.
+        credential_type: CredentialType,
+    },
     /// Generation: `now` plus the validity does not fit in a `uint64`
     /// `not_after` (RFC 9420 §7.2).
     #[error("lifetime end {now} + {validity} overflows")]
@@ -159,6 +167,8 @@ pub enum KeyPackageError {
 /// uses: the version `mls10`, the suite, the credential's type, the
 /// non-default types of `leaf_extensions` and `extensions`, and
 /// [`ExtensionType::LAST_RESORT`] if `last_resort` is set (§7.2, §10).
+/// With `grease` (the default), it also adds random GREASE values
+/// (RFC 9420 §13.5).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct KeyPackageOptions {
     /// The leaf's capabilities before completion. Default: version
@@ -183,6 +193,13 @@ pub struct KeyPackageOptions {
     /// Whether to add the `last_resort` extension, marking a KeyPackage
     /// that may be used more than once (RFC 9420 §16.8).
     pub last_resort: bool,
+    /// Whether to add random GREASE values, as RFC 9420 §13.5 recommends
+    /// (default `true`): one each to the capabilities' cipher suites,
+    /// extensions, proposals and credentials, and one GREASE extension of
+    /// random content to the leaf's and to the KeyPackage's extensions,
+    /// whose types the capabilities list too (§7.2, §10). The values come
+    /// from the caller's `rng`. GREASE never goes where §13.5 forbids it.
+    pub grease: bool,
 }
 
 impl KeyPackageOptions {
@@ -224,6 +241,7 @@ impl Default for KeyPackageOptions {
             leaf_extensions: Extensions::new(),
             extensions: Extensions::new(),
             last_resort: false,
+            grease: true,
         }
     }
 }
@@ -315,6 +333,11 @@ impl KeyPackageBundle {
         rng: &mut (impl CryptoRng + ?Sized),
     ) -> Result<Self, Error> {
         let lifetime = options.lifetime(now)?;
+        // RFC 9420 §13.5: no GREASE in `Credential.credential_type`.
+        let credential_type = credential.credential_type();
+        if credential_type.is_grease() {
+            return Err(KeyPackageError::GreaseCredentialType { credential_type }.into());
+        }
         let (init_private_key, init_key) = crypto.generate_hpke_key_pair(rng)?;
         let (encryption_private_key, encryption_key) = crypto.generate_hpke_key_pair(rng)?;
 
@@ -325,11 +348,21 @@ impl KeyPackageBundle {
                 extension_data: Vec::new(),
             });
         }
+        let mut leaf_extensions = options.leaf_extensions.clone();
+        let mut capabilities = options.capabilities.clone();
+        if options.grease {
+            add_grease(
+                &mut capabilities,
+                &mut leaf_extensions,
+                &mut extensions,
+                rng,
+            );
+        }
         let capabilities = complete_capabilities(
-            &options.capabilities,
+            &capabilities,
             crypto,
             &credential,
-            &options.leaf_extensions,
+            &leaf_extensions,
             &extensions,
         );
 
@@ -339,7 +372,7 @@ impl KeyPackageBundle {
             credential,
             capabilities,
             leaf_node_source: LeafNodeSource::KeyPackage(lifetime),
-            extensions: options.leaf_extensions.clone(),
+            extensions: leaf_extensions,
             signature: Vec::new(),
         };
         // A key_package leaf signs no group and no position (§7.2).
@@ -513,6 +546,79 @@ fn complete_capabilities(
     caps
 }
 
+/// The fifteen GREASE values of RFC 9420 §13.5: `0x0A0A`, `0x1A1A`, ...,
+/// `0xEAEA`.
+const GREASE_COUNT: u32 = 15;
+
+/// A GREASE value drawn from `rng`, not one of `taken`.
+fn grease_value(rng: &mut (impl CryptoRng + ?Sized), taken: &[u16]) -> Option<u16> {
+    let free: Vec<u16> = (0..GREASE_COUNT)
+        .filter_map(|i| u8::try_from(i).ok())
+        .map(|i| {
+            let byte = (i << 4) | 0x0a;
+            u16::from_be_bytes([byte, byte])
+        })
+        .filter(|v| !taken.contains(v))
+        .collect();
+    let len = u32::try_from(free.len()).ok().filter(|l| *l > 0)?;
+    let pick = usize::try_from(rng.next_u32() % len).ok()?;
+    free.get(pick).copied()
+}
+
+/// A GREASE extension (RFC 9420 §13.5: "the `extension_data` for GREASE
+/// extensions MAY have any contents"): a type not yet in `list`, and up to
+/// 15 random bytes.
+fn grease_extension(rng: &mut (impl CryptoRng + ?Sized), list: &Extensions) -> Option<Extension> {
+    let taken: Vec<u16> = list.iter().map(|e| e.extension_type.0).collect();
+    let extension_type = ExtensionType(grease_value(rng, &taken)?);
+    let len = usize::try_from(rng.next_u32() % 16).unwrap_or(0);
+    let mut extension_data = vec![0; len];
+    rng.fill_bytes(&mut extension_data);
+    Some(Extension {
+        extension_type,
+        extension_data,
+    })
+}
+
+/// Adds GREASE values where RFC 9420 §13.5 says a client SHOULD: one to
+/// each of the capabilities' cipher suites, extensions, proposals and
+/// credentials (none to versions, which §13.5 does not list), and one
+/// GREASE extension each to the leaf's and the KeyPackage's extensions,
+/// whose types the capabilities list (§7.2, §10, §13.5). Each value is
+/// new to its list; a list already holding all fifteen gets none.
+fn add_grease(
+    capabilities: &mut Capabilities,
+    leaf_extensions: &mut Extensions,
+    extensions: &mut Extensions,
+    rng: &mut (impl CryptoRng + ?Sized),
+) {
+    // RFC 9420 R-13.5-01 (docs/rfc9420-requirements.md)
+    let taken: Vec<u16> = capabilities.cipher_suites.iter().map(|s| s.0).collect();
+    if let Some(v) = grease_value(rng, &taken) {
+        capabilities.cipher_suites.push(Suite(v));
+    }
+    let taken: Vec<u16> = capabilities.extensions.iter().map(|t| t.0).collect();
+    if let Some(v) = grease_value(rng, &taken) {
+        capabilities.extensions.push(ExtensionType(v));
+    }
+    let taken: Vec<u16> = capabilities.proposals.iter().map(|t| t.0).collect();
+    if let Some(v) = grease_value(rng, &taken) {
+        capabilities.proposals.push(ProposalType(v));
+    }
+    let taken: Vec<u16> = capabilities.credentials.iter().map(|t| t.0).collect();
+    if let Some(v) = grease_value(rng, &taken) {
+        capabilities.credentials.push(CredentialType(v));
+    }
+    // The extensions' types go into the capabilities through
+    // `complete_capabilities`, as every non-default type does.
+    if let Some(e) = grease_extension(rng, leaf_extensions) {
+        leaf_extensions.0.push(e);
+    }
+    if let Some(e) = grease_extension(rng, extensions) {
+        extensions.0.push(e);
+    }
+}
+
 fn check_suite(crypto: &SuiteCrypto<'_>, key_package: &KeyPackage) -> Result<(), KeyPackageError> {
     // RFC 9420 R-10.1-01, R-5.1.2-01 (docs/rfc9420-requirements.md)
     if key_package.cipher_suite == crypto.suite() {
@@ -542,7 +648,9 @@ fn check_suite(crypto: &SuiteCrypto<'_>, key_package: &KeyPackage) -> Result<(),
 ///    `leaf_node.capabilities.extensions` (§10). GREASE types (§13.5) are
 ///    exempt: receivers ignore unknown KeyPackage extensions (§13.4), and
 ///    §13.5 requires GREASE to be reflected in the capabilities only for
-///    leaf extensions;
+///    leaf extensions (mls-rs, for one, does not list its GREASE
+///    KeyPackage extension). This crate's own GREASE KeyPackage extension
+///    is listed, so strict receivers accept it;
 /// 7. `leaf_node` is valid for a KeyPackage (§7.3), by
 ///    [`validate_leaf_node`] with [`LeafRole::KeyPackage`] under `ctx`:
 ///    source `key_package`, credential accepted, credential type and leaf

@@ -26,6 +26,7 @@ mod commit;
 mod config;
 mod epoch;
 mod error;
+mod external_sender;
 mod join;
 pub mod key_package;
 mod key_package_store;
@@ -43,10 +44,11 @@ use rand_core::CryptoRng;
 pub use buffer::MessageBuffer;
 pub use commit::{CommitOptions, CreatedCommit};
 pub use config::{
-    AcceptAllCredentials, GroupConfig, HandshakeFormat, ProposalPolicy, RefuseNonMemberProposals,
-    WireFormatPolicy,
+    AcceptAllCredentials, CustomProposalPolicy, GroupConfig, HandshakeFormat, ProposalPolicy,
+    RefuseCustomProposals, RefuseNonMemberProposals, WireFormatPolicy,
 };
-pub use error::{CommitError, MessageError, ProposalError, StateError};
+pub use error::{CommitError, GreaseField, MessageError, ProposalError, StateError};
+pub use external_sender::{ExternalProposer, new_member_proposal};
 pub use join::JoinOptions;
 pub use key_package::{
     KeyPackageBundle, KeyPackageError, KeyPackageKey, KeyPackageOptions, validate_key_package,
@@ -132,6 +134,8 @@ impl<P: CryptoProvider> Group<P> {
         // RFC 9420 §11: "the creator MUST verify that its own leaf node
         // supports the group's required capabilities" (and extensions).
         check_extensions_wellformed(&extensions)?;
+        // RFC 9420 §13.5: no GREASE in GroupContext.extensions.
+        validate::check_no_grease_extensions(&extensions)?;
         validate::check_external_senders(&config, &extensions)?;
         let required = validate::required_capabilities(&extensions)?;
         let ctx = LeafContext {

@@ -385,6 +385,7 @@ impl<P: CryptoProvider> Group<P> {
     ) -> Result<ReceivedProposal, Error> {
         // RFC 9420 R-12.1-01, R-5.2-01 (docs/rfc9420-requirements.md)
         let sender = content.content.sender;
+        super::external_sender::check_external_sender_credential(&self.config, &sender_info)?;
         // §12.1.8: proposals from non-members only as the application
         // allows.
         if !matches!(sender, Sender::Member(_))

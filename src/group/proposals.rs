@@ -15,8 +15,8 @@ use crate::codec::Encode;
 use crate::error::Error;
 use crate::framing::Sender;
 use crate::messages::{
-    Credential, Extensions, KeyPackage, KeyPackageRef, PreSharedKeyId, Proposal, ProposalOrRef,
-    ProposalRef, ProposalType, ReInit,
+    Credential, CustomProposal, Extensions, KeyPackage, KeyPackageRef, PreSharedKeyId, Proposal,
+    ProposalOrRef, ProposalRef, ProposalType, ReInit,
 };
 use crate::tree::{LeafIndex, LeafNode, TreeDiff, TreeError, TreeView};
 
@@ -89,8 +89,9 @@ pub(crate) fn resolve_commit_proposals(
 /// leaf over earlier ones; the committer's own Updates and Removes of the
 /// committer are left out (its UpdatePath replaces the former, and it
 /// cannot commit the latter); one Add per client and per encryption key;
-/// one proposal per PSK; the first GroupContextExtensions; a ReInit only if
-/// nothing else is chosen. Returns the chosen proposals in arrival order
+/// one proposal per PSK; the first GroupContextExtensions; every valid
+/// application-defined proposal (§13); a ReInit only if nothing else is
+/// chosen. Returns the chosen proposals in arrival order
 /// and the references left out.
 pub(crate) fn select_pending(
     validator: &ProposalValidator<'_>,
@@ -112,6 +113,12 @@ pub(crate) fn select_pending(
     chosen.extend(first_per_psk(&valid));
     chosen.extend(first_group_context_extensions(&valid));
     chosen.extend(adds_that_fit(&valid, validator.state(), &removed));
+    chosen.extend(
+        valid
+            .iter()
+            .filter(|p| matches!(p.proposal, Proposal::Custom(_)))
+            .map(|p| &p.reference),
+    );
     if chosen.is_empty() {
         chosen.extend(first_reinit(&valid));
     }
@@ -223,6 +230,8 @@ pub(crate) struct AppliedProposals {
     pub(crate) psks: Vec<PreSharedKeyId>,
     pub(crate) extensions: Option<Extensions>,
     pub(crate) reinit: Option<ReInit>,
+    /// The application-defined proposals, in list order (RFC 9420 §13).
+    pub(crate) custom: Vec<CustomProposal>,
     /// Whether the commit must carry an UpdatePath (RFC 9420 §12.4).
     pub(crate) path_required: bool,
     /// The leaf each leaf the list changed had before (`None`: blank), for
@@ -252,6 +261,7 @@ impl AppliedProposals {
             psks: self.psks.clone(),
             extensions: self.extensions.clone(),
             reinit: self.reinit.clone(),
+            custom_proposals: self.custom.clone(),
             removes_self: self.removes(own),
             discards_pending_commit: false,
         }
@@ -278,6 +288,7 @@ struct Classified<'l> {
     adds: Vec<(usize, &'l KeyPackage)>,
     psks: Vec<&'l PreSharedKeyId>,
     reinit: Option<&'l ResolvedProposal>,
+    customs: Vec<(Sender, &'l CustomProposal)>,
     path_required: bool,
 }
 
@@ -327,6 +338,7 @@ fn classify(committer: LeafIndex, list: &[ResolvedProposal]) -> Result<Classifie
                     return Err(ProposalError::MultipleGroupContextExtensions.into());
                 }
             }
+            Proposal::Custom(custom) => c.customs.push((r.sender, custom)),
         }
     }
     Ok(c)
@@ -367,8 +379,33 @@ pub(crate) fn apply_proposals(
     )?;
     apply_adds(validator, &c.adds, diff, max_leaves, &mut applied)?;
     apply_psks(validator, &c.psks, &mut applied)?;
+    apply_custom(validator, &c.customs, diff, &mut applied)?;
     check_post_conditions(validator, diff, &applied)?;
     Ok(applied)
+}
+
+/// The application-defined proposals (RFC 9420 §13), after the §12.3
+/// phases: each is supported by every member that processes the commit
+/// (§12.2: the members of the staged tree but those the commit adds) and
+/// accepted by the application's policy, which also says whether the
+/// commit needs a path (§17.4 "Path Required").
+fn apply_custom(
+    validator: &ProposalValidator<'_>,
+    customs: &[(Sender, &CustomProposal)],
+    diff: &TreeDiff<'_>,
+    applied: &mut AppliedProposals,
+) -> Result<(), Error> {
+    // RFC 9420 R-12.2-10 (docs/rfc9420-requirements.md)
+    let policy = &validator.config().custom_proposals;
+    for (sender, custom) in customs {
+        let processing = diff.members().filter(|(l, _)| !applied.adds(*l));
+        validator.check_custom(processing, custom, *sender)?;
+        if policy.requires_path(custom.proposal_type) {
+            applied.path_required = true;
+        }
+        applied.custom.push((*custom).clone());
+    }
+    Ok(())
 }
 
 /// §12.3 phase 1: a GroupContextExtensions proposal replaces the

@@ -9,7 +9,7 @@ use crate::crypto::{CryptoProvider, Secret};
 use crate::error::Error;
 use crate::framing::Sender;
 use crate::key_schedule::{EpochSecrets, GroupContext};
-use crate::messages::{Credential, Extensions, KeyPackage, PreSharedKeyId, ReInit};
+use crate::messages::{Credential, CustomProposal, Extensions, KeyPackage, PreSharedKeyId, ReInit};
 use crate::tree::treekem::TreeKemPrivate;
 use crate::tree::{LeafIndex, LeafNode, StagedTree};
 
@@ -39,6 +39,9 @@ pub struct CommitEffects {
     /// A ReInit proposal's parameters: after merging, the group can no
     /// longer send (RFC 9420 §11.2, §12.4.2).
     pub reinit: Option<ReInit>,
+    /// The application-defined proposals the commit carries, in list
+    /// order, for the application to act on when it merges (RFC 9420 §13).
+    pub custom_proposals: Vec<CustomProposal>,
     /// Whether the commit removes this member.
     pub removes_self: bool,
     /// Whether merging this commit, another member's, discards the commit

@@ -10,14 +10,14 @@ use std::collections::BTreeSet;
 
 use super::GroupState;
 use super::config::GroupConfig;
-use super::error::{CommitError, MessageError, ProposalError};
+use super::error::{CommitError, GreaseField, MessageError, ProposalError};
 use super::key_package::validate_key_package;
 use crate::crypto::SuiteCrypto;
 use crate::error::Error;
 use crate::framing::Sender;
 use crate::messages::{
-    CredentialType, ExtensionType, Extensions, ExternalSenders, KeyPackage, PreSharedKeyId,
-    Proposal, ProposalType, PskKind, RequiredCapabilities, ResumptionPskUsage,
+    CredentialType, CustomProposal, ExtensionType, Extensions, ExternalSenders, KeyPackage,
+    PreSharedKeyId, Proposal, ProposalType, PskKind, RequiredCapabilities, ResumptionPskUsage,
 };
 use crate::tree::validate::{
     LeafContext, LeafRole, LifetimePolicy, Timestamp, check_required, check_supports_credentials,
@@ -47,6 +47,21 @@ pub(crate) fn check_extensions_wellformed(extensions: &Extensions) -> Result<(),
         .get::<ExternalSenders>()
         .map_err(|_| ProposalError::MalformedExtension(ExtensionType::EXTERNAL_SENDERS))?;
     Ok(())
+}
+
+/// RFC 9420 §13.5: GREASE values "MUST NOT be sent" in
+/// `GroupContext.extensions` or `GroupContextExtensions.extensions`; for
+/// the lists this member sends (a new group's, its own proposals).
+pub(crate) fn check_no_grease_extensions(extensions: &Extensions) -> Result<(), Error> {
+    // RFC 9420 R-13.5-02 (docs/rfc9420-requirements.md)
+    match extensions.iter().find(|e| e.extension_type.is_grease()) {
+        Some(e) => Err(ProposalError::GreaseNotAllowed {
+            field: GreaseField::GroupContextExtensions,
+            value: e.extension_type.0,
+        }
+        .into()),
+        None => Ok(()),
+    }
 }
 
 /// The leaf `node` at `leaf` (`None` for a KeyPackage's leaf not yet in
@@ -99,6 +114,9 @@ pub(crate) struct ProposalValidator<'a> {
     /// The lifetime policy of the leaves checked: `send` for what this
     /// member sends, `receive` for what it receives (RFC 9420 §7.3).
     lifetime: LifetimePolicy,
+    /// Whether what is checked is this member's to send: then GREASE
+    /// values are refused where RFC 9420 §13.5 forbids sending them.
+    sending: bool,
     /// The GroupContext extensions that govern new leaves: the epoch's, or
     /// those of the commit's GroupContextExtensions proposal.
     extensions: Extensions,
@@ -114,7 +132,7 @@ impl<'a> ProposalValidator<'a> {
         config: &'a GroupConfig,
         now: Timestamp,
     ) -> Result<Self, Error> {
-        Self::with_lifetime(crypto, state, config, now, config.lifetime.receive)
+        Self::with_lifetime(crypto, state, config, now, config.lifetime.receive, false)
     }
 
     /// A validator for what this member sends: its own proposals and
@@ -133,7 +151,7 @@ impl<'a> ProposalValidator<'a> {
             max_range: config.lifetime.receive.max_range,
             require_current: config.lifetime.send.require_current,
         };
-        Self::with_lifetime(crypto, state, config, now, lifetime)
+        Self::with_lifetime(crypto, state, config, now, lifetime, true)
     }
 
     fn with_lifetime(
@@ -142,6 +160,7 @@ impl<'a> ProposalValidator<'a> {
         config: &'a GroupConfig,
         now: Timestamp,
         lifetime: LifetimePolicy,
+        sending: bool,
     ) -> Result<Self, Error> {
         let extensions = state.context().extensions.clone();
         Ok(Self {
@@ -150,6 +169,7 @@ impl<'a> ProposalValidator<'a> {
             config,
             now,
             lifetime,
+            sending,
             required: required_capabilities(&extensions)?,
             extensions,
         })
@@ -163,6 +183,11 @@ impl<'a> ProposalValidator<'a> {
     /// The state validated against.
     pub(crate) fn state(&self) -> &'a GroupState {
         self.state
+    }
+
+    /// The caller's policies.
+    pub(crate) fn config(&self) -> &'a GroupConfig {
+        self.config
     }
 
     /// The extensions that govern the rest of the list.
@@ -179,6 +204,9 @@ impl<'a> ProposalValidator<'a> {
     /// content of the commit's GroupContextExtensions proposal (§12.3: it
     /// is applied first).
     pub(crate) fn set_extensions(&mut self, extensions: &Extensions) -> Result<(), Error> {
+        if self.sending {
+            check_no_grease_extensions(extensions)?;
+        }
         check_extensions_wellformed(extensions)?;
         self.check_external_senders(extensions)?;
         self.required = required_capabilities(extensions)?;
@@ -235,6 +263,9 @@ impl<'a> ProposalValidator<'a> {
                 Err(ProposalError::ProposalNotAllowed(ProposalType::EXTERNAL_INIT).into())
             }
             Proposal::GroupContextExtensions(gce) => {
+                if self.sending {
+                    check_no_grease_extensions(&gce.extensions)?;
+                }
                 check_extensions_wellformed(&gce.extensions)?;
                 self.check_external_senders(&gce.extensions)?;
                 let required = required_capabilities(&gce.extensions)?;
@@ -245,7 +276,47 @@ impl<'a> ProposalValidator<'a> {
                 }
                 Ok(())
             }
+            Proposal::Custom(custom) => self.check_custom(tree.members(), custom, sender),
         }
+    }
+
+    /// RFC 9420 §12.2, §13: an application-defined proposal is valid only
+    /// if every member that processes it (`members`) lists its type in
+    /// `capabilities.proposals`, and the application's
+    /// `CustomProposalPolicy` accepts it from `sender`. This member's own
+    /// capabilities count without their GREASE values (§13.5: a client's
+    /// own capabilities used for comparisons hold none); when sending, a
+    /// GREASE type is refused (§13.5).
+    pub(crate) fn check_custom<'l>(
+        &self,
+        members: impl Iterator<Item = (LeafIndex, &'l LeafNode)>,
+        custom: &CustomProposal,
+        sender: Sender,
+    ) -> Result<(), Error> {
+        // RFC 9420 R-12.2-10, R-13.5-02, R-13.5-04 (docs/rfc9420-requirements.md)
+        let proposal_type = custom.proposal_type;
+        if self.sending && proposal_type.is_grease() {
+            return Err(ProposalError::GreaseNotAllowed {
+                field: GreaseField::ProposalType,
+                value: proposal_type.0,
+            }
+            .into());
+        }
+        let own = self.state.own_leaf();
+        for (leaf, node) in members {
+            let listed = node.capabilities.proposals.contains(&proposal_type);
+            if !listed || (leaf == own && proposal_type.is_grease()) {
+                return Err(ProposalError::UnsupportedProposalType {
+                    leaf,
+                    proposal_type,
+                }
+                .into());
+            }
+        }
+        if !self.config.custom_proposals.validate(custom, &sender) {
+            return Err(ProposalError::CustomProposalRefused(proposal_type).into());
+        }
+        Ok(())
     }
 
     /// §12.1.1, §10.1: a valid KeyPackage of the group's version and
