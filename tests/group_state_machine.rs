@@ -1,15 +1,25 @@
 //! Random operation sequences over 3 to 12 in-process members (RFC 9420
-//! §12): adds, updates and removes by value and by reference, commits with
-//! and without a path, as PublicMessages or PrivateMessages. After every
-//! step all members agree and exchange application messages.
+//! §12): adds, updates and removes by value and by reference, Adds and
+//! Removes proposed by an external sender (§12.1.8.1) named in the
+//! group's `external_senders` extension, set by a GroupContextExtensions
+//! commit, commits with and without a path, as PublicMessages or
+//! PrivateMessages. After every step all members agree and exchange
+//! application messages.
 
 use rfc9420_test_support::group_harness as harness;
 
 use harness::Harness;
 use proptest::prelude::*;
 use rfc9420::crypto::CipherSuite;
-use rfc9420::group::{CommitOptions, GroupConfig, WireFormatPolicy};
-use rfc9420::messages::{Add, Proposal, Remove};
+use std::sync::Arc;
+
+use rfc9420::group::{
+    CommitOptions, ExternalProposer, GroupConfig, MessageSender, Processed, WireFormatPolicy,
+};
+use rfc9420::messages::{
+    Add, Extensions, ExternalSender, ExternalSenders, GroupContextExtensions, Proposal, Remove,
+};
+use rfc9420::{Credential, RustCryptoProvider, SuiteCrypto};
 
 const SUITE_1: CipherSuite = CipherSuite::MLS_128_DHKEMX25519_AES128GCM_SHA256_ED25519;
 const MIN: usize = 3;
@@ -38,6 +48,11 @@ enum Op {
         committer: u8,
         target: u8,
     },
+    /// The external sender proposes an Add; `committer` commits it.
+    ExternalAdd { committer: u8, path: bool },
+    /// The external sender proposes removing `target`; `committer`
+    /// commits it.
+    ExternalRemove { committer: u8, target: u8 },
 }
 
 fn op() -> impl Strategy<Value = Op> {
@@ -65,7 +80,26 @@ fn op() -> impl Strategy<Value = Op> {
                 target,
             }
         }),
+        (any::<u8>(), any::<bool>())
+            .prop_map(|(committer, path)| Op::ExternalAdd { committer, path }),
+        (any::<u8>(), any::<u8>())
+            .prop_map(|(committer, target)| Op::ExternalRemove { committer, target }),
     ]
+}
+
+/// The external sender proposes `proposal` for the group's current epoch;
+/// every member stores it.
+fn external_propose(h: &mut Harness, server: &ExternalProposer, proposal: Proposal) {
+    let active = h.active();
+    let g = h.group(active[0]);
+    let (group_id, epoch) = (g.group_id().to_vec(), g.epoch());
+    let message = server.propose(&group_id, epoch, proposal, b"").unwrap();
+    for i in active {
+        match h.group(i).process_message(&message, harness::NOW).unwrap() {
+            Processed::Proposal(_) => {}
+            other => panic!("member {i} got {other:?} for an external proposal"),
+        }
+    }
 }
 
 fn pick(active: &[usize], k: u8) -> usize {
@@ -87,7 +121,7 @@ fn no_path() -> CommitOptions {
 
 /// Applies `op`; returns false when it was skipped to keep the size in
 /// bounds.
-fn apply(h: &mut Harness, op: &Op) -> bool {
+fn apply(h: &mut Harness, server: &ExternalProposer, op: &Op) -> bool {
     let active = h.active();
     let size = active.len();
     match *op {
@@ -167,6 +201,33 @@ fn apply(h: &mut Harness, op: &Op) -> bool {
             h.commit(committer, CommitOptions::default(), vec![])
                 .unwrap();
         }
+        Op::ExternalAdd { committer, path } => {
+            if size + 1 > MAX {
+                return false;
+            }
+            let kp = h.new_key_packages(1).pop().unwrap();
+            let add = Proposal::Add(Add {
+                key_package: kp.key_package().clone(),
+            });
+            external_propose(h, server, add);
+            let options = if path {
+                CommitOptions::default()
+            } else {
+                no_path()
+            };
+            commit_with_joiner(h, pick(&active, committer), options, kp);
+        }
+        Op::ExternalRemove { committer, target } => {
+            if size - 1 < MIN {
+                return false;
+            }
+            let committer = pick(&active, committer);
+            let target = pick_other(&active, target, committer);
+            let removed = h.group(target).own_leaf();
+            external_propose(h, server, Proposal::Remove(Remove { removed }));
+            h.commit(committer, CommitOptions::default(), vec![])
+                .unwrap();
+        }
     }
     true
 }
@@ -203,19 +264,36 @@ fn commit_with_joiner(
 
 fn run(private: bool, initial: usize, ops: &[Op], seed: u64) {
     let config = GroupConfig {
+        // Private handshakes still accept PublicMessages: external
+        // senders can send nothing else (RFC 9420 §12.1.8).
         wire_format: if private {
-            WireFormatPolicy::PURE_PRIVATE
+            WireFormatPolicy::MIXED_PRIVATE
         } else {
             WireFormatPolicy::PURE_PUBLIC
         },
+        // External senders' proposals are accepted (RFC 9420 §12.1.8).
+        proposals: Arc::new(|_: &Proposal, _: &MessageSender| true),
         ..GroupConfig::default()
     };
     let mut h = Harness::new(SUITE_1, config, seed);
     let joiners = h.new_key_packages(initial - 1);
     h.commit(0, CommitOptions::default(), joiners).unwrap();
+    // A GroupContextExtensions commit names the external sender.
+    let crypto = SuiteCrypto::new(&RustCryptoProvider, SUITE_1).unwrap();
+    let (signer, signature_key) = crypto.generate_signature_key_pair(&mut h.rng).unwrap();
+    let mut extensions = Extensions::new();
+    let entry = ExternalSender {
+        signature_key,
+        credential: Credential::basic(b"server".to_vec()),
+    };
+    extensions.set(&ExternalSenders(vec![entry])).unwrap();
+    let gce = Proposal::GroupContextExtensions(GroupContextExtensions { extensions });
+    h.commit(0, CommitOptions::with_proposals(vec![gce]), vec![])
+        .unwrap();
+    let server = ExternalProposer::new(RustCryptoProvider, SUITE_1, 0, signer);
     h.assert_agree();
     for (step, op) in ops.iter().enumerate() {
-        if !apply(&mut h, op) {
+        if !apply(&mut h, &server, op) {
             // A size-bound add or remove: the step commits an empty commit
             // instead, so every step moves the group to a new epoch.
             let active = h.active();
