@@ -675,31 +675,39 @@ fn is_grease(v: u16) -> bool {
 }
 
 /// RFC 9420 §13.5: KeyPackages carry GREASE values by default in the
-/// capabilities' cipher suites, extensions, proposals and credentials and
-/// in both extension lists (reflected in the capabilities), none in the
-/// versions; members accept such KeyPackages (every harness KeyPackage has
-/// them), and with `grease: false` there are none.
+/// capabilities' cipher suites, extensions, proposals and credentials,
+/// none in the versions, and (when asked) a GREASE extension in both
+/// extension lists, reflected in the capabilities; members accept such
+/// KeyPackages (every harness KeyPackage has the default ones), and with
+/// `grease: false` there are none.
 fn grease_key_packages_are_accepted(suite: CipherSuite) {
     let mut rng = TestRng::new(2000 + u64::from(suite.0));
-    let kp = bundle(suite, "greasy", &KeyPackageOptions::default(), &mut rng);
-    let key_package = kp.key_package();
-    let leaf = &key_package.leaf_node;
-    let caps = &leaf.capabilities;
-    assert!(caps.cipher_suites.iter().any(|s| is_grease(s.0)));
-    assert!(caps.extensions.iter().any(|t| is_grease(t.0)));
-    assert!(caps.proposals.iter().any(|t| is_grease(t.0)));
-    assert!(caps.credentials.iter().any(|t| is_grease(t.0)));
-    assert!(!caps.versions.iter().any(|v| is_grease(v.0)));
-    for list in [&leaf.extensions, &key_package.extensions] {
-        let grease: Vec<ExtensionType> = list
-            .iter()
-            .map(|e| e.extension_type)
-            .filter(|t| t.is_grease())
-            .collect();
-        assert_eq!(grease.len(), 1);
-        assert!(caps.extensions.contains(&grease[0]));
+    let default = bundle(suite, "default", &KeyPackageOptions::default(), &mut rng);
+    let greasy = KeyPackageOptions {
+        grease_extensions: true,
+        ..KeyPackageOptions::default()
+    };
+    let kp = bundle(suite, "greasy", &greasy, &mut rng);
+    for (bundle, extensions) in [(&default, false), (&kp, true)] {
+        let key_package = bundle.key_package();
+        let leaf = &key_package.leaf_node;
+        let caps = &leaf.capabilities;
+        assert!(caps.cipher_suites.iter().any(|s| is_grease(s.0)));
+        assert!(caps.extensions.iter().any(|t| is_grease(t.0)));
+        assert!(caps.proposals.iter().any(|t| is_grease(t.0)));
+        assert!(caps.credentials.iter().any(|t| is_grease(t.0)));
+        assert!(!caps.versions.iter().any(|v| is_grease(v.0)));
+        assert!(!is_grease(leaf.credential.credential_type().0));
+        for list in [&leaf.extensions, &key_package.extensions] {
+            let grease: Vec<ExtensionType> = list
+                .iter()
+                .map(|e| e.extension_type)
+                .filter(|t| t.is_grease())
+                .collect();
+            assert_eq!(grease.len(), usize::from(extensions));
+            assert!(grease.iter().all(|t| caps.extensions.contains(t)));
+        }
     }
-    assert!(!is_grease(leaf.credential.credential_type().0));
 
     let mut h = harness_with(
         suite,
@@ -709,9 +717,16 @@ fn grease_key_packages_are_accepted(suite: CipherSuite) {
         2,
         200 + u64::from(suite.0),
     );
-    h.commit(1, CommitOptions::default(), vec![kp]).unwrap();
+    h.commit(1, CommitOptions::default(), vec![kp, default])
+        .unwrap();
     h.assert_agree();
     h.exchange_messages();
+    // The member with GREASE extensions commits with a path: its new leaf
+    // keeps them.
+    h.commit(2, CommitOptions::default(), vec![]).unwrap();
+    h.assert_agree();
+    let leaf = h.group(2).own_leaf_node().unwrap();
+    assert!(leaf.extensions.iter().any(|e| e.extension_type.is_grease()));
 
     let plain = KeyPackageOptions {
         grease: false,

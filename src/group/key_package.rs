@@ -167,8 +167,8 @@ pub enum KeyPackageError {
 /// uses: the version `mls10`, the suite, the credential's type, the
 /// non-default types of `leaf_extensions` and `extensions`, and
 /// [`ExtensionType::LAST_RESORT`] if `last_resort` is set (§7.2, §10).
-/// With `grease` (the default), it also adds random GREASE values
-/// (RFC 9420 §13.5).
+/// With `grease` (the default) and `grease_extensions`, it also adds
+/// random GREASE values (RFC 9420 §13.5).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct KeyPackageOptions {
     /// The leaf's capabilities before completion. Default: version
@@ -193,13 +193,20 @@ pub struct KeyPackageOptions {
     /// Whether to add the `last_resort` extension, marking a KeyPackage
     /// that may be used more than once (RFC 9420 §16.8).
     pub last_resort: bool,
-    /// Whether to add random GREASE values, as RFC 9420 §13.5 recommends
-    /// (default `true`): one each to the capabilities' cipher suites,
-    /// extensions, proposals and credentials, and one GREASE extension of
-    /// random content to the leaf's and to the KeyPackage's extensions,
-    /// whose types the capabilities list too (§7.2, §10). The values come
-    /// from the caller's `rng`. GREASE never goes where §13.5 forbids it.
+    /// Whether to add random GREASE values to the capabilities, as
+    /// RFC 9420 §13.5 recommends (default `true`): one each to the cipher
+    /// suites, extensions, proposals and credentials (none to versions,
+    /// which §13.5 does not list). The values come from the caller's `rng`.
+    /// GREASE never goes where §13.5 forbids it.
     pub grease: bool,
+    /// Whether to also add one GREASE extension, with up to 15 random
+    /// bytes, to the leaf's extensions and one to the KeyPackage's, whose
+    /// types the capabilities list (RFC 9420 §7.2, §10, §13.5). Default
+    /// `false`: OpenMLS 0.9.2 refuses such a KeyPackage, and a group with
+    /// such a leaf (`UnsupportedExtension`): it reads a GREASE type in an
+    /// extension list as unknown but in the capabilities as GREASE, so the
+    /// two never match. mls-rs 0.57 accepts them.
+    pub grease_extensions: bool,
 }
 
 impl KeyPackageOptions {
@@ -242,6 +249,7 @@ impl Default for KeyPackageOptions {
             extensions: Extensions::new(),
             last_resort: false,
             grease: true,
+            grease_extensions: false,
         }
     }
 }
@@ -351,12 +359,10 @@ impl KeyPackageBundle {
         let mut leaf_extensions = options.leaf_extensions.clone();
         let mut capabilities = options.capabilities.clone();
         if options.grease {
-            add_grease(
-                &mut capabilities,
-                &mut leaf_extensions,
-                &mut extensions,
-                rng,
-            );
+            add_grease_capabilities(&mut capabilities, rng);
+        }
+        if options.grease_extensions {
+            add_grease_extensions(&mut leaf_extensions, &mut extensions, rng);
         }
         let capabilities = complete_capabilities(
             &capabilities,
@@ -580,18 +586,11 @@ fn grease_extension(rng: &mut (impl CryptoRng + ?Sized), list: &Extensions) -> O
     })
 }
 
-/// Adds GREASE values where RFC 9420 §13.5 says a client SHOULD: one to
-/// each of the capabilities' cipher suites, extensions, proposals and
-/// credentials (none to versions, which §13.5 does not list), and one
-/// GREASE extension each to the leaf's and the KeyPackage's extensions,
-/// whose types the capabilities list (§7.2, §10, §13.5). Each value is
-/// new to its list; a list already holding all fifteen gets none.
-fn add_grease(
-    capabilities: &mut Capabilities,
-    leaf_extensions: &mut Extensions,
-    extensions: &mut Extensions,
-    rng: &mut (impl CryptoRng + ?Sized),
-) {
+/// Adds one GREASE value to each of the capabilities' cipher suites,
+/// extensions, proposals and credentials, as RFC 9420 §13.5 says a client
+/// SHOULD (none to versions, which §13.5 does not list). Each value is new
+/// to its list; a list already holding all fifteen gets none.
+fn add_grease_capabilities(capabilities: &mut Capabilities, rng: &mut (impl CryptoRng + ?Sized)) {
     // RFC 9420 R-13.5-01 (docs/rfc9420-requirements.md)
     let taken: Vec<u16> = capabilities.cipher_suites.iter().map(|s| s.0).collect();
     if let Some(v) = grease_value(rng, &taken) {
@@ -609,8 +608,18 @@ fn add_grease(
     if let Some(v) = grease_value(rng, &taken) {
         capabilities.credentials.push(CredentialType(v));
     }
-    // The extensions' types go into the capabilities through
-    // `complete_capabilities`, as every non-default type does.
+}
+
+/// Adds one GREASE extension each to the leaf's and the KeyPackage's
+/// extensions (RFC 9420 §13.5). Their types go into the capabilities
+/// through `complete_capabilities`, as every non-default type does
+/// (§7.2, §10, §13.5).
+fn add_grease_extensions(
+    leaf_extensions: &mut Extensions,
+    extensions: &mut Extensions,
+    rng: &mut (impl CryptoRng + ?Sized),
+) {
+    // RFC 9420 R-13.5-01 (docs/rfc9420-requirements.md)
     if let Some(e) = grease_extension(rng, leaf_extensions) {
         leaf_extensions.0.push(e);
     }

@@ -15,6 +15,9 @@
 //!   [`StagedCommit`] is merged through the same
 //!   [`Group::merge_staged_commit`] once the delivery service accepts it.
 //! - **Saved:** [`Group::to_bytes`] and [`Group::from_bytes`].
+//! - **From outside** (§12.1.8): an [`ExternalProposer`] named by the
+//!   group's `external_senders` extension proposes to a group it is not
+//!   in; [`new_member_proposal`] asks to join.
 //!
 //! Submodules:
 //! - [`key_package`]: KeyPackage generation and validation (§10).
