@@ -178,7 +178,10 @@ fn joiner_psk_secret(
 
 /// The group's version and suite are the KeyPackage's, and the version is
 /// MLS 1.0 (RFC 9420 §12.4.3.1); its extensions are well formed.
-fn check_group_parameters(context: &GroupContext, key_package: &KeyPackage) -> Result<(), Error> {
+pub(crate) fn check_group_parameters(
+    context: &GroupContext,
+    key_package: &KeyPackage,
+) -> Result<(), Error> {
     // RFC 9420 R-12.4.3.1-06 (docs/rfc9420-requirements.md)
     if context.version != ProtocolVersion::MLS10 || context.version != key_package.version {
         return Err(WelcomeError::VersionMismatch {
@@ -199,7 +202,7 @@ fn check_group_parameters(context: &GroupContext, key_package: &KeyPackage) -> R
 
 /// The ratchet tree from the GroupInfo's `ratchet_tree` extension, or the
 /// one delivered out of band (RFC 9420 §12.4.3.3).
-fn ratchet_tree_from(
+pub(crate) fn ratchet_tree_from(
     group_info: &GroupInfo,
     out_of_band: Option<Vec<Option<Node>>>,
 ) -> Result<Vec<Option<Node>>, Error> {
