@@ -72,3 +72,41 @@ fn own_leaf_not_found() {
     let e = join(&hostile, &stranger, JoinOptions::default()).unwrap_err();
     assert_eq!(e, WelcomeError::OwnLeafNotFound.into());
 }
+
+/// RFC 9420 §12.4.3 (R-12.4.3-01): a GroupInfo extension the joiner does
+/// not know is ignored.
+#[test]
+fn unknown_group_info_extension_is_ignored() {
+    let (welcome, joiner, signer) = welcome_and_signer(57, CommitOptions::default());
+    let hostile = rewelcome(&welcome, &joiner, joiner.key_package(), |gi| {
+        gi.extensions.0.push(Extension {
+            extension_type: ExtensionType(0xff0a),
+            extension_data: vec![1, 2, 3],
+        });
+        gi.sign(&crypto(), &signer).unwrap();
+    });
+    join(&hostile, &joiner, JoinOptions::default()).unwrap();
+}
+
+/// RFC 9420 §12.4.3, §13.4 (R-12.4.3-02, R-13.4-04): a joiner that does
+/// not support one of the GroupContext extensions treats the GroupInfo as
+/// invalid (the GroupInfo is signed again by its signer, so only this rule
+/// is broken before the key schedule).
+#[test]
+fn joiner_lacks_a_group_extension() {
+    let (welcome, joiner, signer) = welcome_and_signer(58, CommitOptions::default());
+    let unknown = ExtensionType(0xff0b);
+    let hostile = rewelcome(&welcome, &joiner, joiner.key_package(), |gi| {
+        gi.group_context.extensions.0.push(Extension {
+            extension_type: unknown,
+            extension_data: Vec::new(),
+        });
+        gi.sign(&crypto(), &signer).unwrap();
+    });
+    let e = join(&hostile, &joiner, JoinOptions::default()).unwrap_err();
+    let want = ProposalError::UnsupportedGroupExtension {
+        leaf: Some(LeafIndex(2)),
+        extension_type: unknown,
+    };
+    assert_eq!(e, want.into());
+}
