@@ -72,6 +72,20 @@ fn path_leaf_with_another_source() {
     );
 }
 
+/// RFC 9420 §13.4 (R-13.4-02): the path leaf's extensions hold each type
+/// once.
+#[test]
+fn path_leaf_with_a_duplicate_extension() {
+    let mut h = group_of(2, GroupConfig::default(), 36);
+    let message =
+        commit_with_edited_path_leaf(&mut h, 360, super::tree_error::twice_application_id);
+    let want = TreeError::DuplicateLeafExtension {
+        leaf: LeafIndex(1),
+        extension_type: ExtensionType::APPLICATION_ID,
+    };
+    refuse(h.group(0), &message, want.into());
+}
+
 /// Reached only through edited state: `propose_update` keeps the new
 /// leaf's private key for as long as its proposal is pending, so the
 /// saved pending update keys are emptied.
