@@ -12,6 +12,7 @@
 use rand_core::CryptoRng;
 
 use super::epoch::EpochStep;
+use super::error::ProposalError;
 use crate::codec::{Encode, decode_exact};
 use crate::crypto::{
     CipherSuite, HpkePrivateKey, SignaturePrivateKey, SignaturePublicKey, SuiteCrypto,
@@ -133,6 +134,11 @@ pub fn decrypt_group_info(
             welcome: welcome.cipher_suite,
         }
         .into());
+    }
+    // RFC 9420 §13.4, R-13.4-02 (docs/rfc9420-requirements.md): no
+    // extension type twice in the GroupInfo's list.
+    if let Some(t) = group_info.extensions.first_duplicate() {
+        return Err(ProposalError::DuplicateExtension(t).into());
     }
     Ok(group_info)
 }

@@ -110,3 +110,19 @@ fn joiner_lacks_a_group_extension() {
     };
     assert_eq!(e, want.into());
 }
+
+/// RFC 9420 §13.4 (R-13.4-02): the GroupInfo's extension list holds each
+/// type once (here the ratchet tree twice).
+#[test]
+fn duplicate_group_info_extension() {
+    let (welcome, joiner, signer) = welcome_and_signer(59, CommitOptions::default());
+    let hostile = rewelcome(&welcome, &joiner, joiner.key_package(), |gi| {
+        let tree = gi.extensions.0[0].clone();
+        assert_eq!(tree.extension_type, ExtensionType::RATCHET_TREE);
+        gi.extensions.0.push(tree);
+        gi.sign(&crypto(), &signer).unwrap();
+    });
+    let e = join(&hostile, &joiner, JoinOptions::default()).unwrap_err();
+    let want = ProposalError::DuplicateExtension(ExtensionType::RATCHET_TREE);
+    assert_eq!(e, want.into());
+}
