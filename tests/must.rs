@@ -472,3 +472,68 @@ fn application_messages_use_the_epoch_of_the_merged_commit() {
         assert_eq!((m.epoch, m.data.as_slice()), (epoch, text));
     }
 }
+
+/// RFC 9420 §8.4 (R-8.4-02): the PSK helpers draw a fresh nonce of
+/// `KDF.Nh` bytes from the caller's RNG for every PSK proposed.
+#[test]
+fn psk_ids_get_a_fresh_nonce_of_kdf_nh_bytes() {
+    let mut rng = TestRng::new(710);
+    for (suite, nh) in [
+        (SUITE_1, 32),
+        (CipherSuite::MLS_256_DHKEMP384_AES256GCM_SHA384_P384, 48),
+        (CipherSuite::MLS_256_DHKEMX448_AES256GCM_SHA512_ED448, 64),
+    ] {
+        let crypto = SuiteCrypto::new(&RustCryptoProvider, suite).unwrap();
+        let a = PreSharedKeyId::external(&crypto, b"k".to_vec(), &mut rng);
+        let b = PreSharedKeyId::external(&crypto, b"k".to_vec(), &mut rng);
+        let r = PreSharedKeyId::resumption(&crypto, b"g".to_vec(), 3, &mut rng);
+        assert_eq!([a.psk_nonce.len(), r.psk_nonce.len()], [nh, nh]);
+        assert_ne!(a.psk_nonce, b.psk_nonce);
+        assert_eq!(
+            r.psk,
+            PskKind::Resumption {
+                usage: rfc9420::messages::ResumptionPskUsage::Application,
+                psk_group_id: b"g".to_vec(),
+                psk_epoch: 3
+            }
+        );
+    }
+    let mut h = Harness::new(SUITE_1, GroupConfig::default(), 71);
+    let joiners = h.new_key_packages(1);
+    h.commit(0, CommitOptions::default(), joiners).unwrap();
+    // A PSK this member does not hold is refused before anything is sent.
+    let before = h.group(0).to_bytes().unwrap();
+    let e = h
+        .group(0)
+        .propose_external_psk(b"absent".to_vec(), b"", NOW, &mut rng)
+        .unwrap_err();
+    assert!(
+        matches!(&e, Error::Proposal(rfc9420::group::ProposalError::UnknownPsk(id))
+            if id.psk == PskKind::External { psk_id: b"absent".to_vec() }),
+        "{e:?}"
+    );
+    assert_eq!(*h.group(0).to_bytes().unwrap(), *before);
+    for g in [0, 1] {
+        let secret = rfc9420::crypto::Secret::new(vec![4; 32]);
+        h.group(g).psks_mut().insert(b"shared".to_vec(), secret);
+    }
+    let (message, _, external) = h
+        .group(0)
+        .propose_external_psk(b"shared".to_vec(), b"", NOW, &mut rng)
+        .unwrap();
+    let (message2, _, resumption) = h
+        .group(0)
+        .propose_resumption_psk(1, b"", NOW, &mut rng)
+        .unwrap();
+    for m in [&message, &message2] {
+        assert!(matches!(
+            h.group(1).process_message(m, NOW).unwrap(),
+            Processed::Proposal(_)
+        ));
+    }
+    let created = h
+        .group(1)
+        .create_commit(CommitOptions::default(), NOW, &mut rng)
+        .unwrap();
+    assert_eq!(created.staged.effects().psks, vec![external, resumption]);
+}
