@@ -63,6 +63,15 @@ pub enum KeyPackageError {
         /// The KeyPackage's `version`.
         version: ProtocolVersion,
     },
+    /// A KeyPackage carried in an MLSMessage of another version
+    /// (RFC 9420 §10).
+    #[error("KeyPackage version {key_package:?} in an MLSMessage of version {message:?}")]
+    VersionMismatch {
+        /// The MLSMessage's `version`.
+        message: ProtocolVersion,
+        /// The KeyPackage's `version`.
+        key_package: ProtocolVersion,
+    },
     /// The KeyPackage's cipher suite is not the group's (RFC 9420 §10.1).
     #[error("KeyPackage cipher suite {key_package:?}, group cipher suite {group:?}")]
     CipherSuiteMismatch {
@@ -555,9 +564,10 @@ fn check_suite(crypto: &SuiteCrypto<'_>, key_package: &KeyPackage) -> Result<(),
 ///
 /// The group-wide checks of §7.3 (the credential type supported by every
 /// member, the leaf supporting every credential type in use, unique
-/// signature and encryption keys) need the tree and are the caller's. So
-/// is the check that a KeyPackage carried in an MLSMessage has the
-/// message's version (§10).
+/// signature and encryption keys) need the tree and are the caller's. A
+/// KeyPackage received as an MLSMessage is taken out of it with
+/// [`key_package_from_message`], which checks that its version is the
+/// message's (§10).
 pub fn validate_key_package(
     crypto: &SuiteCrypto<'_>,
     key_package: &KeyPackage,
@@ -627,6 +637,9 @@ fn check_key_package_fields(
     }
     check_leaf_node_fields(crypto, leaf, KEY_PACKAGE_LEAF, LeafRole::KeyPackage, ctx)
 }
+
+mod message;
+pub use message::key_package_from_message;
 
 #[cfg(test)]
 mod tests;

@@ -49,7 +49,8 @@ pub use config::{
 pub use error::{CommitError, MessageError, ProposalError, StateError};
 pub use join::JoinOptions;
 pub use key_package::{
-    KeyPackageBundle, KeyPackageError, KeyPackageKey, KeyPackageOptions, validate_key_package,
+    KeyPackageBundle, KeyPackageError, KeyPackageKey, KeyPackageOptions, key_package_from_message,
+    validate_key_package,
 };
 pub use key_package_store::KeyPackageStore;
 pub use process::{ApplicationMessage, MessageSender, Processed, ReceivedProposal};

@@ -119,3 +119,33 @@ fn low_order_leaf_encryption_key() {
     };
     assert_eq!(validate_key_package(&crypto, &kp, &ctx), Err(want.into()));
 }
+
+/// RFC 9420 §10 (R-10-04): a KeyPackage is taken out of an MLSMessage of
+/// its own version only.
+#[test]
+fn key_package_from_message() {
+    use rfc9420::group::key_package_from_message;
+    let kp = key_package(SUITE, "published", &mut TestRng::new(60));
+    let bytes = kp.to_message().unwrap();
+    assert_eq!(&key_package_from_message(&bytes).unwrap(), kp.key_package());
+    // A KeyPackage of another version inside an mls10 message.
+    let mut other = kp.key_package().clone();
+    other.version = ProtocolVersion(2);
+    let message = MlsMessage::new(MlsMessageBody::KeyPackage(other))
+        .to_bytes()
+        .unwrap();
+    let want = KeyPackageError::VersionMismatch {
+        message: ProtocolVersion::MLS10,
+        key_package: ProtocolVersion(2),
+    };
+    assert_eq!(key_package_from_message(&message).unwrap_err(), want.into());
+    // A message of another version.
+    let mut message = bytes.clone();
+    message[..2].copy_from_slice(&2u16.to_be_bytes());
+    let want = MessageError::UnsupportedVersion(ProtocolVersion(2));
+    assert_eq!(key_package_from_message(&message).unwrap_err(), want.into());
+    // Something else than a KeyPackage.
+    let (welcome, _) = welcome_for_one(61, CommitOptions::default());
+    let want = MessageError::UnexpectedWireFormat(WireFormat::WELCOME);
+    assert_eq!(key_package_from_message(&welcome).unwrap_err(), want.into());
+}
