@@ -331,6 +331,26 @@ fn truncated_node_list() {
     assert_eq!(e, Error::Tree(TreeError::EmptyTree));
 }
 
+/// RFC 9420 §12.4.3.3 (R-12.4.3.3-02): a list of 2^k nodes ends in a
+/// parent (the root of 2^k leaves); the receiver extends it to 2^(k+1) - 1
+/// nodes and keeps that parent.
+#[test]
+fn node_list_of_a_power_of_two_ending_in_a_parent() {
+    let (crypto, f) = setup();
+    for len in [2usize, 4, 8] {
+        let nodes: Vec<_> = f.nodes[..len].to_vec();
+        assert!(matches!(nodes.last(), Some(Some(Node::Parent(_)))));
+        let tree = RatchetTree::from_nodes(&crypto, nodes.clone()).unwrap();
+        assert_eq!(tree.size().leaf_count() as usize, len, "{len} nodes");
+        let last = NodeIndex(len as u32 - 1);
+        let Some(Some(Node::Parent(expected))) = nodes.last() else {
+            unreachable!()
+        };
+        assert_eq!(tree.parent_node(last), Some(&**expected));
+        assert_eq!(tree.to_nodes(), nodes);
+    }
+}
+
 #[test]
 fn oversized_node_list() {
     let (crypto, f) = setup();
