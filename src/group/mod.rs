@@ -49,8 +49,8 @@ pub use config::{
 pub use error::{CommitError, MessageError, ProposalError, StateError};
 pub use join::JoinOptions;
 pub use key_package::{
-    KeyPackageBundle, KeyPackageError, KeyPackageKey, KeyPackageOptions, key_package_from_message,
-    validate_key_package,
+    KeyPackageBundle, KeyPackageError, KeyPackageKey, KeyPackageOptions, UnsupportedCapability,
+    best_common_cipher_suite, check_invitees, key_package_from_message, validate_key_package,
 };
 pub use key_package_store::KeyPackageStore;
 pub use process::{ApplicationMessage, MessageSender, Processed, ReceivedProposal};
@@ -116,6 +116,13 @@ impl<P: CryptoProvider> Group<P> {
     /// GroupContext carries `extensions`, and the epoch secret is fresh
     /// randomness. The confirmed transcript hash is empty and the interim
     /// transcript hash is computed from the epoch-0 confirmation tag.
+    ///
+    /// The group takes the version and cipher suite of `own`. A creator
+    /// about to add members first checks their KeyPackages with
+    /// [`check_invitees`] (RFC 9420 §11: the suite must be the best one all
+    /// support, against downgrade), having chosen the suite with
+    /// [`best_common_cipher_suite`]. The group ID is the application's to
+    /// make unique (§11: for example `KDF.Nh` random bytes).
     pub fn create(
         provider: P,
         config: GroupConfig,
