@@ -26,6 +26,7 @@ mod commit;
 mod config;
 mod epoch;
 mod error;
+mod group_id;
 mod join;
 pub mod key_package;
 mod key_package_store;
@@ -47,6 +48,7 @@ pub use config::{
     WireFormatPolicy,
 };
 pub use error::{CommitError, MessageError, ProposalError, StateError};
+pub use group_id::random_group_id;
 pub use join::JoinOptions;
 pub use key_package::{
     KeyPackageBundle, KeyPackageError, KeyPackageKey, KeyPackageOptions, UnsupportedCapability,
@@ -122,7 +124,7 @@ impl<P: CryptoProvider> Group<P> {
     /// [`check_invitees`] (RFC 9420 §11: the suite must be the best one all
     /// support, against downgrade), having chosen the suite with
     /// [`best_common_cipher_suite`]. The group ID is the application's to
-    /// make unique (§11: for example `KDF.Nh` random bytes).
+    /// make unique: [`random_group_id`] draws `KDF.Nh` random bytes (§11).
     pub fn create(
         provider: P,
         config: GroupConfig,

@@ -50,6 +50,10 @@ pub enum WelcomeError {
         /// The KeyPackage's version.
         key_package: ProtocolVersion,
     },
+    /// The group's ID is one of the joiner's groups already (RFC 9420
+    /// §12.4.3.1), as reported to [`Group::join_unique`](super::Group::join_unique).
+    #[error("the joiner is already in a group with this group_id")]
+    GroupIdInUse,
     /// No ratchet tree was given and the GroupInfo carries none (RFC 9420
     /// §12.4.3.1).
     #[error("no ratchet tree: pass one or use a Welcome that carries it")]

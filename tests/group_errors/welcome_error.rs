@@ -126,3 +126,59 @@ fn duplicate_group_info_extension() {
     let want = ProposalError::DuplicateExtension(ExtensionType::RATCHET_TREE);
     assert_eq!(e, want.into());
 }
+
+/// RFC 9420 §12.4.3 (R-12.4.3-03): a joiner refuses a group whose ID it
+/// already uses; the application says which IDs those are.
+#[test]
+fn group_id_in_use() {
+    let (welcome, joiner) = welcome_for_one(62, CommitOptions::default());
+    let join_unique = |in_use: &dyn Fn(&[u8]) -> bool| {
+        Group::join_unique(
+            RustCryptoProvider,
+            GroupConfig::default(),
+            &welcome,
+            &joiner,
+            JoinOptions::default(),
+            NOW,
+            |id| in_use(id),
+        )
+    };
+    let e = join_unique(&|id| id == b"harness group 62").unwrap_err();
+    assert_eq!(e, WelcomeError::GroupIdInUse.into());
+    let g = join_unique(&|id| id == b"another group").unwrap();
+    assert_eq!(g.group_id(), b"harness group 62");
+    // Creators draw IDs of KDF.Nh random bytes.
+    let mut rng = TestRng::new(620);
+    let a = rfc9420::group::random_group_id(&crypto(), &mut rng);
+    let b = rfc9420::group::random_group_id(&crypto(), &mut rng);
+    assert_eq!(a.len(), 32);
+    assert_ne!(a, b);
+}
+
+/// RFC 9420 §12.4.3.1 (R-12.4.3.1-04): a Welcome naming an external PSK
+/// the joiner does not hold is refused with that PSK's ID.
+#[test]
+fn joiner_lacks_a_psk() {
+    let mut h = group_of(1, GroupConfig::default(), 63);
+    let secret = rfc9420::crypto::Secret::new(vec![6; 32]);
+    h.group(0).psks_mut().insert(b"psk".to_vec(), secret);
+    let joiner = h.new_key_packages(1).remove(0);
+    let psk = Proposal::PreSharedKey(PreSharedKey {
+        psk: external_psk(32),
+    });
+    let add = Proposal::Add(Add {
+        key_package: joiner.key_package().clone(),
+    });
+    let created = h
+        .group(0)
+        .create_commit(
+            CommitOptions::with_proposals(vec![psk, add]),
+            NOW,
+            &mut TestRng::new(630),
+        )
+        .unwrap();
+    let welcome = created.welcome.unwrap();
+    let e = join(&welcome, &joiner, JoinOptions::default()).unwrap_err();
+    let want = ProposalError::UnknownPsk(Box::new(external_psk(32)));
+    assert_eq!(e, want.into());
+}
