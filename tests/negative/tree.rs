@@ -184,6 +184,29 @@ fn extension_not_in_capabilities() {
     );
 }
 
+/// RFC 9420 §13.4 (R-13.4-02): a leaf of an imported tree lists each
+/// extension type once.
+#[test]
+fn duplicate_leaf_extension() {
+    let (crypto, f) = setup();
+    let mut nodes = f.nodes.clone();
+    let leaf = leaf_mut(&mut nodes, 0);
+    let ext = Extension {
+        extension_type: ExtensionType::APPLICATION_ID,
+        extension_data: vec![1, 2, 3],
+    };
+    leaf.extensions.0.extend([ext.clone(), ext]);
+    sign_leaf(&crypto, leaf, &f.signers[0], &f.group_id, LeafIndex(0));
+    let e = validate(&crypto, f, nodes).unwrap_err();
+    assert_eq!(
+        e,
+        Error::Tree(TreeError::DuplicateLeafExtension {
+            leaf: LeafIndex(0),
+            extension_type: ExtensionType::APPLICATION_ID,
+        })
+    );
+}
+
 #[test]
 fn unmerged_leaf_not_a_descendant() {
     let (crypto, f) = setup();
