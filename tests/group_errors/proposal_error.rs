@@ -313,6 +313,29 @@ fn reinit_downgrade() {
     refuse(h.group(0), &message, want.into());
 }
 
+/// RFC 9420 §13.4 (R-13.4-02): a ReInit's extensions, the new group's
+/// GroupContext extensions, hold each type once.
+#[test]
+fn reinit_with_a_duplicate_extension() {
+    let mut h = group_of(2, GroupConfig::default(), 35);
+    let ext = Extension {
+        extension_type: ExtensionType(0xff00),
+        extension_data: vec![1],
+    };
+    let reinit = Proposal::ReInit(ReInit {
+        group_id: b"next".to_vec(),
+        version: ProtocolVersion::MLS10,
+        cipher_suite: SUITE,
+        extensions: Extensions(vec![ext.clone(), ext]),
+    });
+    let message = forge_proposal(h.group(1), reinit);
+    refuse(
+        h.group(0),
+        &message,
+        ProposalError::DuplicateExtension(ExtensionType(0xff00)).into(),
+    );
+}
+
 #[test]
 fn reinit_with_others() {
     let mut h = group_of(3, GroupConfig::default(), 24);
