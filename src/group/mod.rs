@@ -290,14 +290,16 @@ impl<P: CryptoProvider> Group<P> {
     }
 
     /// The epoch authenticator (RFC 9420 §8.7): equal for every member
-    /// that shares this epoch's view of the group.
+    /// that shares this epoch's view of the group. All zeros once this
+    /// member merged its own removal (its secrets are wiped, §12.4.2).
     pub fn epoch_authenticator(&self) -> &Secret {
         // RFC 9420 R-8.7-01 (docs/rfc9420-requirements.md)
         &self.state.secrets().epoch_authenticator
     }
 
     /// `MLS-Exporter(label, context, length)` of the current epoch
-    /// (RFC 9420 §8.5).
+    /// (RFC 9420 §8.5). Fails with [`StateError::Inactive`] once the group
+    /// is inactive: a removed member's secrets are wiped (§12.4.2).
     pub fn export_secret(
         &self,
         label: &str,
@@ -305,6 +307,7 @@ impl<P: CryptoProvider> Group<P> {
         length: usize,
     ) -> Result<Secret, Error> {
         // RFC 9420 R-8.5-01 (docs/rfc9420-requirements.md)
+        self.ensure_active()?;
         let crypto = self.crypto()?;
         self.state.secrets().export(&crypto, label, context, length)
     }

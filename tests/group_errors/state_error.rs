@@ -246,4 +246,7 @@ fn removal_wipes_the_group_secrets() {
     assert_eq!(after.fields[SIGNER], before.fields[SIGNER]);
     let restored = Group::from_bytes(RustCryptoProvider, config, &after.to_bytes()).unwrap();
     assert!(!restored.is_active());
+    // No exporter output from wiped secrets.
+    let e = restored.export_secret("app", b"", 32).unwrap_err();
+    assert_eq!(e, StateError::Inactive.into());
 }
