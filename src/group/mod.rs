@@ -15,6 +15,10 @@
 //!   [`StagedCommit`] is merged through the same
 //!   [`Group::merge_staged_commit`] once the delivery service accepts it.
 //! - **Saved:** [`Group::to_bytes`] and [`Group::from_bytes`].
+//! - **Linked groups** (RFC 9420 §11.2, §11.3): after a merged ReInit,
+//!   [`Group::reinit_successor`] creates the new group; [`Group::branch`]
+//!   creates a subgroup; joiners pass the old group to
+//!   [`JoinOptions::resumption_from`].
 //!
 //! Submodules:
 //! - [`key_package`]: KeyPackage generation and validation (§10).
@@ -33,6 +37,7 @@ mod past;
 mod process;
 mod proposals;
 mod psk;
+mod resumption;
 mod staged;
 mod state;
 mod validate;
@@ -54,6 +59,7 @@ pub use key_package::{
 pub use key_package_store::KeyPackageStore;
 pub use process::{ApplicationMessage, MessageSender, Processed, ReceivedProposal};
 pub use psk::PskStore;
+pub use resumption::{ResumptionError, ResumptionSource};
 pub use staged::{CommitEffects, StagedCommit};
 pub use state::EpochParts;
 pub use welcome::WelcomeError;
@@ -408,7 +414,13 @@ impl<P: CryptoProvider> Group<P> {
     }
 
     fn ensure_active(&self) -> Result<(), Error> {
-        if self.state.is_active() {
+        if self.state.reinit().is_some() {
+            // RFC 9420 §11.2: the old group is not used after a ReInit.
+            Err(StateError::ReInitialized {
+                epoch: self.state.context().epoch,
+            }
+            .into())
+        } else if self.state.is_active() {
             Ok(())
         } else {
             Err(StateError::Inactive.into())
