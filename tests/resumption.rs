@@ -841,3 +841,29 @@ fn reinit_psk_of_a_group_not_reinitialized() {
     let e = join(&welcome, &bundles[1], options).unwrap_err();
     assert_eq!(e, ResumptionError::NoReInitAtEpoch { epoch }.into());
 }
+
+/// §12.1.5: a ReInit to an older protocol version than the group's is
+/// invalid (the reserved version 0 is older than `mls10`).
+#[test]
+fn reinit_downgrade_is_invalid() {
+    let mut h = three_members(CipherSuite(1), 46);
+    let proposal = Proposal::ReInit(ReInit {
+        version: ProtocolVersion(0),
+        ..reinit_to(CipherSuite(1))
+    });
+    let before = h.group(0).to_bytes().unwrap();
+    let mut rng = TestRng::new(47);
+    let e = h
+        .group(0)
+        .create_commit(CommitOptions::with_proposals(vec![proposal]), NOW, &mut rng)
+        .unwrap_err();
+    assert_eq!(
+        e,
+        ProposalError::ReInitDowngrade {
+            current: ProtocolVersion::MLS10,
+            proposed: ProtocolVersion(0)
+        }
+        .into()
+    );
+    assert_eq!(*h.group(0).to_bytes().unwrap(), *before);
+}
