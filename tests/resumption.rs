@@ -867,3 +867,19 @@ fn reinit_downgrade_is_invalid() {
     );
     assert_eq!(*h.group(0).to_bytes().unwrap(), *before);
 }
+
+/// Saved state of format version 2 (before the ReInit was saved) is still
+/// restored, as a group without a ReInit, and saved again as version 3.
+#[test]
+fn saved_format_2_is_still_read() {
+    let mut h = three_members(CipherSuite(1), 48);
+    let v3 = h.group(1).to_bytes().unwrap();
+    assert_eq!(&v3[8..10], &3u16.to_be_bytes());
+    // Version 3 ends with `optional<ReInit> reinit`, absent here.
+    assert_eq!(v3.last(), Some(&0));
+    let mut v2 = v3[..v3.len() - 1].to_vec();
+    v2[8..10].copy_from_slice(&2u16.to_be_bytes());
+    let restored = Group::from_bytes(RustCryptoProvider, GroupConfig::default(), &v2).unwrap();
+    assert_eq!(restored.reinit(), None);
+    assert_eq!(*restored.to_bytes().unwrap(), *v3);
+}

@@ -424,11 +424,15 @@ impl<P: CryptoProvider> Group<P> {
                 .map(|(e, p)| (e, p.clone()))
                 .collect(),
             reinit: self.state.reinit().cloned(),
-            members: self
-                .members()
-                .map(|m| (m.leaf, m.leaf_node.credential.clone()))
-                .collect(),
+            members: self.member_credentials(),
         }
+    }
+
+    /// The members' leaves and credentials.
+    fn member_credentials(&self) -> Vec<(LeafIndex, Credential)> {
+        self.members()
+            .map(|m| (m.leaf, m.leaf_node.credential.clone()))
+            .collect()
     }
 
     /// Creates the successor of this re-initialized group (RFC 9420
@@ -468,7 +472,7 @@ impl<P: CryptoProvider> Group<P> {
             .reinit()
             .ok_or(ResumptionError::NotReInitialized)?;
         check_new_members(
-            &self.resumption_source().members,
+            &self.member_credentials(),
             own,
             &key_packages,
             reinit.version,
@@ -528,7 +532,7 @@ impl<P: CryptoProvider> Group<P> {
         self.ensure_active()?;
         let context = self.state.context();
         check_new_members(
-            &self.resumption_source().members,
+            &self.member_credentials(),
             own,
             &key_packages,
             context.version,

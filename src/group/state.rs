@@ -98,8 +98,6 @@ pub(crate) struct LinkPsk {
     pub(crate) psk: Secret,
 }
 
-crate::codec_struct!(LinkPsk { id, psk });
-
 /// The private key of a leaf this member proposed in an Update
 /// (RFC 9420 §12.1.2), kept until a commit applies it or the epoch ends.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -143,7 +141,8 @@ pub(crate) struct GroupState {
     /// and keeps what its successor needs (RFC 9420 §11.2).
     reinit: Option<ReInit>,
     /// The PSK linking this new group to its predecessor or parent, until
-    /// its first commit is merged (RFC 9420 §11.2, §11.3).
+    /// its first commit is merged (RFC 9420 §11.2, §11.3); never saved
+    /// (the creating function merges that commit before returning).
     link_psk: Option<LinkPsk>,
 }
 

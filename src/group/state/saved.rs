@@ -23,20 +23,15 @@
 //!     optional<PendingCommit> pending_commit;
 //!     uint8 active;
 //!     optional<ReInit> reinit;              /* since version 3 */
-//!     optional<LinkPsk> link_psk;           /* since version 3 */
 //! } SavedGroup;
-//!
-//! struct {
-//!     PreSharedKeyID id;
-//!     opaque psk<V>;
-//! } LinkPsk;
 //! ```
 //!
-//! `format_version` is 3; version 2, the same without the last two
-//! fields, is still read (a group saved by it has neither). `reinit` is the
-//! ReInit of the last merged commit (RFC 9420 §11.2: the group is then
-//! inactive); `link_psk` is the resumption PSK of another group that a new
-//! group's first commit carries (§11.2, §11.3).
+//! `format_version` is 3; version 2, the same without `reinit`, is still
+//! read. `reinit` is the ReInit of the last merged commit (RFC 9420 §11.2:
+//! the group is then inactive and keeps it for its successor). The PSK that
+//! links a new successor or subgroup to its old group lives only while
+//! `Group::reinit_successor` or `Group::branch` builds and merges the new
+//! group's first commit, so it is never saved.
 //!
 //! The bytes hold every secret of the member's state: store them as
 //! carefully as the keys themselves. Restoring checks that the parts fit
@@ -45,7 +40,7 @@
 
 use std::collections::BTreeMap;
 
-use super::{GroupState, LinkPsk, PendingCommit, PendingProposal, ResumptionPsk, UpdateKey};
+use super::{GroupState, PendingCommit, PendingProposal, ResumptionPsk, UpdateKey};
 use crate::codec::{Decode, DecodeError, Encode, EncodeError, InvalidField, Reader, vector_len};
 use crate::crypto::{Secret, SignaturePrivateKey, SuiteCrypto};
 use crate::error::Error;
@@ -64,7 +59,7 @@ use crate::tree::{LeafIndex, LeafNode, RatchetTree, TreeView};
 
 const MAGIC: &[u8; 8] = b"MLSGROUP";
 const FORMAT_VERSION: u16 = 3;
-/// The format before `reinit` and `link_psk` were saved, still read.
+/// The format before `reinit` was saved, still read.
 const FORMAT_VERSION_2: u16 = 2;
 
 impl Encode for PendingProposal {
@@ -214,7 +209,6 @@ impl GroupState {
             self.pending_commit.encoded_len()?,
             1,
             self.reinit.encoded_len()?,
-            self.link_psk.encoded_len()?,
         ];
         Ok(parts.iter().fold(0usize, |sum, n| sum.saturating_add(*n)))
     }
@@ -255,8 +249,7 @@ impl GroupState {
         self.pending_update_keys.encode(out)?;
         self.pending_commit.encode(out)?;
         u8::from(self.active).encode(out)?;
-        self.reinit.encode(out)?;
-        self.link_psk.encode(out)
+        self.reinit.encode(out)
     }
 
     /// Restores a state saved by [`encode_saved`](Self::encode_saved).
@@ -297,13 +290,10 @@ impl GroupState {
             1 => true,
             _ => return Err(DecodeError::Invalid(InvalidField::ActiveFlag).into()),
         };
-        let (reinit, link_psk) = if version == FORMAT_VERSION_2 {
-            (None, None)
+        let reinit = if version == FORMAT_VERSION_2 {
+            None
         } else {
-            (
-                Option::<ReInit>::decode(&mut r)?,
-                Option::<LinkPsk>::decode(&mut r)?,
-            )
+            Option::<ReInit>::decode(&mut r)?
         };
         r.finish()?;
 
@@ -350,7 +340,7 @@ impl GroupState {
             pending_commit,
             active,
             reinit,
-            link_psk,
+            link_psk: None,
         })
     }
 }
