@@ -173,38 +173,31 @@ impl ResumptionSource {
     pub fn members(&self) -> &[(LeafIndex, Credential)] {
         &self.members
     }
-
-    /// The resumption PSK `id` names if it is of this group: `Ok(None)`
-    /// for another group; [`ProposalError::ResumptionPskNotKept`] for an
-    /// epoch of this group that is not held (RFC 9420 §8.6).
-    fn resolve(&self, group_id: &[u8], epoch: u64) -> Result<Option<&Secret>, Error> {
-        if group_id != self.group_id {
-            return Ok(None);
-        }
-        match self.resumption_psk(epoch) {
-            Some(psk) => Ok(Some(psk)),
-            None => Err(ProposalError::ResumptionPskNotKept {
-                group_id: group_id.to_vec(),
-                epoch,
-            }
-            .into()),
-        }
-    }
 }
 
-/// The resumption PSK `id` names, from the sources a joiner passed:
-/// `Ok(None)` if no source is of its group (RFC 9420 §8.6, §12.4.3.1).
+/// The resumption PSK of `epoch` of group `group_id`, from the sources a
+/// joiner passed: `Ok(None)` if no source is of that group,
+/// [`ProposalError::ResumptionPskNotKept`] if none of that group holds the
+/// epoch (RFC 9420 §8.6, §12.4.3.1).
 pub(crate) fn resolve_resumption<'s>(
     sources: &'s [ResumptionSource],
     group_id: &[u8],
     epoch: u64,
 ) -> Result<Option<&'s Secret>, Error> {
-    for source in sources {
-        if let Some(psk) = source.resolve(group_id, epoch)? {
-            return Ok(Some(psk));
-        }
+    let mut of_group = sources.iter().filter(|s| s.group_id == group_id).peekable();
+    if of_group.peek().is_none() {
+        return Ok(None);
     }
-    Ok(None)
+    of_group
+        .find_map(|s| s.resumption_psk(epoch))
+        .map(Some)
+        .ok_or_else(|| {
+            ProposalError::ResumptionPskNotKept {
+                group_id: group_id.to_vec(),
+                epoch,
+            }
+            .into()
+        })
 }
 
 /// The `reinit` or `branch` PSK of a Welcome and the group it names: what
@@ -240,9 +233,11 @@ pub(crate) fn find_link<'s>(
         return Err(ResumptionError::MultipleLinkPsks { count: links.len() }.into());
     }
     Ok(links.first().and_then(|(usage, group_id, epoch)| {
-        sources
-            .iter()
-            .find(|s| s.group_id == **group_id)
+        // Of several sources of the group, the one holding the epoch.
+        let of_group = || sources.iter().filter(|s| s.group_id == **group_id);
+        of_group()
+            .find(|s| s.resumption_psk(*epoch).is_some())
+            .or_else(|| of_group().next())
             .map(|source| Link {
                 usage: *usage,
                 epoch: *epoch,
