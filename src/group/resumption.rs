@@ -26,7 +26,9 @@
 //! leaves come from fresh KeyPackages. A successor's members are exactly
 //! the old group's (each old member matches one new leaf and each new leaf
 //! one old member); a subgroup's members match distinct members of the
-//! parent.
+//! parent. The old members are those of the epoch the
+//! [`ResumptionSource`] was taken at (for a branch of an earlier, kept
+//! epoch of the parent, its current members).
 
 use std::collections::HashMap;
 
