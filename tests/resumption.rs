@@ -558,9 +558,10 @@ fn commit_with_a_resumption_psk_not_kept() {
 }
 
 /// §8.6: a Welcome naming an `application` resumption PSK of a group the
-/// joiner holds: a removed member is added back with a PSK of an epoch it
-/// shared, which it resolves from its old group; without that group it
-/// cannot join.
+/// joiner holds: a member removed while offline (it never processes its
+/// removal, which would wipe its secrets, §12.4.2) is added back with a
+/// PSK of an epoch it shared, which it resolves from its old group;
+/// without that group it cannot join.
 fn application_psk_in_welcome(suite: CipherSuite) {
     let mut h = three_members(suite, 30 + u64::from(suite.0));
     let shared_epoch = h.group(2).epoch();

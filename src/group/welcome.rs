@@ -12,6 +12,7 @@
 use rand_core::CryptoRng;
 
 use super::epoch::EpochStep;
+use super::error::ProposalError;
 use crate::codec::{Encode, decode_exact};
 use crate::crypto::{
     CipherSuite, HpkePrivateKey, SignaturePrivateKey, SignaturePublicKey, SuiteCrypto,
@@ -20,8 +21,8 @@ use crate::error::Error;
 use crate::framing::{MlsMessage, MlsMessageBody};
 use crate::key_schedule::WelcomeSecret;
 use crate::messages::{
-    EncryptedGroupSecrets, Extensions, GroupInfo, GroupSecrets, KeyPackage, KeyPackageRef,
-    PathSecret, ProtocolVersion, RatchetTreeExtension, Welcome,
+    EncryptedGroupSecrets, Extensions, ExternalPub, GroupInfo, GroupSecrets, KeyPackage,
+    KeyPackageRef, PathSecret, ProtocolVersion, RatchetTreeExtension, Welcome,
 };
 use crate::tree::Node;
 use crate::tree::treekem::PendingPath;
@@ -49,6 +50,10 @@ pub enum WelcomeError {
         /// The KeyPackage's version.
         key_package: ProtocolVersion,
     },
+    /// The group's ID is one of the joiner's groups already (RFC 9420
+    /// §12.4.3.1), as reported to [`Group::join_unique`](super::Group::join_unique).
+    #[error("the joiner is already in a group with this group_id")]
+    GroupIdInUse,
     /// No ratchet tree was given and the GroupInfo carries none (RFC 9420
     /// §12.4.3.1).
     #[error("no ratchet tree: pass one or use a Welcome that carries it")]
@@ -134,6 +139,11 @@ pub fn decrypt_group_info(
         }
         .into());
     }
+    // RFC 9420 §13.4, R-13.4-02 (docs/rfc9420-requirements.md): no
+    // extension type twice in the GroupInfo's list.
+    if let Some(t) = group_info.extensions.first_duplicate() {
+        return Err(ProposalError::DuplicateExtension(t).into());
+    }
     Ok(group_info)
 }
 
@@ -211,12 +221,14 @@ pub fn joiner_private_state(
 
 /// The signed GroupInfo of the epoch `step` starts (RFC 9420 §12.4.3),
 /// with the ratchet tree `nodes`, if given, in a `ratchet_tree`
-/// extension.
+/// extension, and, if `external_pub`, the epoch's `external_pub`
+/// (§12.4.3.2).
 pub(crate) fn build_group_info(
     crypto: &SuiteCrypto<'_>,
     signer: &SignaturePrivateKey,
     step: &EpochStep,
     nodes: Option<Vec<Option<Node>>>,
+    external_pub: bool,
 ) -> Result<GroupInfo, Error> {
     // RFC 9420 R-12.4.1-02 (docs/rfc9420-requirements.md)
     let next = step
@@ -227,6 +239,10 @@ pub(crate) fn build_group_info(
     let mut extensions = Extensions::new();
     if let Some(nodes) = nodes {
         extensions.set(&RatchetTreeExtension(nodes))?;
+    }
+    if external_pub {
+        let (_, external_pub) = next.secrets.external_key_pair(crypto)?;
+        extensions.set(&ExternalPub { external_pub })?;
     }
     let mut group_info = GroupInfo {
         group_context: next.context.clone(),
