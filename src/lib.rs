@@ -23,7 +23,7 @@
 //! | [`key_schedule`] | §8 epoch secrets, transcript hashes, PSKs, exporter | codec, crypto, messages |
 //! | [`secret_tree`] | §9 per-sender message keys | codec, crypto, tree_math |
 //! | [`framing`] | §6 PublicMessage, PrivateMessage and the MLSMessage envelope | all of the above |
-//! | [`group`] | §10-§13 the [`Group`] state machine: KeyPackages (with GREASE), create, proposals (application-defined ones too), commits, Welcome joins, message processing, saved state; proposals from external senders | all of the above |
+//! | [`group`] | §10-§13 the [`Group`] state machine: KeyPackages (with GREASE), create, proposals (application-defined ones too), commits, Welcome joins, external joins, ReInit successors and branches (§11.2, §11.3), message processing, saved state; proposals from external senders | all of the above |
 //!
 //! Most applications need only [`group`] and the re-exports at the crate
 //! root; the lower layers are public for tests, tools and other state

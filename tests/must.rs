@@ -367,9 +367,10 @@ fn only_max_resumption_psks_past_epochs_are_kept() {
             .unwrap();
         h.group(0).clear_pending_commit();
     }
+    // The older ones are gone: the error names the group and epoch.
     for epoch in [1, 0] {
         let id = resumption(epoch, &group_id);
-        let psk = Proposal::PreSharedKey(PreSharedKey { psk: id.clone() });
+        let psk = Proposal::PreSharedKey(PreSharedKey { psk: id });
         let before = h.group(0).to_bytes().unwrap();
         let e = h
             .group(0)
@@ -377,10 +378,25 @@ fn only_max_resumption_psks_past_epochs_are_kept() {
             .unwrap_err();
         assert_eq!(
             e,
-            rfc9420::group::ProposalError::UnknownPsk(Box::new(id)).into()
+            rfc9420::group::ProposalError::ResumptionPskNotKept {
+                group_id: group_id.clone(),
+                epoch
+            }
+            .into()
         );
         assert_eq!(*h.group(0).to_bytes().unwrap(), *before);
     }
+    // A future epoch is not "no longer kept" but unknown.
+    let id = resumption(5, &group_id);
+    let psk = Proposal::PreSharedKey(PreSharedKey { psk: id.clone() });
+    let e = h
+        .group(0)
+        .create_commit(CommitOptions::with_proposals(vec![psk]), NOW, &mut rng)
+        .unwrap_err();
+    assert_eq!(
+        e,
+        rfc9420::group::ProposalError::UnknownPsk(Box::new(id)).into()
+    );
 }
 
 /// RFC 9420 §12.4 (R-12.4-03): a commit that leaves out a valid pending

@@ -237,6 +237,52 @@ pub trait Participant {
     fn supports_resumption_psk(&self) -> bool {
         true
     }
+    /// Commits a ReInit to `group_id` in `suite` (version and extensions
+    /// unchanged) by value, and merges (RFC 9420 §11.2).
+    fn commit_reinit(&mut self, group_id: &[u8], suite: u16) -> Outcome<CommitOut> {
+        let _ = (group_id, suite);
+        Err(no_linked_groups(self.library()))
+    }
+    /// After a merged ReInit to `suite`: a KeyPackage of that suite for
+    /// the successor group, with the same identity.
+    fn successor_key_package(&mut self, suite: u16) -> Outcome<Vec<u8>> {
+        let _ = suite;
+        Err(no_linked_groups(self.library()))
+    }
+    /// Creates the successor of its re-initialized group, adding the
+    /// others' successor KeyPackages (RFC 9420 §11.2); its group becomes
+    /// the successor. Returns the Welcome.
+    fn create_successor(&mut self, key_packages: &[Vec<u8>]) -> Outcome<Vec<u8>> {
+        let _ = key_packages;
+        Err(no_linked_groups(self.library()))
+    }
+    /// Joins the successor of its re-initialized group from `welcome`
+    /// with its successor KeyPackage, resolving the `reinit` PSK from the
+    /// old group.
+    fn join_successor(&mut self, welcome: &[u8]) -> Outcome<()> {
+        let _ = welcome;
+        Err(no_linked_groups(self.library()))
+    }
+    /// Creates a subgroup `group_id` of its group with the members whose
+    /// KeyPackages (from [`key_package`](Self::key_package)) are given
+    /// (RFC 9420 §11.3); its group becomes the subgroup. Returns the
+    /// Welcome.
+    fn branch(&mut self, group_id: &[u8], key_packages: &[Vec<u8>]) -> Outcome<Vec<u8>> {
+        let _ = (group_id, key_packages);
+        Err(no_linked_groups(self.library()))
+    }
+    /// Joins a subgroup of its group from `welcome` with its latest
+    /// KeyPackage, resolving the `branch` PSK from its group, which it then
+    /// leaves for the subgroup.
+    fn join_branch(&mut self, welcome: &[u8]) -> Outcome<()> {
+        let _ = welcome;
+        Err(no_linked_groups(self.library()))
+    }
+}
+
+/// The failure of a library without ReInit or branch support.
+fn no_linked_groups(library: Library) -> Failure {
+    Failure::Unsupported(format!("{library} has no ReInit or branch API"))
 }
 
 /// Makes a participant of `library` named `name` with `settings`.

@@ -2,13 +2,16 @@
 //! credentials, in-memory storage).
 
 use mls_rs::client_builder::MlsConfig;
-use mls_rs::group::{CommitEffect, ReceivedMessage};
+use mls_rs::group::{CommitEffect, ReceivedMessage, ReinitClient};
 use mls_rs::identity::SigningIdentity;
 use mls_rs::identity::basic::{BasicCredential, BasicIdentityProvider};
 use mls_rs::mls_rules::{CommitOptions, DefaultMlsRules, EncryptionOptions};
 use mls_rs::psk::{ExternalPskId, PreSharedKey};
 use mls_rs::storage_provider::in_memory::InMemoryPreSharedKeyStorage;
-use mls_rs::{CipherSuite, CipherSuiteProvider, Client, CryptoProvider, ExtensionList, MlsMessage};
+use mls_rs::{
+    CipherSuite, CipherSuiteProvider, Client, CryptoProvider, ExtensionList, MlsMessage,
+    ProtocolVersion,
+};
 use mls_rs_crypto_rustcrypto::RustCryptoProvider;
 
 use crate::{
@@ -22,6 +25,9 @@ pub struct MlsRsMember<C: MlsConfig> {
     client: Client<C>,
     psks: InMemoryPreSharedKeyStorage,
     group: Option<mls_rs::Group<C>>,
+    /// After a merged ReInit: the client that creates or joins the
+    /// successor (the old group is consumed by it).
+    reinit: Option<ReinitClient<C>>,
 }
 
 /// Makes an mls-rs member named `name` with `settings`.
@@ -62,6 +68,7 @@ pub fn new_member(name: &str, settings: Settings) -> Outcome<Box<dyn Participant
         client,
         psks,
         group: None,
+        reinit: None,
     }))
 }
 
@@ -70,6 +77,12 @@ impl<C: MlsConfig> MlsRsMember<C> {
         self.group
             .as_mut()
             .ok_or_else(|| Failure::Error("no group".into()))
+    }
+
+    fn take_reinit(&mut self) -> Outcome<ReinitClient<C>> {
+        self.reinit
+            .take()
+            .ok_or_else(|| Failure::Error("no ReInit client".into()))
     }
 }
 
@@ -234,6 +247,108 @@ impl<C: MlsConfig> Participant for MlsRsMember<C> {
             ExternalPskId::new(id.to_vec()),
             PreSharedKey::new(secret.to_vec()),
         );
+        Ok(())
+    }
+
+    fn commit_reinit(&mut self, group_id: &[u8], suite: u16) -> Outcome<CommitOut> {
+        let group = self.group_mut()?;
+        let out = group
+            .commit_builder()
+            .reinit(
+                Some(group_id.to_vec()),
+                ProtocolVersion::MLS_10,
+                CipherSuite::new(suite),
+                ExtensionList::default(),
+            )
+            .ctx("mls-rs reinit")?
+            .build()
+            .ctx("mls-rs commit reinit")?;
+        group
+            .apply_pending_commit()
+            .ctx("mls-rs apply own reinit")?;
+        Ok(CommitOut {
+            commit: encode(out.commit_message())?,
+            welcome: None,
+            tree: None,
+        })
+    }
+
+    fn successor_key_package(&mut self, suite: u16) -> Outcome<Vec<u8>> {
+        // A signature key of the new suite, with the same identity.
+        let suite = CipherSuite::new(suite);
+        let provider = RustCryptoProvider::default()
+            .cipher_suite_provider(suite)
+            .ok_or_else(|| Failure::Error(format!("mls-rs lacks suite {suite:?}")))?;
+        let (secret, public) = provider
+            .signature_key_generate()
+            .ctx("mls-rs signature key")?;
+        let identity = SigningIdentity::new(
+            BasicCredential::new(self.name.as_bytes().to_vec()).into_credential(),
+            public,
+        );
+        let group = self
+            .group
+            .take()
+            .ok_or_else(|| Failure::Error("no group".into()))?;
+        let client = group
+            .get_reinit_client(Some(secret), Some(identity))
+            .ctx("mls-rs reinit client")?;
+        let kp = client
+            .generate_key_package(None)
+            .ctx("mls-rs successor KeyPackage")?;
+        self.reinit = Some(client);
+        encode(&kp)
+    }
+
+    fn create_successor(&mut self, key_packages: &[Vec<u8>]) -> Outcome<Vec<u8>> {
+        let key_packages = key_packages
+            .iter()
+            .map(|kp| decode(kp))
+            .collect::<Outcome<Vec<_>>>()?;
+        let (group, welcomes) = self
+            .take_reinit()?
+            .commit(key_packages, ExtensionList::default(), None)
+            .ctx("mls-rs create successor")?;
+        self.group = Some(group);
+        welcomes
+            .first()
+            .map(encode)
+            .ok_or_else(|| Failure::Error("mls-rs successor without a Welcome".into()))?
+    }
+
+    fn join_successor(&mut self, welcome: &[u8]) -> Outcome<()> {
+        let welcome = decode(welcome)?;
+        let (group, _) = self
+            .take_reinit()?
+            .join(&welcome, None, None)
+            .ctx("mls-rs join successor")?;
+        self.group = Some(group);
+        Ok(())
+    }
+
+    fn branch(&mut self, group_id: &[u8], key_packages: &[Vec<u8>]) -> Outcome<Vec<u8>> {
+        let key_packages = key_packages
+            .iter()
+            .map(|kp| decode(kp))
+            .collect::<Outcome<Vec<_>>>()?;
+        let (subgroup, welcomes) = self
+            .group_mut()?
+            .branch(group_id.to_vec(), key_packages, None)
+            .ctx("mls-rs branch")?;
+        self.group = Some(subgroup);
+        welcomes
+            .first()
+            .map(encode)
+            .ok_or_else(|| Failure::Error("mls-rs subgroup without a Welcome".into()))?
+    }
+
+    fn join_branch(&mut self, welcome: &[u8]) -> Outcome<()> {
+        let welcome = decode(welcome)?;
+        let (subgroup, _) = self
+            .group_mut()?
+            .join_subgroup(&welcome, None, None)
+            .ctx("mls-rs join subgroup")?;
+        self.group = Some(subgroup);
         Ok(())
     }
 }

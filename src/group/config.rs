@@ -229,8 +229,16 @@ pub struct GroupConfig {
     /// Each kept epoch holds its sender-data secret and secret tree; zero
     /// deletes them at once (RFC 9420 §9.2, §14).
     pub max_past_epochs: usize,
-    /// How many past epochs' resumption PSKs are kept for PSK proposals
-    /// (RFC 9420 §8.6).
+    /// How many past epochs' resumption PSKs are kept (RFC 9420 §8.6:
+    /// "The application SHOULD specify an upper limit on the number of
+    /// past epochs for which the `resumption_psk` may be stored"), besides
+    /// the current epoch's, which is always available. They serve
+    /// `application` resumption PSKs in this group's commits and, through
+    /// [`JoinOptions::resumption_from`](super::JoinOptions::resumption_from),
+    /// in Welcomes of other groups (a branch of an earlier epoch, or an
+    /// application's own use). A PSK of an older epoch fails with
+    /// [`ProposalError::ResumptionPskNotKept`](super::ProposalError::ResumptionPskNotKept).
+    /// Zero keeps none. Default 8.
     pub max_resumption_psks: usize,
     /// Lifetime policies for leaves created and received (RFC 9420 §7.2).
     pub lifetime: LifetimeConfig,

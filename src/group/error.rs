@@ -140,6 +140,16 @@ pub enum ProposalError {
     /// for a resumption PSK, an epoch that is not kept.
     #[error("PSK {0:?} not available")]
     UnknownPsk(Box<PreSharedKeyId>),
+    /// A resumption PSK of an epoch of a group this member holds that is
+    /// no longer kept (RFC 9420 §8.6: only `GroupConfig::max_resumption_psks`
+    /// past epochs are), in a commit's PreSharedKey proposal or a Welcome.
+    #[error("resumption PSK of epoch {epoch} of group {group_id:02x?} no longer kept")]
+    ResumptionPskNotKept {
+        /// The group the PSK names.
+        group_id: Vec<u8>,
+        /// The epoch the PSK names.
+        epoch: u64,
+    },
     /// More than one GroupContextExtensions proposal (RFC 9420 §12.2).
     #[error("several GroupContextExtensions proposals")]
     MultipleGroupContextExtensions,
@@ -277,6 +287,14 @@ pub enum StateError {
     /// receive.
     #[error("this member can no longer use the group")]
     Inactive,
+    /// The group was re-initialized (RFC 9420 §11.2): after the commit
+    /// with the ReInit it is not used to send or receive; its successor
+    /// is created with `Group::reinit_successor` or joined from a Welcome.
+    #[error("group re-initialized at epoch {epoch}: use its successor")]
+    ReInitialized {
+        /// The epoch the commit with the ReInit started.
+        epoch: u64,
+    },
     /// A staged commit built for another epoch or state of the group.
     #[error("staged commit for epoch {staged}, group at epoch {current}")]
     StaleStagedCommit {

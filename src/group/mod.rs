@@ -18,6 +18,10 @@
 //! - **From outside** (§12.1.8): an [`ExternalProposer`] named by the
 //!   group's `external_senders` extension proposes to a group it is not
 //!   in; [`new_member_proposal`] asks to join.
+//! - **Linked groups** (RFC 9420 §11.2, §11.3): after a merged ReInit,
+//!   [`Group::reinit_successor`] creates the new group; [`Group::branch`]
+//!   creates a subgroup; joiners pass the old group to
+//!   [`JoinOptions::resumption_from`].
 //!
 //! Submodules:
 //! - [`key_package`]: KeyPackage generation and validation (§10).
@@ -39,6 +43,7 @@ mod past;
 mod process;
 mod proposals;
 mod psk;
+mod resumption;
 mod staged;
 mod state;
 mod validate;
@@ -64,6 +69,7 @@ pub use key_package::{
 pub use key_package_store::KeyPackageStore;
 pub use process::{ApplicationMessage, MessageSender, Processed, ReceivedProposal};
 pub use psk::PskStore;
+pub use resumption::{ResumptionError, ResumptionSource};
 pub use staged::{CommitEffects, StagedCommit};
 pub use state::EpochParts;
 pub use welcome::WelcomeError;
@@ -430,7 +436,13 @@ impl<P: CryptoProvider> Group<P> {
     }
 
     fn ensure_active(&self) -> Result<(), Error> {
-        if self.state.is_active() {
+        if self.state.reinit().is_some() {
+            // RFC 9420 §11.2: the old group is not used after a ReInit.
+            Err(StateError::ReInitialized {
+                epoch: self.state.context().epoch,
+            }
+            .into())
+        } else if self.state.is_active() {
             Ok(())
         } else {
             Err(StateError::Inactive.into())

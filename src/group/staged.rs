@@ -145,10 +145,11 @@ impl<P: CryptoProvider> Group<P> {
             Some(next) => {
                 self.state
                     .enter_epoch(next, previous_leaves, &self.config)?;
-                if effects.reinit.is_some() {
+                if let Some(reinit) = effects.reinit {
                     // §11.2, §12.4.2: after a ReInit the group is not used
-                    // to send.
-                    self.state.deactivate();
+                    // to send; it keeps the ReInit and this epoch's
+                    // resumption PSK for its successor.
+                    self.state.deactivate_for_reinit(reinit);
                 }
             }
             // §12.4.2: removed, its secrets are deleted at once.

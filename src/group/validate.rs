@@ -415,7 +415,11 @@ impl<'a> ProposalValidator<'a> {
             .into());
         }
         if let PskKind::Resumption { usage, .. } = &id.psk {
-            if *usage != ResumptionPskUsage::Application {
+            // §11.2, §11.3: a PreSharedKey proposal with usage `reinit` or
+            // `branch` is invalid, except the one PSK that links a new group
+            // to its predecessor or parent, in that group's first commit
+            // (created by `Group::reinit_successor` or `Group::branch`).
+            if *usage != ResumptionPskUsage::Application && self.state.link_psk_id() != Some(id) {
                 return Err(ProposalError::InvalidPskUsage(*usage).into());
             }
         }
