@@ -8,8 +8,8 @@
 //! that side, and is counted as skipped.
 
 use crate::{
-    CommitSpec, Failure, Handshake, Library, Outcome, Participant, PskRef, Session, Settings,
-    participant,
+    CommitSpec, Failure, Handshake, Joiner, Library, Outcome, Participant, PskRef, Session,
+    Settings, participant,
 };
 
 /// One cell's parameters.
@@ -103,8 +103,20 @@ pub const SCENARIOS: &[Scenario] = &[
         run: proposal_racing_commit,
     },
     Scenario {
-        name: "external join",
-        run: external_join,
+        name: "external join, tree in GroupInfo",
+        run: external_join_tree_in_group_info,
+    },
+    Scenario {
+        name: "external join, tree out of band",
+        run: external_join_tree_out_of_band,
+    },
+    Scenario {
+        name: "external rejoin removing the old leaf (resync)",
+        run: external_resync,
+    },
+    Scenario {
+        name: "external rejoin keeping the old leaf",
+        run: external_rejoin_keeping_old_leaf,
     },
     Scenario {
         name: "ReInit",
@@ -336,10 +348,115 @@ fn proposal_racing_commit(c: &CellSpec) -> Outcome<Session> {
 }
 
 /// Why our crate cannot run the full-protocol scenarios yet.
-const ISSUE_10: &str = "rfc9420 (issue 10): no external commit, ReInit or branch API yet";
+const ISSUE_10: &str = "rfc9420 (issue 10): no ReInit or branch API yet";
 
-fn external_join(_: &CellSpec) -> Outcome<Session> {
-    Err(Failure::Unsupported(ISSUE_10.into()))
+/// A adds B; C (of the following library) joins by external commit
+/// (RFC 9420 §12.4.3.2) from A's GroupInfo, with the tree in it or out of
+/// band; A and B process the commit. Then C commits (its own framing), and
+/// A commits.
+fn external_join(c: &CellSpec, tree_in_group_info: bool) -> Outcome<Session> {
+    let mut s = pair(c)?;
+    let joiner = c.member(c.follow, "C")?;
+    s.external_join(0, Joiner::New(joiner), tree_in_group_info)?;
+    crate::ensure(s.last_tree_out_of_band != tree_in_group_info, || {
+        "the tree did not go the way asked".into()
+    })?;
+    s.verify()?;
+    s.commit(2, CommitSpec::default(), Vec::new())?;
+    s.verify()?;
+    s.commit(0, CommitSpec::default(), Vec::new())?;
+    s.verify()?;
+    Ok(s)
+}
+
+fn external_join_tree_in_group_info(c: &CellSpec) -> Outcome<Session> {
+    external_join(c, true)
+}
+
+fn external_join_tree_out_of_band(c: &CellSpec) -> Outcome<Session> {
+    external_join(c, false)
+}
+
+/// A group of A and C (the leading library) and B (the following one).
+fn trio(c: &CellSpec) -> Outcome<Session> {
+    let mut s = pair(c)?;
+    add(&mut s, c, 0, c.lead, &["C"])?;
+    s.verify()?;
+    Ok(s)
+}
+
+/// B loses its state and rejoins by an external commit from A's GroupInfo
+/// that also removes its old leaf (a resync, RFC 9420 §12.4.3.2); A and C
+/// process it. Then B, then C commit.
+fn external_resync(c: &CellSpec) -> Outcome<Session> {
+    let mut s = trio(c)?;
+    let b = s.index_of(&format!("B-{}", c.follow))?;
+    let old = s.members[b].own_leaf();
+    s.external_join(
+        0,
+        Joiner::Rejoin {
+            member: b,
+            remove_old: true,
+        },
+        true,
+    )?;
+    crate::ensure(s.members.len() == 3, || {
+        format!("{} members after the resync", s.members.len())
+    })?;
+    // The new leaf is the leftmost blank one: the old leaf, freed by the
+    // commit's Remove (RFC 9420 §12.4.3.2, §7.7).
+    let new = s.members[2].own_leaf();
+    crate::ensure(new == old, || {
+        format!("the resync took leaf {new}, the old leaf was {old}")
+    })?;
+    s.verify()?;
+    s.commit(2, CommitSpec::default(), Vec::new())?;
+    s.verify()?;
+    s.commit(1, CommitSpec::default(), Vec::new())?;
+    s.verify()?;
+    Ok(s)
+}
+
+/// B loses its state and rejoins by an external commit from C's GroupInfo
+/// (tree out of band) that leaves its old leaf in place; A then removes
+/// the old leaf, and B commits.
+fn external_rejoin_keeping_old_leaf(c: &CellSpec) -> Outcome<Session> {
+    if c.follow == Library::MlsRs {
+        return Err(Failure::Unsupported(crate::mlsrs::MLSRS_REJOIN.into()));
+    }
+    if c.lead == Library::MlsRs {
+        return Err(Failure::Unsupported(
+            crate::mlsrs::MLSRS_SAME_IDENTITY.into(),
+        ));
+    }
+    let mut s = trio(c)?;
+    let b = s.index_of(&format!("B-{}", c.follow))?;
+    let old = s.members[b].own_leaf();
+    let exporter = s.index_of(&format!("C-{}", c.lead))?;
+    s.external_join(
+        exporter,
+        Joiner::Rejoin {
+            member: b,
+            remove_old: false,
+        },
+        false,
+    )?;
+    crate::ensure(s.members.len() == 3, || {
+        format!("{} members after the rejoin", s.members.len())
+    })?;
+    s.verify()?;
+    s.commit(
+        0,
+        CommitSpec {
+            removes: vec![old],
+            ..CommitSpec::default()
+        },
+        Vec::new(),
+    )?;
+    s.verify()?;
+    s.commit(2, CommitSpec::default(), Vec::new())?;
+    s.verify()?;
+    Ok(s)
 }
 
 fn reinit(c: &CellSpec) -> Outcome<Session> {
