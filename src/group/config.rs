@@ -35,8 +35,11 @@ impl HandshakeFormat {
     }
 }
 
-/// Which wire formats a member sends and accepts for handshake messages.
-/// Application messages are always PrivateMessages (RFC 9420 §6).
+/// Which wire formats a member sends and accepts for handshake messages
+/// of members. Application messages are always PrivateMessages (RFC 9420
+/// §6). Non-members can only send PublicMessages (§6.3.2): whether their
+/// proposals and external commits are accepted is decided by
+/// [`ProposalPolicy`] and [`ExternalCommitPolicy`], whatever this policy.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct WireFormatPolicy {
     /// The framing of the handshake messages this member creates.

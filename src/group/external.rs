@@ -18,7 +18,7 @@ use super::epoch::{
     stage_epoch, stage_removal,
 };
 use super::error::{CommitError, MessageError, ProposalError};
-use super::join::{check_group_parameters, ratchet_tree_from};
+use super::join::{check_group_parameters, checked_tree, open_mls10};
 use super::key_package::KeyPackageBundle;
 use super::proposals::AppliedProposals;
 use super::psk::PskStore;
@@ -27,9 +27,8 @@ use super::state::{EpochParts, GroupState};
 use super::validate::{
     ProposalValidator, check_credential_support, check_leaf_meets_group, required_capabilities,
 };
-use super::welcome::verify_group_info_in_tree;
 use super::{Group, GroupConfig};
-use crate::codec::{Encode, decode_exact};
+use crate::codec::Encode;
 use crate::crypto::HpkePublicKey;
 use crate::crypto::{CryptoProvider, Secret, SuiteCrypto};
 use crate::error::Error;
@@ -40,11 +39,10 @@ use crate::framing::{
 use crate::key_schedule::{GroupContext, interim_transcript_hash};
 use crate::messages::{
     Commit, ExtensionType, Extensions, ExternalInit, ExternalPub, GroupInfo, PreSharedKey,
-    PreSharedKeyId, Proposal, ProposalOrRef, ProtocolVersion, PskKind, RatchetTreeExtension,
-    Remove, WireFormat,
+    PreSharedKeyId, Proposal, ProposalOrRef, PskKind, RatchetTreeExtension, Remove, WireFormat,
 };
 use crate::tree::treekem::{self, PendingPath};
-use crate::tree::validate::{LeafContext, LeafRole, Timestamp, validate_tree};
+use crate::tree::validate::{LeafRole, Timestamp};
 use crate::tree::{
     LeafIndex, LeafNode, Node, RatchetTree, StagedTree, TreeDiff, TreeError, TreeView,
 };
@@ -461,18 +459,7 @@ impl JoinTarget {
             .map_err(|_| ProposalError::MalformedExtension(ExtensionType::EXTERNAL_PUB))?
             .ok_or(CommitError::MissingExternalPub)?
             .external_pub;
-        let nodes = ratchet_tree_from(&group_info, out_of_band)?;
-        let tree = RatchetTree::from_nodes_with_max(crypto, nodes, config.max_tree_leaves)?;
-        verify_group_info_in_tree(crypto, &group_info, &tree)?;
-        let required = required_capabilities(&context.extensions)?;
-        let ctx = LeafContext {
-            group_id: &context.group_id,
-            required_capabilities: required.as_ref(),
-            lifetime: config.lifetime.receive,
-            now,
-            credentials: config.credentials.as_ref(),
-        };
-        validate_tree(crypto, &tree, &context.tree_hash, &ctx)?;
+        let tree = checked_tree(crypto, config, &group_info, out_of_band, now)?;
         Ok(Self {
             group_info,
             tree,
@@ -567,11 +554,7 @@ fn build_external_commit(
 
 /// Decodes an MLSMessage that must carry a GroupInfo of MLS 1.0.
 fn open_group_info(bytes: &[u8]) -> Result<GroupInfo, Error> {
-    let message: MlsMessage = decode_exact(bytes)?;
-    if message.version != ProtocolVersion::MLS10 {
-        return Err(MessageError::UnsupportedVersion(message.version).into());
-    }
-    match message.body {
+    match open_mls10(bytes)? {
         MlsMessageBody::GroupInfo(g) => Ok(g),
         other => Err(MessageError::UnexpectedWireFormat(other.wire_format()).into()),
     }

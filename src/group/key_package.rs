@@ -63,6 +63,28 @@ pub enum KeyPackageError {
         /// The KeyPackage's `version`.
         version: ProtocolVersion,
     },
+    /// A KeyPackage carried in an MLSMessage of another version
+    /// (RFC 9420 §10).
+    #[error("KeyPackage version {key_package:?} in an MLSMessage of version {message:?}")]
+    VersionMismatch {
+        /// The MLSMessage's `version`.
+        message: ProtocolVersion,
+        /// The KeyPackage's `version`.
+        key_package: ProtocolVersion,
+    },
+    /// The capabilities given to generate a KeyPackage advertise what this
+    /// client does not support, or a default type (RFC 9420 §7.2, §13.4).
+    #[error("capabilities advertise {0:?}")]
+    UnsupportedCapability(UnsupportedCapability),
+    /// The group's cipher suite is not the best one the creator and every
+    /// invitee support, or not supported by all (RFC 9420 §11).
+    #[error("group cipher suite {chosen:?}, best common one {best:?}")]
+    Downgrade {
+        /// The suite of the creator's KeyPackage.
+        chosen: CipherSuite,
+        /// The best suite all list, if any.
+        best: Option<CipherSuite>,
+    },
     /// The KeyPackage's cipher suite is not the group's (RFC 9420 §10.1).
     #[error("KeyPackage cipher suite {key_package:?}, group cipher suite {group:?}")]
     CipherSuiteMismatch {
@@ -164,7 +186,13 @@ pub struct KeyPackageOptions {
     /// The leaf's capabilities before completion. Default: version
     /// `mls10` and credential type `basic`. RFC 9420 §7.2 asks a client to
     /// list everything it supports, and not the default proposal and
-    /// extension types.
+    /// extension types: generation refuses what the crate does not support
+    /// and the default types ([`KeyPackageError::UnsupportedCapability`]),
+    /// then adds what the KeyPackage uses (`mls10`, its suite, its
+    /// credential type, its non-default extension types). Which further
+    /// suites, credential types and extensions the application supports is
+    /// its own knowledge; [`advertising_suites_of`](Self::advertising_suites_of)
+    /// lists every suite of a provider.
     pub capabilities: Capabilities,
     /// Seconds before `now` at which the lifetime starts. Default: one
     /// hour.
@@ -186,6 +214,21 @@ pub struct KeyPackageOptions {
 }
 
 impl KeyPackageOptions {
+    /// The default options, advertising every cipher suite `provider`
+    /// implements, in `provider`'s registry order (RFC 9420 §7.2: a client
+    /// lists every suite it supports). The order is the creator's
+    /// preference in [`best_common_cipher_suite`]: reorder
+    /// `capabilities.cipher_suites`, best first, to prefer others.
+    pub fn advertising_suites_of(provider: &dyn crate::crypto::CryptoProvider) -> Self {
+        // RFC 9420 R-7.2-02 (docs/rfc9420-requirements.md)
+        let mut options = Self::default();
+        options.capabilities.cipher_suites = CipherSuite::ALL
+            .into_iter()
+            .filter(|s| provider.supports(*s))
+            .collect();
+        options
+    }
+
     /// One hour: the default [`backdate`](Self::backdate).
     pub const DEFAULT_BACKDATE: u64 = 60 * 60;
     /// 90 days less one hour: the default [`validity`](Self::validity), so
@@ -325,13 +368,13 @@ impl KeyPackageBundle {
                 extension_data: Vec::new(),
             });
         }
-        let capabilities = complete_capabilities(
+        let capabilities = capabilities::checked_capabilities(
             &options.capabilities,
             crypto,
             &credential,
             &options.leaf_extensions,
             &extensions,
-        );
+        )?;
 
         let mut leaf_node = LeafNode {
             encryption_key,
@@ -555,9 +598,10 @@ fn check_suite(crypto: &SuiteCrypto<'_>, key_package: &KeyPackage) -> Result<(),
 ///
 /// The group-wide checks of §7.3 (the credential type supported by every
 /// member, the leaf supporting every credential type in use, unique
-/// signature and encryption keys) need the tree and are the caller's. So
-/// is the check that a KeyPackage carried in an MLSMessage has the
-/// message's version (§10).
+/// signature and encryption keys) need the tree and are the caller's. A
+/// KeyPackage received as an MLSMessage is taken out of it with
+/// [`key_package_from_message`], which checks that its version is the
+/// message's (§10).
 pub fn validate_key_package(
     crypto: &SuiteCrypto<'_>,
     key_package: &KeyPackage,
@@ -627,6 +671,11 @@ fn check_key_package_fields(
     }
     check_leaf_node_fields(crypto, leaf, KEY_PACKAGE_LEAF, LeafRole::KeyPackage, ctx)
 }
+
+mod capabilities;
+mod message;
+pub use capabilities::{UnsupportedCapability, best_common_cipher_suite, check_invitees};
+pub use message::key_package_from_message;
 
 #[cfg(test)]
 mod tests;

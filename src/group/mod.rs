@@ -27,6 +27,7 @@ mod config;
 mod epoch;
 mod error;
 mod external;
+mod group_id;
 mod join;
 pub mod key_package;
 mod key_package_store;
@@ -49,9 +50,11 @@ pub use config::{
 };
 pub use error::{CommitError, MessageError, ProposalError, StateError};
 pub use external::{ExternalJoin, ExternalJoinOptions, GroupInfoOptions};
+pub use group_id::random_group_id;
 pub use join::JoinOptions;
 pub use key_package::{
-    KeyPackageBundle, KeyPackageError, KeyPackageKey, KeyPackageOptions, validate_key_package,
+    KeyPackageBundle, KeyPackageError, KeyPackageKey, KeyPackageOptions, UnsupportedCapability,
+    best_common_cipher_suite, check_invitees, key_package_from_message, validate_key_package,
 };
 pub use key_package_store::KeyPackageStore;
 pub use process::{ApplicationMessage, MessageSender, Processed, ReceivedProposal};
@@ -117,6 +120,13 @@ impl<P: CryptoProvider> Group<P> {
     /// GroupContext carries `extensions`, and the epoch secret is fresh
     /// randomness. The confirmed transcript hash is empty and the interim
     /// transcript hash is computed from the epoch-0 confirmation tag.
+    ///
+    /// The group takes the version and cipher suite of `own`. A creator
+    /// about to add members first checks their KeyPackages with
+    /// [`check_invitees`] (RFC 9420 §11: the suite must be the best one all
+    /// support, against downgrade), having chosen the suite with
+    /// [`best_common_cipher_suite`]. The group ID is the application's to
+    /// make unique: [`random_group_id`] draws `KDF.Nh` random bytes (§11).
     pub fn create(
         provider: P,
         config: GroupConfig,
@@ -282,14 +292,16 @@ impl<P: CryptoProvider> Group<P> {
     }
 
     /// The epoch authenticator (RFC 9420 §8.7): equal for every member
-    /// that shares this epoch's view of the group.
+    /// that shares this epoch's view of the group. All zeros once this
+    /// member merged its own removal (its secrets are wiped, §12.4.2).
     pub fn epoch_authenticator(&self) -> &Secret {
         // RFC 9420 R-8.7-01 (docs/rfc9420-requirements.md)
         &self.state.secrets().epoch_authenticator
     }
 
     /// `MLS-Exporter(label, context, length)` of the current epoch
-    /// (RFC 9420 §8.5).
+    /// (RFC 9420 §8.5). Fails with [`StateError::Inactive`] once the group
+    /// is inactive: a removed member's secrets are wiped (§12.4.2).
     pub fn export_secret(
         &self,
         label: &str,
@@ -297,6 +309,7 @@ impl<P: CryptoProvider> Group<P> {
         length: usize,
     ) -> Result<Secret, Error> {
         // RFC 9420 R-8.5-01 (docs/rfc9420-requirements.md)
+        self.ensure_active()?;
         let crypto = self.crypto()?;
         self.state.secrets().export(&crypto, label, context, length)
     }

@@ -228,7 +228,12 @@ impl<P: CryptoProvider> Group<P> {
         message: PublicMessage,
     ) -> Result<Opened, Error> {
         // RFC 9420 R-6.2-02 (docs/rfc9420-requirements.md)
-        self.check_handshake_format(WireFormat::PUBLIC_MESSAGE)?;
+        // Non-members can only send PublicMessages (§6.3.2, §12.1.8,
+        // §12.4.3.2): the policy on their proposals and commits is the
+        // ProposalPolicy and the ExternalCommitPolicy, not the wire format.
+        if matches!(message.content.sender, Sender::Member(_)) {
+            self.check_handshake_format(WireFormat::PUBLIC_MESSAGE)?;
+        }
         let unverified = message.unprotect(
             crypto,
             self.state.context(),

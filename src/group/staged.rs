@@ -107,7 +107,12 @@ impl<P: CryptoProvider> Group<P> {
     /// late application messages if the configuration keeps past epochs.
     ///
     /// A commit that removes this member, or a ReInit, leaves the group
-    /// inactive ([`Group::is_active`]). Fails only with
+    /// inactive ([`Group::is_active`]). A commit that removes this member
+    /// also wipes the group's secrets (RFC 9420 §12.4.2): epoch secrets,
+    /// secret tree, private TreeKEM keys, past epochs and resumption PSKs.
+    /// An inactive group processes no message; to read application
+    /// messages of the last epoch that arrive after the removing commit,
+    /// keep the [`StagedCommit`] and process them before merging it. Fails only with
     /// [`StateError::StaleStagedCommit`] if the commit was staged on
     /// another epoch or state, or by another member (or
     /// [`StateError::Inactive`]), and then changes nothing.
@@ -143,7 +148,8 @@ impl<P: CryptoProvider> Group<P> {
                     self.state.deactivate();
                 }
             }
-            None => self.state.deactivate(),
+            // §12.4.2: removed, its secrets are deleted at once.
+            None => self.state.wipe_after_removal(),
         }
         Ok(())
     }

@@ -228,6 +228,55 @@ impl GroupState {
         self.pending_commit = None;
     }
 
+    /// Leaves the group after a merged commit that removed this member
+    /// (RFC 9420 §12.4.2: "SHOULD delete the group state promptly"), as
+    /// [`deactivate`](Self::deactivate) does, and wipes every secret of the
+    /// group: the epoch secrets (overwritten with zeros), the secret tree
+    /// (replaced by one grown from a zero root), the TreeKEM private keys,
+    /// the kept past epochs and resumption PSKs.
+    /// An inactive group processes no message, so nothing is kept for late
+    /// ones. What remains is public (context, tree, transcript hash) or
+    /// the application's own (signature key, external PSKs).
+    pub(crate) fn wipe_after_removal(&mut self) {
+        // RFC 9420 R-12.4.2-07 (docs/rfc9420-requirements.md)
+        self.deactivate();
+        let EpochSecrets {
+            sender_data_secret,
+            encryption_secret,
+            exporter_secret,
+            external_secret,
+            confirmation_key,
+            membership_key,
+            resumption_psk,
+            epoch_authenticator,
+            init_secret,
+        } = &mut self.secrets;
+        for secret in [
+            sender_data_secret,
+            encryption_secret,
+            exporter_secret,
+            external_secret,
+            confirmation_key,
+            membership_key,
+            resumption_psk,
+            epoch_authenticator,
+            init_secret,
+        ] {
+            *secret = Secret::zero(secret.len());
+        }
+        // A secret tree of the same size whose root is zeros: nothing
+        // derived from the old one is left.
+        let nh = self.secrets.init_secret.len();
+        self.secret_tree = SecretTree::with_config(
+            Secret::zero(nh),
+            self.secret_tree.size(),
+            self.secret_tree.config(),
+        );
+        self.private.clear();
+        self.past_epochs.clear();
+        self.resumption_psks.clear();
+    }
+
     /// Keeps the commit this member just created as the epoch's pending
     /// commit, replacing any earlier one.
     pub(crate) fn set_pending_commit(&mut self, pending: PendingCommit) {

@@ -229,7 +229,9 @@ impl<'a> ProposalValidator<'a> {
                     }
                     .into());
                 }
-                Ok(())
+                // §13.4: the new group's GroupContext extensions, unique by
+                // type (R-13.4-02).
+                check_extensions_wellformed(&reinit.extensions)
             }
             Proposal::ExternalInit(_) => {
                 Err(ProposalError::ProposalNotAllowed(ProposalType::EXTERNAL_INIT).into())

@@ -12,6 +12,7 @@
 use rand_core::CryptoRng;
 
 use super::epoch::EpochStep;
+use super::error::ProposalError;
 use crate::codec::{Encode, decode_exact};
 use crate::crypto::{
     CipherSuite, HpkePrivateKey, SignaturePrivateKey, SignaturePublicKey, SuiteCrypto,
@@ -49,6 +50,10 @@ pub enum WelcomeError {
         /// The KeyPackage's version.
         key_package: ProtocolVersion,
     },
+    /// The group's ID is one of the joiner's groups already (RFC 9420
+    /// §12.4.3.1), as reported to [`Group::join_unique`](super::Group::join_unique).
+    #[error("the joiner is already in a group with this group_id")]
+    GroupIdInUse,
     /// No ratchet tree was given and the GroupInfo carries none (RFC 9420
     /// §12.4.3.1).
     #[error("no ratchet tree: pass one or use a Welcome that carries it")]
@@ -133,6 +138,11 @@ pub fn decrypt_group_info(
             welcome: welcome.cipher_suite,
         }
         .into());
+    }
+    // RFC 9420 §13.4, R-13.4-02 (docs/rfc9420-requirements.md): no
+    // extension type twice in the GroupInfo's list.
+    if let Some(t) = group_info.extensions.first_duplicate() {
+        return Err(ProposalError::DuplicateExtension(t).into());
     }
     Ok(group_info)
 }

@@ -318,6 +318,14 @@ pub(crate) fn check_leaf_node_fields(
         }
         .into());
     }
+    if let Some(extension_type) = leaf.extensions.first_duplicate() {
+        // RFC 9420 §13.4, R-13.4-02 (docs/rfc9420-requirements.md)
+        return Err(TreeError::DuplicateLeafExtension {
+            leaf: index,
+            extension_type,
+        }
+        .into());
+    }
     if let Some(required) = ctx.required_capabilities {
         // RFC 9420 §7.3, R-7.3-03
         check_required(index, leaf, required)?;

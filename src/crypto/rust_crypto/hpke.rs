@@ -202,6 +202,18 @@ impl Hpke {
         self.export(&shared_secret, &context, exporter_context, length)
     }
 
+    /// `secret = LabeledExtract(shared_secret, "secret", psk)` of base
+    /// mode (RFC 9180 §5.1: `psk` is empty), keyed for expansion.
+    fn secret(&self, shared_secret: &Secret) -> Result<Prk, CryptoError> {
+        labeled_extract(
+            self.kdf,
+            &self.suite_id,
+            shared_secret.as_bytes(),
+            b"secret",
+            &[],
+        )
+    }
+
     /// The exporter of a base-mode context (RFC 9180 §5.1, §5.3):
     ///
     /// ```text
@@ -220,13 +232,7 @@ impl Hpke {
         length: usize,
     ) -> Result<Secret, CryptoError> {
         let context = context.as_bytes()?;
-        let secret = labeled_extract(
-            self.kdf,
-            &self.suite_id,
-            shared_secret.as_bytes(),
-            b"secret",
-            &[],
-        )?;
+        let secret = self.secret(shared_secret)?;
         let mut exporter_secret = Zeroizing::new([0u8; MAX_HASH_LEN]);
         let exporter_secret = exporter_secret
             .get_mut(..self.kdf.len())
@@ -307,13 +313,7 @@ impl Hpke {
         context: &KeyScheduleContext,
     ) -> Result<(Zeroizing<[u8; MAX_KEY_LEN]>, [u8; NONCE_LEN]), CryptoError> {
         let context = context.as_bytes()?;
-        let secret = labeled_extract(
-            self.kdf,
-            &self.suite_id,
-            shared_secret.as_bytes(),
-            b"secret",
-            &[],
-        )?;
+        let secret = self.secret(shared_secret)?;
         let mut key = Zeroizing::new([0u8; MAX_KEY_LEN]);
         let key_out = key
             .get_mut(..self.aead.key_len())
