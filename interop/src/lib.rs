@@ -365,9 +365,9 @@ impl Session {
     /// A client joins by external commit (RFC 9420 §12.4.3.2) from a
     /// GroupInfo that member `exporter` exports, with the ratchet tree in
     /// it or out of band; every member processes the commit, which must be
-    /// a PublicMessage. `joiner` is either a new participant or
-    /// `Rejoin::..` of a member who lost its state (it leaves the list
-    /// before the commit, so nobody delivers to its old state).
+    /// a PublicMessage. `joiner` is a new participant or a member who lost
+    /// its state ([`Joiner::Rejoin`]: it leaves the list before the
+    /// commit, so nothing is delivered to its old state).
     pub fn external_join(
         &mut self,
         exporter: usize,
