@@ -242,13 +242,16 @@ pub trait Participant {
     /// also removes that leaf, the participant's old one; without it, the
     /// new leaf gets a fresh signature key, so that an old leaf left in
     /// the group does not clash with it (§7.3: signature keys are
-    /// unique). Returns the commit (`MLSMessage`), the joiner being in the
-    /// new epoch.
+    /// unique). With `psk`, the commit also injects that external PSK
+    /// (RFC 9420 §8.4), registered before with
+    /// [`add_external_psk`](Self::add_external_psk). Returns the commit
+    /// (`MLSMessage`), the joiner being in the new epoch.
     fn join_external(
         &mut self,
         group_info: &[u8],
         tree: Option<&[u8]>,
         resync: Option<u32>,
+        psk: Option<&[u8]>,
     ) -> Outcome<Vec<u8>>;
 }
 
@@ -374,6 +377,18 @@ impl Session {
         joiner: Joiner,
         tree_in_group_info: bool,
     ) -> Outcome<()> {
+        self.external_join_with_psk(exporter, joiner, tree_in_group_info, None)
+    }
+
+    /// [`external_join`](Self::external_join) whose commit also injects
+    /// the external PSK `psk` (an ID every member and the joiner hold).
+    pub fn external_join_with_psk(
+        &mut self,
+        exporter: usize,
+        joiner: Joiner,
+        tree_in_group_info: bool,
+        psk: Option<&[u8]>,
+    ) -> Outcome<()> {
         let group_info = self.members[exporter]
             .group_info(tree_in_group_info)
             .map_err(|e| prefix("export GroupInfo", e))?;
@@ -397,7 +412,7 @@ impl Session {
         };
         let name = j.name().to_string();
         let commit = j
-            .join_external(&group_info, tree.as_deref(), resync)
+            .join_external(&group_info, tree.as_deref(), resync, psk)
             .map_err(|e| prefix(&format!("{name} joins by external commit"), e))?;
         ensure(is_public_message(&commit), || {
             format!("{name}'s external commit is not a PublicMessage")

@@ -272,6 +272,7 @@ impl<C: MlsConfig> Participant for MlsRsMember<C> {
         group_info: &[u8],
         tree: Option<&[u8]>,
         resync: Option<u32>,
+        psk: Option<&[u8]>,
     ) -> Outcome<Vec<u8>> {
         if resync.is_none() && self.group.is_some() {
             return Err(Failure::Unsupported(MLSRS_REJOIN.into()));
@@ -287,6 +288,9 @@ impl<C: MlsConfig> Participant for MlsRsMember<C> {
         }
         if let Some(leaf) = resync {
             builder = builder.with_removal(leaf);
+        }
+        if let Some(id) = psk {
+            builder = builder.with_external_psk(ExternalPskId::new(id.to_vec()));
         }
         let (group, commit) = builder
             .build(decode(group_info)?)

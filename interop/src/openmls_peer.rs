@@ -337,7 +337,19 @@ impl Participant for OpenMlsMember {
         group_info: &[u8],
         tree: Option<&[u8]>,
         resync: Option<u32>,
+        psk: Option<&[u8]>,
     ) -> Outcome<Vec<u8>> {
+        let psk_proposals = match psk {
+            Some(id) => vec![PreSharedKeyProposal::new(
+                PreSharedKeyId::new(
+                    self.suite,
+                    self.provider.rand(),
+                    Psk::External(ExternalPsk::new(id.to_vec())),
+                )
+                .ctx("psk id")?,
+            )],
+            None => Vec::new(),
+        };
         // OpenMLS removes, in an external commit, the member whose
         // signature key is the joiner's: a resync keeps the key, a rejoin
         // that leaves the old leaf needs a new one.
@@ -377,6 +389,7 @@ impl Participant for OpenMlsMember {
         let (group, bundle) = builder
             .build_group(provider, group_info, self.credential.clone())
             .ctx("OpenMLS external commit builder")?
+            .add_psk_proposals(psk_proposals)
             .load_psks(provider.storage())
             .ctx("OpenMLS load PSKs")?
             .build(provider.rand(), provider.crypto(), &self.signer, |_| true)

@@ -320,6 +320,7 @@ impl Participant for OurMember {
         group_info: &[u8],
         tree: Option<&[u8]>,
         resync: Option<u32>,
+        psk: Option<&[u8]>,
     ) -> Outcome<Vec<u8>> {
         self.group = None;
         // A fresh KeyPackage bundle: its leaf's credential (the same name),
@@ -337,9 +338,15 @@ impl Participant for OurMember {
             ),
             None => None,
         };
+        let crypto = SuiteCrypto::new(&RustCryptoProvider, self.suite()).ctx("suite")?;
+        let psk_ids = psk
+            .map(|id| PreSharedKeyId::external(&crypto, id.to_vec(), &mut self.rng))
+            .into_iter()
+            .collect();
         let options = ExternalJoinOptions {
             ratchet_tree,
             resync: resync.map(LeafIndex),
+            psk_ids,
             psks: self.psks.clone(),
             ..ExternalJoinOptions::default()
         };

@@ -111,6 +111,10 @@ pub const SCENARIOS: &[Scenario] = &[
         run: external_join_tree_out_of_band,
     },
     Scenario {
+        name: "external join with an external PSK",
+        run: external_join_with_psk,
+    },
+    Scenario {
         name: "external rejoin removing the old leaf (resync)",
         run: external_resync,
     },
@@ -375,6 +379,64 @@ fn external_join_tree_in_group_info(c: &CellSpec) -> Outcome<Session> {
 
 fn external_join_tree_out_of_band(c: &CellSpec) -> Outcome<Session> {
     external_join(c, false)
+}
+
+/// Every member of a pair and the new client C hold an external PSK; C
+/// joins by an external commit that injects it (RFC 9420 §8.4,
+/// §12.4.3.2); then C and A commit.
+fn external_join_with_psk(c: &CellSpec) -> Outcome<Session> {
+    let mut s = pair(c)?;
+    let (id, secret) = (b"external join psk".to_vec(), vec![0x3c; 32]);
+    for m in &mut s.members {
+        m.add_external_psk(&id, &secret)?;
+    }
+    let mut joiner = c.member(c.follow, "C")?;
+    joiner.add_external_psk(&id, &secret)?;
+    s.external_join_with_psk(0, Joiner::New(joiner), true, Some(&id))?;
+    let commit = s
+        .last_commit
+        .as_ref()
+        .ok_or_else(|| Failure::Error("no commit".into()))?;
+    crate::ensure(
+        external_psks_in(&commit.commit) == Some(vec![id.clone()]),
+        || "the external commit does not carry the PSK by value".into(),
+    )?;
+    s.verify()?;
+    s.commit(2, CommitSpec::default(), Vec::new())?;
+    s.verify()?;
+    s.commit(0, CommitSpec::default(), Vec::new())?;
+    s.verify()?;
+    Ok(s)
+}
+
+/// The external PSK IDs a commit in a PublicMessage carries by value;
+/// `None` if it is no such commit.
+fn external_psks_in(message: &[u8]) -> Option<Vec<Vec<u8>>> {
+    use rfc9420::framing::{FramedContentBody, MlsMessageBody};
+    use rfc9420::messages::{Proposal, ProposalOrRef, PskKind};
+    let message: rfc9420::MlsMessage = rfc9420::codec::decode_exact(message).ok()?;
+    let MlsMessageBody::PublicMessage(public) = message.body else {
+        return None;
+    };
+    let FramedContentBody::Commit(commit) = public.content.content else {
+        return None;
+    };
+    Some(
+        commit
+            .proposals
+            .iter()
+            .filter_map(|p| match p {
+                ProposalOrRef::Proposal(p) => match p.as_ref() {
+                    Proposal::PreSharedKey(psk) => match &psk.psk.psk {
+                        PskKind::External { psk_id } => Some(psk_id.clone()),
+                        _ => None,
+                    },
+                    _ => None,
+                },
+                ProposalOrRef::Reference(_) => None,
+            })
+            .collect(),
+    )
 }
 
 /// A group of A and C (the leading library) and B (the following one).
