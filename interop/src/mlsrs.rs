@@ -19,6 +19,19 @@ use crate::{
     Received, Settings,
 };
 
+/// Why an mls-rs client cannot join a group again while its old leaf
+/// stays: a client has one signing identity, so its new leaf would repeat
+/// the old one's signature key (RFC 9420 §7.3 requires unique keys).
+pub const MLSRS_REJOIN: &str = "mls-rs: a client has one signing identity, so it cannot rejoin while its old leaf (same signature key) stays";
+
+/// Why mls-rs members refuse a rejoin that keeps the old leaf: mls-rs
+/// refuses two leaves whose credentials carry the same identity
+/// (`DuplicateLeafData`, `tree_kem/tree_index.rs`, with its
+/// `BasicIdentityProvider`), where RFC 9420 §7.3 requires only unique
+/// signature and encryption keys and §5.3 notes that credentials need not
+/// identify clients uniquely: an mls-rs policy, not a protocol rule.
+pub const MLSRS_SAME_IDENTITY: &str = "mls-rs: members refuse two leaves with one identity (DuplicateLeafData), a policy stricter than RFC 9420 §7.3";
+
 /// A member of mls-rs; `C` is the client configuration the builder makes.
 pub struct MlsRsMember<C: MlsConfig> {
     name: String,
@@ -350,5 +363,54 @@ impl<C: MlsConfig> Participant for MlsRsMember<C> {
             .ctx("mls-rs join subgroup")?;
         self.group = Some(subgroup);
         Ok(())
+    }
+
+    fn group_info(&mut self, with_tree: bool) -> Outcome<Vec<u8>> {
+        let m = self
+            .group_mut()?
+            .group_info_message_allowing_ext_commit(with_tree)
+            .ctx("mls-rs GroupInfo")?;
+        encode(&m)
+    }
+
+    fn ratchet_tree(&self) -> Outcome<Vec<u8>> {
+        self.group
+            .as_ref()
+            .ok_or_else(|| Failure::Error("no group".into()))?
+            .export_tree()
+            .to_bytes()
+            .ctx("mls-rs encode tree")
+    }
+
+    fn join_external(
+        &mut self,
+        group_info: &[u8],
+        tree: Option<&[u8]>,
+        resync: Option<u32>,
+        psk: Option<&[u8]>,
+    ) -> Outcome<Vec<u8>> {
+        if resync.is_none() && self.group.is_some() {
+            return Err(Failure::Unsupported(MLSRS_REJOIN.into()));
+        }
+        self.group = None;
+        let mut builder = self
+            .client
+            .external_commit_builder()
+            .ctx("mls-rs external commit builder")?;
+        if let Some(bytes) = tree {
+            let tree = mls_rs::group::ExportedTree::from_bytes(bytes).ctx("mls-rs decode tree")?;
+            builder = builder.with_tree_data(tree.into_owned());
+        }
+        if let Some(leaf) = resync {
+            builder = builder.with_removal(leaf);
+        }
+        if let Some(id) = psk {
+            builder = builder.with_external_psk(ExternalPskId::new(id.to_vec()));
+        }
+        let (group, commit) = builder
+            .build(decode(group_info)?)
+            .ctx("mls-rs external commit")?;
+        self.group = Some(group);
+        encode(&commit)
     }
 }

@@ -6,13 +6,13 @@ use rfc9420::crypto::Secret;
 use rfc9420::framing::MlsMessageBody;
 use rfc9420::group::{HandshakeFormat, PskStore, WireFormatPolicy};
 use rfc9420::messages::{
-    Add, KeyPackage, PreSharedKey, PreSharedKeyId, ProtocolVersion, PskKind, ReInit, Remove,
-    ResumptionPskUsage,
+    Add, KeyPackage, PreSharedKey, PreSharedKeyId, ProtocolVersion, PskKind, RatchetTreeExtension,
+    ReInit, Remove, ResumptionPskUsage,
 };
 use rfc9420::{
-    CipherSuite, CommitOptions, Credential, Extensions, Group, GroupConfig, JoinOptions,
-    KeyPackageBundle, KeyPackageOptions, LeafIndex, MlsMessage, Processed, Proposal,
-    RustCryptoProvider, SuiteCrypto, Timestamp,
+    CipherSuite, CommitOptions, Credential, Extensions, ExternalJoinOptions, Group, GroupConfig,
+    GroupInfoOptions, JoinOptions, KeyPackageBundle, KeyPackageOptions, LeafIndex, MlsMessage,
+    Processed, Proposal, RustCryptoProvider, SuiteCrypto, Timestamp,
 };
 
 use crate::{
@@ -418,5 +418,69 @@ impl Participant for OurMember {
 
     fn join_branch(&mut self, welcome: &[u8]) -> Outcome<()> {
         self.join_linked(welcome)
+    }
+
+    fn group_info(&mut self, with_tree: bool) -> Outcome<Vec<u8>> {
+        self.group()?
+            .group_info(&GroupInfoOptions {
+                ratchet_tree: with_tree,
+                external_pub: true,
+            })
+            .ctx("export GroupInfo")
+    }
+
+    fn ratchet_tree(&self) -> Outcome<Vec<u8>> {
+        RatchetTreeExtension(self.group()?.tree().to_nodes())
+            .to_bytes()
+            .ctx("encode tree")
+    }
+
+    fn join_external(
+        &mut self,
+        group_info: &[u8],
+        tree: Option<&[u8]>,
+        resync: Option<u32>,
+        psk: Option<&[u8]>,
+    ) -> Outcome<Vec<u8>> {
+        self.group = None;
+        // A fresh KeyPackage bundle: its leaf's credential (the same name),
+        // a new signature key and capabilities become the new leaf's.
+        self.key_package()?;
+        let bundle = self
+            .bundle
+            .take()
+            .ok_or_else(|| Failure::Error("no bundle".into()))?;
+        let ratchet_tree = match tree {
+            Some(bytes) => Some(
+                decode_exact::<RatchetTreeExtension>(bytes)
+                    .ctx("decode tree")?
+                    .0,
+            ),
+            None => None,
+        };
+        let crypto = SuiteCrypto::new(&RustCryptoProvider, self.suite()).ctx("suite")?;
+        let psk_ids = psk
+            .map(|id| PreSharedKeyId::external(&crypto, id.to_vec(), &mut self.rng))
+            .into_iter()
+            .collect();
+        let options = ExternalJoinOptions {
+            ratchet_tree,
+            resync: resync.map(LeafIndex),
+            psk_ids,
+            psks: self.psks.clone(),
+            ..ExternalJoinOptions::default()
+        };
+        let joined = Group::join_external(
+            RustCryptoProvider,
+            self.config(),
+            group_info,
+            &bundle,
+            options,
+            Self::now(),
+            &mut self.rng,
+        )
+        .ctx("join by external commit")?;
+        self.group = Some(joined.group);
+        Ok(joined.commit)
     }
 }

@@ -7,6 +7,13 @@
 //! scenario one side cannot run returns [`Failure::Unsupported`] naming
 //! that side, and is counted as skipped.
 
+mod external;
+
+use external::{
+    external_join_tree_in_group_info, external_join_tree_out_of_band, external_join_with_psk,
+    external_rejoin_keeping_old_leaf, external_resync,
+};
+
 use crate::{
     CommitSpec, Failure, Handshake, Library, Outcome, Participant, PskRef, Session, Settings,
     participant,
@@ -103,8 +110,24 @@ pub const SCENARIOS: &[Scenario] = &[
         run: proposal_racing_commit,
     },
     Scenario {
-        name: "external join",
-        run: external_join,
+        name: "external join, tree in GroupInfo",
+        run: external_join_tree_in_group_info,
+    },
+    Scenario {
+        name: "external join, tree out of band",
+        run: external_join_tree_out_of_band,
+    },
+    Scenario {
+        name: "external join with an external PSK",
+        run: external_join_with_psk,
+    },
+    Scenario {
+        name: "external rejoin removing the old leaf (resync)",
+        run: external_resync,
+    },
+    Scenario {
+        name: "external rejoin keeping the old leaf",
+        run: external_rejoin_keeping_old_leaf,
     },
     Scenario {
         name: "ReInit",
@@ -333,13 +356,6 @@ fn proposal_racing_commit(c: &CellSpec) -> Outcome<Session> {
     s.commit(0, CommitSpec::default(), Vec::new())?;
     s.verify()?;
     Ok(s)
-}
-
-/// Why our crate cannot run the full-protocol scenarios yet.
-const ISSUE_10: &str = "rfc9420 (issue 10): no external commit API yet";
-
-fn external_join(_: &CellSpec) -> Outcome<Session> {
-    Err(Failure::Unsupported(ISSUE_10.into()))
 }
 
 /// The suite a ReInit moves a group of `suite` to, among those both
