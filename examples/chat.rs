@@ -208,7 +208,7 @@ impl Client {
             return Ok(false);
         }
         self.cursor = ds.log.len(); // its own commit is already applied
-        ds.group_info = Some(joined.group.group_info(&GroupInfoOptions::default())?);
+        ds.group_info = Some(joined.group.group_info(&GroupInfoOptions::default(), rng)?);
         self.save(&joined.group)?;
         Ok(true)
     }

@@ -184,14 +184,14 @@ fn join(
     options: ExternalJoinOptions,
 ) -> (rfc9420::ExternalJoin<RustCryptoProvider>, KeyPackageBundle) {
     let bundle = h.key_package_named(name);
-    let info = h
-        .group(exporter)
-        .group_info(&GroupInfoOptions::default())
-        .unwrap();
     let seed = name.bytes().fold(4_400u64, |s, b| {
         s.wrapping_mul(31).wrapping_add(u64::from(b))
     });
     let mut rng = TestRng::new(seed);
+    let info = h
+        .group(exporter)
+        .group_info(&GroupInfoOptions::default(), &mut rng)
+        .unwrap();
     let joined = Group::join_external(
         RustCryptoProvider,
         h.config.clone(),
@@ -503,10 +503,13 @@ fn a_group_info_without_external_pub_cannot_be_joined() {
     let mut h = three_members(SUITE_1, GroupConfig::default(), 57);
     let info = h
         .group(0)
-        .group_info(&GroupInfoOptions {
-            ratchet_tree: true,
-            external_pub: false,
-        })
+        .group_info(
+            &GroupInfoOptions {
+                ratchet_tree: true,
+                external_pub: false,
+            },
+            &mut TestRng::new(570),
+        )
         .unwrap();
     let bundle = h.key_package_named("outsider");
     let error = Group::join_external(
@@ -559,4 +562,34 @@ fn the_group_info_of_a_commit_lets_a_client_join() {
     h.members.push(Some(joined.group));
     h.assert_agree();
     h.exchange_messages();
+}
+
+/// A GroupInfo carries a random GREASE extension (RFC 9420 §13.5) besides
+/// the tree and `external_pub`; joiners ignore it.
+#[test]
+fn group_infos_carry_a_grease_extension() {
+    let mut h = three_members(SUITE_1, GroupConfig::default(), 59);
+    let bytes = h
+        .group(0)
+        .group_info(&GroupInfoOptions::default(), &mut TestRng::new(590))
+        .unwrap();
+    let MlsMessageBody::GroupInfo(info) = decode_exact::<MlsMessage>(&bytes).unwrap().body else {
+        panic!("not a GroupInfo");
+    };
+    let types: Vec<_> = info.extensions.iter().map(|e| e.extension_type).collect();
+    assert_eq!(types.len(), 3, "{types:?}");
+    assert_eq!(
+        types.iter().filter(|t| t.is_grease()).count(),
+        1,
+        "{types:?}"
+    );
+    let outsider = h.key_package_named("outsider");
+    h.external_join(
+        0,
+        GroupInfoOptions::default(),
+        &outsider,
+        ExternalJoinOptions::default(),
+    )
+    .unwrap();
+    h.assert_agree();
 }

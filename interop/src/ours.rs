@@ -421,11 +421,16 @@ impl Participant for OurMember {
     }
 
     fn group_info(&mut self, with_tree: bool) -> Outcome<Vec<u8>> {
-        self.group()?
-            .group_info(&GroupInfoOptions {
-                ratchet_tree: with_tree,
-                external_pub: true,
-            })
+        let options = GroupInfoOptions {
+            ratchet_tree: with_tree,
+            external_pub: true,
+        };
+        let group = self
+            .group
+            .as_ref()
+            .ok_or_else(|| Failure::Error("no group".into()))?;
+        group
+            .group_info(&options, &mut self.rng)
             .ctx("export GroupInfo")
     }
 

@@ -398,13 +398,14 @@ impl<P: CryptoProvider> Group<P> {
                 step,
                 in_group_info.clone(),
                 true,
+                rng,
             )?;
             out.group_info =
                 Some(MlsMessage::new(MlsMessageBody::GroupInfo(group_info)).to_bytes()?);
         }
         if !added.is_empty() {
             let group_info =
-                build_group_info(crypto, self.state.signer(), step, in_group_info, false)?;
+                build_group_info(crypto, self.state.signer(), step, in_group_info, false, rng)?;
             if let Some(nodes) = out_of_band {
                 out.ratchet_tree = Some(RatchetTreeExtension(nodes).to_bytes()?);
             }

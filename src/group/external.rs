@@ -19,7 +19,7 @@ use super::epoch::{
 };
 use super::error::{CommitError, MessageError, ProposalError};
 use super::join::{check_group_parameters, checked_tree, open_mls10};
-use super::key_package::KeyPackageBundle;
+use super::key_package::{KeyPackageBundle, grease_extension};
 use super::proposals::AppliedProposals;
 use super::psk::PskStore;
 use super::staged::StagedCommit;
@@ -118,8 +118,13 @@ impl<P: CryptoProvider> Group<P> {
     /// external commit ([`Group::join_external`]).
     ///
     /// The GroupInfo is valid for one epoch: export it again after every
-    /// commit.
-    pub fn group_info(&self, options: &GroupInfoOptions) -> Result<Vec<u8>, Error> {
+    /// commit. Its extensions also carry a random GREASE extension from
+    /// `rng` (RFC 9420 §13.5), which receivers ignore.
+    pub fn group_info(
+        &self,
+        options: &GroupInfoOptions,
+        rng: &mut (impl CryptoRng + ?Sized),
+    ) -> Result<Vec<u8>, Error> {
         // RFC 9420 R-12.4.3-04 (docs/rfc9420-requirements.md)
         self.ensure_active()?;
         let crypto = self.crypto()?;
@@ -132,6 +137,7 @@ impl<P: CryptoProvider> Group<P> {
             let (_, external_pub) = self.state.secrets().external_key_pair(&crypto)?;
             extensions.set(&ExternalPub { external_pub })?;
         }
+        add_grease(&mut extensions, rng);
         let mut group_info = GroupInfo {
             group_context: self.state.context().clone(),
             extensions,
@@ -550,6 +556,16 @@ fn build_external_commit(
     )?;
     let tree_hash = diff.tree_hash(crypto)?;
     Ok((pending, signed, tree_hash, diff.into_staged(crypto)?))
+}
+
+/// Adds a random GREASE extension to a GroupInfo's `extensions`
+/// (RFC 9420 §13.5: a client SHOULD include GREASE in GroupInfo
+/// extensions; receivers ignore unknown GroupInfo extensions, §12.4.3).
+pub(crate) fn add_grease(extensions: &mut Extensions, rng: &mut (impl CryptoRng + ?Sized)) {
+    // RFC 9420 R-13.5-01 (docs/rfc9420-requirements.md)
+    if let Some(grease) = grease_extension(rng, extensions) {
+        extensions.0.push(grease);
+    }
 }
 
 /// Decodes an MLSMessage that must carry a GroupInfo of MLS 1.0.

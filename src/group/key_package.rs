@@ -617,7 +617,10 @@ fn grease_value(rng: &mut (impl CryptoRng + ?Sized), taken: &[u16]) -> Option<u1
 /// A GREASE extension (RFC 9420 §13.5: "the `extension_data` for GREASE
 /// extensions MAY have any contents"): a type not yet in `list`, and up to
 /// 15 random bytes.
-fn grease_extension(rng: &mut (impl CryptoRng + ?Sized), list: &Extensions) -> Option<Extension> {
+pub(crate) fn grease_extension(
+    rng: &mut (impl CryptoRng + ?Sized),
+    list: &Extensions,
+) -> Option<Extension> {
     let taken: Vec<u16> = list.iter().map(|e| e.extension_type.0).collect();
     let extension_type = ExtensionType(grease_value(rng, &taken)?);
     let len = usize::try_from(rng.next_u32() % 16).unwrap_or(0);

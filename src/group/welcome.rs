@@ -221,14 +221,15 @@ pub fn joiner_private_state(
 
 /// The signed GroupInfo of the epoch `step` starts (RFC 9420 §12.4.3),
 /// with the ratchet tree `nodes`, if given, in a `ratchet_tree`
-/// extension, and, if `external_pub`, the epoch's `external_pub`
-/// (§12.4.3.2).
+/// extension, if `external_pub` the epoch's `external_pub` (§12.4.3.2),
+/// and a random GREASE extension from `rng` (§13.5).
 pub(crate) fn build_group_info(
     crypto: &SuiteCrypto<'_>,
     signer: &SignaturePrivateKey,
     step: &EpochStep,
     nodes: Option<Vec<Option<Node>>>,
     external_pub: bool,
+    rng: &mut (impl CryptoRng + ?Sized),
 ) -> Result<GroupInfo, Error> {
     // RFC 9420 R-12.4.1-02 (docs/rfc9420-requirements.md)
     let next = step
@@ -244,6 +245,7 @@ pub(crate) fn build_group_info(
         let (_, external_pub) = next.secrets.external_key_pair(crypto)?;
         extensions.set(&ExternalPub { external_pub })?;
     }
+    super::external::add_grease(&mut extensions, rng);
     let mut group_info = GroupInfo {
         group_context: next.context.clone(),
         extensions,

@@ -163,11 +163,18 @@ impl Harness {
         bundle: &KeyPackageBundle,
         mut options: ExternalJoinOptions,
     ) -> Result<Vec<u8>, Error> {
-        let group_info = self.group(exporter).group_info(&info)?;
+        let mut rng = std::mem::replace(&mut self.rng, TestRng::new(0));
+        let group_info = self.group(exporter).group_info(&info, &mut rng);
         if !info.ratchet_tree && options.ratchet_tree.is_none() {
             options.ratchet_tree = Some(self.group(exporter).tree().to_nodes());
         }
-        let mut rng = std::mem::replace(&mut self.rng, TestRng::new(0));
+        let group_info = match group_info {
+            Ok(g) => g,
+            Err(e) => {
+                self.rng = rng;
+                return Err(e);
+            }
+        };
         let joined = Group::join_external(
             RustCryptoProvider,
             self.config.clone(),

@@ -166,10 +166,13 @@ impl Sim {
         let (now, mut rng) = (self.now, UnwrapErr(getrandom::SysRng));
         let g = &self.members[exporter];
         let group_info = g
-            .group_info(&GroupInfoOptions {
-                ratchet_tree: tree_in_group_info,
-                external_pub: true,
-            })
+            .group_info(
+                &GroupInfoOptions {
+                    ratchet_tree: tree_in_group_info,
+                    external_pub: true,
+                },
+                &mut rng,
+            )
             .map_err(|e| err("GroupInfo", e))?;
         let ratchet_tree = (!tree_in_group_info).then(|| g.tree().to_nodes());
         let (kp, resync) = match who {
