@@ -8,7 +8,8 @@ use crate::codec::{DecodeError, EncodeError};
 use crate::crypto::CryptoError;
 use crate::framing::FramingError;
 use crate::group::{
-    CommitError, KeyPackageError, MessageError, ProposalError, StateError, WelcomeError,
+    CommitError, KeyPackageError, MessageError, ProposalError, ResumptionError, StateError,
+    WelcomeError,
 };
 use crate::key_schedule::KeyScheduleError;
 use crate::secret_tree::SecretTreeError;
@@ -63,6 +64,10 @@ pub enum Error {
     /// could not be restored.
     #[error("state: {0}")]
     State(#[from] StateError),
+    /// A ReInit's successor or a branch subgroup does not match the group
+    /// it comes from (RFC 9420 §11.2, §11.3, §12.4.3.1).
+    #[error("resumption: {0}")]
+    Resumption(#[from] ResumptionError),
     /// An internal invariant did not hold. This is a bug in the crate, never
     /// the caller's fault; it is returned instead of panicking.
     #[error("internal error: {0}")]

@@ -23,7 +23,7 @@
 //! | [`key_schedule`] | §8 epoch secrets, transcript hashes, PSKs, exporter | codec, crypto, messages |
 //! | [`secret_tree`] | §9 per-sender message keys | codec, crypto, tree_math |
 //! | [`framing`] | §6 PublicMessage, PrivateMessage and the MLSMessage envelope | all of the above |
-//! | [`group`] | §10-§12 the [`Group`] state machine: KeyPackages, create, proposals, commits, Welcome joins, message processing, saved state | all of the above |
+//! | [`group`] | §10-§13 the [`Group`] state machine: KeyPackages (with GREASE), create, proposals (application-defined ones too), commits, Welcome joins, external joins, ReInit successors and branches (§11.2, §11.3), message processing, saved state; proposals from external senders | all of the above |
 //!
 //! Most applications need only [`group`] and the re-exports at the crate
 //! root; the lower layers are public for tests, tools and other state
@@ -154,9 +154,9 @@ pub use crate::crypto::{CipherSuite, CryptoProvider, RustCryptoProvider, SuiteCr
 pub use crate::error::{Error, Result};
 pub use crate::framing::{MessageHeader, MlsMessage};
 pub use crate::group::{
-    CommitEffects, CommitOptions, CreatedCommit, Group, GroupConfig, JoinOptions, KeyPackageBundle,
-    KeyPackageOptions, KeyPackageStore, MessageBuffer, MessageSender, Processed, StagedCommit,
-    StateCheckpoint,
+    CommitEffects, CommitOptions, CreatedCommit, ExternalJoin, ExternalJoinOptions, Group,
+    GroupConfig, GroupInfoOptions, JoinOptions, KeyPackageBundle, KeyPackageOptions,
+    KeyPackageStore, MessageBuffer, MessageSender, Processed, StagedCommit, StateCheckpoint,
 };
 pub use crate::messages::{
     Credential, CredentialType, Extension, ExtensionType, Extensions, KeyPackage, Proposal,

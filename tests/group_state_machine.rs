@@ -1,15 +1,29 @@
 //! Random operation sequences over 3 to 12 in-process members (RFC 9420
 //! §12): adds, updates and removes by value and by reference, commits with
-//! and without a path, as PublicMessages or PrivateMessages. After every
-//! step all members agree and exchange application messages.
+//! and without a path, as PublicMessages or PrivateMessages, external joins
+//! and resyncs (§12.4.3.2), external PSKs (§8.4), GroupContextExtensions
+//! (§12.1.7), and Adds and Removes proposed by an external sender
+//! (§12.1.8.1) that a GroupContextExtensions commit names in the group's
+//! `external_senders` extension. After every step all members agree and
+//! exchange application messages.
 
 use rfc9420_test_support::group_harness as harness;
 
 use harness::Harness;
 use proptest::prelude::*;
 use rfc9420::crypto::CipherSuite;
-use rfc9420::group::{CommitOptions, GroupConfig, WireFormatPolicy};
-use rfc9420::messages::{Add, Proposal, Remove};
+use rfc9420::crypto::Secret;
+use std::sync::Arc;
+
+use rfc9420::group::{
+    CommitOptions, ExternalJoinOptions, ExternalProposer, GroupConfig, GroupInfoOptions,
+    MessageSender, Processed, WireFormatPolicy,
+};
+use rfc9420::messages::{
+    Add, CredentialType, Extensions, ExternalSender, ExternalSenders, GroupContextExtensions,
+    PreSharedKey, PreSharedKeyId, Proposal, PskKind, Remove, RequiredCapabilities,
+};
+use rfc9420::{Credential, RustCryptoProvider, SuiteCrypto};
 
 const SUITE_1: CipherSuite = CipherSuite::MLS_128_DHKEMX25519_AES128GCM_SHA256_ED25519;
 const MIN: usize = 3;
@@ -38,6 +52,23 @@ enum Op {
         committer: u8,
         target: u8,
     },
+    /// A new client joins by external commit from `exporter`'s GroupInfo
+    /// (with the tree in it or out of band).
+    ExternalJoin { exporter: u8, tree_in_info: bool },
+    /// `target` loses its state and comes back by external commit that
+    /// removes its old leaf (a resync).
+    Resync { exporter: u8, target: u8 },
+    /// Every member gets a fresh external PSK; `committer` injects it.
+    Psk { committer: u8 },
+    /// `committer` replaces the GroupContext extensions (alternating
+    /// between none and a `required_capabilities`; the `external_senders`
+    /// extension is kept).
+    Extensions { committer: u8, required: bool },
+    /// The external sender proposes an Add; `committer` commits it.
+    ExternalAdd { committer: u8, path: bool },
+    /// The external sender proposes removing `target`; `committer`
+    /// commits it.
+    ExternalRemove { committer: u8, target: u8 },
 }
 
 fn op() -> impl Strategy<Value = Op> {
@@ -65,7 +96,57 @@ fn op() -> impl Strategy<Value = Op> {
                 target,
             }
         }),
+        (any::<u8>(), any::<bool>()).prop_map(|(exporter, tree_in_info)| Op::ExternalJoin {
+            exporter,
+            tree_in_info
+        }),
+        (any::<u8>(), any::<u8>()).prop_map(|(exporter, target)| Op::Resync { exporter, target }),
+        any::<u8>().prop_map(|committer| Op::Psk { committer }),
+        (any::<u8>(), any::<bool>()).prop_map(|(committer, required)| Op::Extensions {
+            committer,
+            required
+        }),
+        (any::<u8>(), any::<bool>())
+            .prop_map(|(committer, path)| Op::ExternalAdd { committer, path }),
+        (any::<u8>(), any::<u8>())
+            .prop_map(|(committer, target)| Op::ExternalRemove { committer, target }),
     ]
+}
+
+/// The external sender of the group: its proposer and its entry in the
+/// `external_senders` extension.
+struct Server {
+    proposer: ExternalProposer,
+    entry: ExternalSender,
+}
+
+impl Server {
+    /// GroupContext extensions naming this sender.
+    fn extensions(&self) -> Extensions {
+        let mut extensions = Extensions::new();
+        extensions
+            .set(&ExternalSenders(vec![self.entry.clone()]))
+            .unwrap();
+        extensions
+    }
+
+    /// Proposes `proposal` for the group's current epoch; every member
+    /// stores it.
+    fn propose(&self, h: &mut Harness, proposal: Proposal) {
+        let active = h.active();
+        let g = h.group(active[0]);
+        let (group_id, epoch) = (g.group_id().to_vec(), g.epoch());
+        let message = self
+            .proposer
+            .propose(&group_id, epoch, proposal, b"")
+            .unwrap();
+        for i in active {
+            match h.group(i).process_message(&message, harness::NOW).unwrap() {
+                Processed::Proposal(_) => {}
+                other => panic!("member {i} got {other:?} for an external proposal"),
+            }
+        }
+    }
 }
 
 fn pick(active: &[usize], k: u8) -> usize {
@@ -87,7 +168,7 @@ fn no_path() -> CommitOptions {
 
 /// Applies `op`; returns false when it was skipped to keep the size in
 /// bounds.
-fn apply(h: &mut Harness, op: &Op) -> bool {
+fn apply(h: &mut Harness, server: &Server, op: &Op) -> bool {
     let active = h.active();
     let size = active.len();
     match *op {
@@ -167,6 +248,111 @@ fn apply(h: &mut Harness, op: &Op) -> bool {
             h.commit(committer, CommitOptions::default(), vec![])
                 .unwrap();
         }
+        Op::ExternalJoin {
+            exporter,
+            tree_in_info,
+        } => {
+            if size + 1 > MAX {
+                return false;
+            }
+            let joiner = h.new_key_packages(1).pop().unwrap();
+            let info = GroupInfoOptions {
+                ratchet_tree: tree_in_info,
+                external_pub: true,
+            };
+            h.external_join(
+                pick(&active, exporter),
+                info,
+                &joiner,
+                ExternalJoinOptions::default(),
+            )
+            .unwrap();
+        }
+        Op::Resync { exporter, target } => {
+            let exporter = pick(&active, exporter);
+            let target = pick_other(&active, target, exporter);
+            let leaf = h.group(target).own_leaf_node().unwrap();
+            let name = match &leaf.credential {
+                rfc9420::Credential::Basic { identity } => String::from_utf8(identity.clone()),
+                other => panic!("harness credentials are basic: {other:?}"),
+            }
+            .unwrap();
+            let old_leaf = h.group(target).own_leaf();
+            h.members[target] = None; // its state is lost
+            let again = h.key_package_named(&name);
+            let options = ExternalJoinOptions {
+                resync: Some(old_leaf),
+                ..ExternalJoinOptions::default()
+            };
+            h.external_join(exporter, GroupInfoOptions::default(), &again, options)
+                .unwrap();
+        }
+        Op::Psk { committer } => {
+            let id = format!("psk of epoch {}", h.group(active[0]).epoch()).into_bytes();
+            let secret = Secret::new(id.iter().rev().copied().chain([1; 16]).collect());
+            for &i in &active {
+                h.group(i).psks_mut().insert(id.clone(), secret.clone());
+            }
+            let committer = pick(&active, committer);
+            let nonce = vec![u8::try_from(size).unwrap(); 32];
+            let psk = Proposal::PreSharedKey(PreSharedKey {
+                psk: PreSharedKeyId {
+                    psk: PskKind::External { psk_id: id },
+                    psk_nonce: nonce,
+                },
+            });
+            h.commit(committer, CommitOptions::with_proposals(vec![psk]), vec![])
+                .unwrap();
+        }
+        Op::Extensions {
+            committer,
+            required,
+        } => {
+            let mut extensions = server.extensions();
+            if required {
+                extensions
+                    .set(&RequiredCapabilities {
+                        extension_types: Vec::new(),
+                        proposal_types: Vec::new(),
+                        credential_types: vec![CredentialType::BASIC],
+                    })
+                    .unwrap();
+            }
+            let gce = Proposal::GroupContextExtensions(GroupContextExtensions { extensions });
+            h.commit(
+                pick(&active, committer),
+                CommitOptions::with_proposals(vec![gce]),
+                vec![],
+            )
+            .unwrap();
+        }
+        Op::ExternalAdd { committer, path } => {
+            if size + 1 > MAX {
+                return false;
+            }
+            let kp = h.new_key_packages(1).pop().unwrap();
+            let add = Proposal::Add(Add {
+                key_package: kp.key_package().clone(),
+            });
+            server.propose(h, add);
+            let options = if path {
+                CommitOptions::default()
+            } else {
+                no_path()
+            };
+            commit_with_joiner(h, pick(&active, committer), options, kp);
+        }
+        Op::ExternalRemove { committer, target } => {
+            if size - 1 < MIN {
+                return false;
+            }
+            let committer = pick(&active, committer);
+            let target = pick_other(&active, target, committer);
+            let removed = h.group(target).own_leaf();
+            server.propose(h, Proposal::Remove(Remove { removed }));
+            h.commit(committer, CommitOptions::default(), vec![])
+                .unwrap();
+        }
     }
     true
 }
@@ -208,14 +394,31 @@ fn run(private: bool, initial: usize, ops: &[Op], seed: u64) {
         } else {
             WireFormatPolicy::PURE_PUBLIC
         },
+        // External senders' proposals are accepted (RFC 9420 §12.1.8).
+        proposals: Arc::new(|_: &Proposal, _: &MessageSender| true),
         ..GroupConfig::default()
     };
     let mut h = Harness::new(SUITE_1, config, seed);
     let joiners = h.new_key_packages(initial - 1);
     h.commit(0, CommitOptions::default(), joiners).unwrap();
+    // A GroupContextExtensions commit names the external sender.
+    let crypto = SuiteCrypto::new(&RustCryptoProvider, SUITE_1).unwrap();
+    let (signer, signature_key) = crypto.generate_signature_key_pair(&mut h.rng).unwrap();
+    let server = Server {
+        proposer: ExternalProposer::new(RustCryptoProvider, SUITE_1, 0, signer),
+        entry: ExternalSender {
+            signature_key,
+            credential: Credential::basic(b"server".to_vec()),
+        },
+    };
+    let gce = Proposal::GroupContextExtensions(GroupContextExtensions {
+        extensions: server.extensions(),
+    });
+    h.commit(0, CommitOptions::with_proposals(vec![gce]), vec![])
+        .unwrap();
     h.assert_agree();
     for (step, op) in ops.iter().enumerate() {
-        if !apply(&mut h, op) {
+        if !apply(&mut h, &server, op) {
             // A size-bound add or remove: the step commits an empty commit
             // instead, so every step moves the group to a new epoch.
             let active = h.active();

@@ -260,3 +260,296 @@ fn a_pending_update_of_a_member_removed_by_value_is_dropped() {
     assert_eq!(created.staged.effects().removed.len(), 1);
     assert!(created.staged.effects().updated.is_empty());
 }
+
+/// An external PSK `id` with a nonce of `KDF.Nh` bytes.
+fn external_psk(id: &[u8], nonce: u8) -> PreSharedKeyId {
+    PreSharedKeyId {
+        psk: PskKind::External {
+            psk_id: id.to_vec(),
+        },
+        psk_nonce: vec![nonce; crypto().hash_len()],
+    }
+}
+
+/// RFC 9420 §8.4 (R-8.4-01): the Welcome's GroupSecrets name the commit's
+/// PSKs in the commit's order, and the joiner derives the same epoch.
+#[test]
+fn the_welcome_names_the_commits_psks_in_order() {
+    use rfc9420::group::JoinOptions;
+    use rfc9420::group::welcome::decrypt_group_secrets;
+    let mut h = Harness::new(SUITE_1, GroupConfig::default(), 66);
+    let joiner = h.new_key_packages(1).remove(0);
+    let mut options = JoinOptions::default();
+    for id in [b"psk a".as_slice(), b"psk b"] {
+        let secret = rfc9420::crypto::Secret::new(id.repeat(4));
+        h.group(0).psks_mut().insert(id.to_vec(), secret.clone());
+        options.psks.insert(id.to_vec(), secret);
+    }
+    // Not in alphabetical order, to catch a sorted copy.
+    let ids = vec![external_psk(b"psk b", 1), external_psk(b"psk a", 2)];
+    let mut proposals: Vec<Proposal> = ids
+        .iter()
+        .map(|psk| Proposal::PreSharedKey(PreSharedKey { psk: psk.clone() }))
+        .collect();
+    proposals.push(Proposal::Add(Add {
+        key_package: joiner.key_package().clone(),
+    }));
+    let created = h
+        .group(0)
+        .create_commit(
+            CommitOptions::with_proposals(proposals),
+            NOW,
+            &mut TestRng::new(660),
+        )
+        .unwrap();
+    assert_eq!(created.staged.effects().psks, ids);
+    let welcome = created.welcome.unwrap();
+    let MlsMessageBody::Welcome(w) = rfc9420::codec::decode_exact::<MlsMessage>(&welcome)
+        .unwrap()
+        .body
+    else {
+        panic!("not a Welcome");
+    };
+    let secrets = decrypt_group_secrets(
+        &crypto(),
+        &w,
+        joiner.key_package(),
+        joiner.init_private_key(),
+    )
+    .unwrap();
+    assert_eq!(secrets.psks, ids);
+    h.group(0).merge_pending_commit().unwrap();
+    let joined = rfc9420::group::Group::join(
+        rfc9420::RustCryptoProvider,
+        GroupConfig::default(),
+        &welcome,
+        &joiner,
+        options,
+        NOW,
+    )
+    .unwrap();
+    assert_eq!(
+        joined.epoch_authenticator(),
+        h.group(0).epoch_authenticator()
+    );
+}
+
+/// RFC 9420 §8.6 (R-8.6-01): only `max_resumption_psks` past epochs'
+/// resumption PSKs are kept; an older one is unknown.
+#[test]
+fn only_max_resumption_psks_past_epochs_are_kept() {
+    let config = GroupConfig {
+        max_resumption_psks: 2,
+        ..GroupConfig::default()
+    };
+    let mut h = Harness::new(SUITE_1, config, 67);
+    for _ in 0..4 {
+        h.commit(0, CommitOptions::default(), vec![]).unwrap();
+    }
+    assert_eq!(h.group(0).epoch(), 4);
+    let resumption = |epoch: u64, group_id: &[u8]| PreSharedKeyId {
+        psk: PskKind::Resumption {
+            usage: rfc9420::messages::ResumptionPskUsage::Application,
+            psk_group_id: group_id.to_vec(),
+            psk_epoch: epoch,
+        },
+        psk_nonce: vec![5; crypto().hash_len()],
+    };
+    let group_id = h.group(0).group_id().to_vec();
+    let mut rng = TestRng::new(670);
+    // The current epoch and the two before it are available.
+    for epoch in [4, 3, 2] {
+        let psk = Proposal::PreSharedKey(PreSharedKey {
+            psk: resumption(epoch, &group_id),
+        });
+        h.group(0)
+            .create_commit(CommitOptions::with_proposals(vec![psk]), NOW, &mut rng)
+            .unwrap();
+        h.group(0).clear_pending_commit();
+    }
+    // The older ones are gone: the error names the group and epoch.
+    for epoch in [1, 0] {
+        let id = resumption(epoch, &group_id);
+        let psk = Proposal::PreSharedKey(PreSharedKey { psk: id });
+        let before = h.group(0).to_bytes().unwrap();
+        let e = h
+            .group(0)
+            .create_commit(CommitOptions::with_proposals(vec![psk]), NOW, &mut rng)
+            .unwrap_err();
+        assert_eq!(
+            e,
+            rfc9420::group::ProposalError::ResumptionPskNotKept {
+                group_id: group_id.clone(),
+                epoch
+            }
+            .into()
+        );
+        assert_eq!(*h.group(0).to_bytes().unwrap(), *before);
+    }
+    // A future epoch is not "no longer kept" but unknown.
+    let id = resumption(5, &group_id);
+    let psk = Proposal::PreSharedKey(PreSharedKey { psk: id.clone() });
+    let e = h
+        .group(0)
+        .create_commit(CommitOptions::with_proposals(vec![psk]), NOW, &mut rng)
+        .unwrap_err();
+    assert_eq!(
+        e,
+        rfc9420::group::ProposalError::UnknownPsk(Box::new(id)).into()
+    );
+}
+
+/// RFC 9420 §12.4 (R-12.4-03): a commit that leaves out a valid pending
+/// proposal is accepted; the receivers drop the proposal with the epoch.
+#[test]
+fn a_commit_may_leave_out_a_valid_pending_proposal() {
+    let mut h = Harness::new(SUITE_1, GroupConfig::default(), 68);
+    let joiners = h.new_key_packages(2);
+    h.commit(0, CommitOptions::default(), joiners).unwrap();
+    h.propose_update(1).unwrap();
+    assert_eq!(h.group(0).pending_proposals().count(), 1);
+    let options = CommitOptions {
+        include_pending: false,
+        ..CommitOptions::default()
+    };
+    h.commit(2, options, vec![]).unwrap();
+    assert_eq!(h.group(0).epoch(), 2);
+    assert_eq!(h.group(0).pending_proposals().count(), 0);
+    h.assert_agree();
+}
+
+/// RFC 9420 §14 (R-14-01): creating a commit changes nothing but the
+/// pending commit (with PublicMessage handshakes no key is used).
+#[test]
+fn creating_a_commit_changes_no_state() {
+    let config = GroupConfig {
+        wire_format: WireFormatPolicy::MIXED_PUBLIC,
+        ..GroupConfig::default()
+    };
+    let mut h = Harness::new(SUITE_1, config, 69);
+    let joiners = h.new_key_packages(2);
+    h.commit(0, CommitOptions::default(), joiners).unwrap();
+    h.propose_update(2).unwrap();
+    let joiner = h.new_key_packages(1).remove(0);
+    let before = h.group(0).to_bytes().unwrap();
+    let add = Proposal::Add(Add {
+        key_package: joiner.key_package().clone(),
+    });
+    let created = h
+        .group(0)
+        .create_commit(
+            CommitOptions::with_proposals(vec![add]),
+            NOW,
+            &mut TestRng::new(690),
+        )
+        .unwrap();
+    assert_eq!(created.staged.effects().updated.len(), 1);
+    assert!(h.group(0).has_pending_commit());
+    h.group(0).clear_pending_commit();
+    assert_eq!(*h.group(0).to_bytes().unwrap(), *before);
+    assert_eq!(h.group(0).epoch(), 1);
+}
+
+/// RFC 9420 §15.2 (R-15.2-01): after a commit, application messages use
+/// the new epoch's keys; one sent before the merge is of the old epoch.
+#[test]
+fn application_messages_use_the_epoch_of_the_merged_commit() {
+    let mut h = Harness::new(SUITE_1, GroupConfig::default(), 70);
+    let joiners = h.new_key_packages(1);
+    h.commit(0, CommitOptions::default(), joiners).unwrap();
+    let mut rng = TestRng::new(700);
+    let created = h
+        .group(0)
+        .create_commit(CommitOptions::default(), NOW, &mut rng)
+        .unwrap();
+    let early = h.group(0).create_message(b"early", b"", &mut rng).unwrap();
+    h.group(0).merge_pending_commit().unwrap();
+    let late = h.group(0).create_message(b"late", b"", &mut rng).unwrap();
+    let epoch_of = |bytes: &[u8]| {
+        let MlsMessageBody::PrivateMessage(m) = rfc9420::codec::decode_exact::<MlsMessage>(bytes)
+            .unwrap()
+            .body
+        else {
+            panic!("not a PrivateMessage");
+        };
+        m.epoch
+    };
+    assert_eq!(epoch_of(&early), 1);
+    assert_eq!(epoch_of(&late), 2);
+    let Processed::Commit(staged) = h.group(1).process_message(&created.commit, NOW).unwrap()
+    else {
+        panic!("not a commit");
+    };
+    h.group(1).merge_staged_commit(*staged).unwrap();
+    for (message, epoch, text) in [(&late, 2, b"late".as_slice()), (&early, 1, b"early")] {
+        let Processed::Application(m) = h.group(1).process_message(message, NOW).unwrap() else {
+            panic!("not application data");
+        };
+        assert_eq!((m.epoch, m.data.as_slice()), (epoch, text));
+    }
+}
+
+/// RFC 9420 §8.4 (R-8.4-02): the PSK helpers draw a fresh nonce of
+/// `KDF.Nh` bytes from the caller's RNG for every PSK proposed.
+#[test]
+fn psk_ids_get_a_fresh_nonce_of_kdf_nh_bytes() {
+    let mut rng = TestRng::new(710);
+    for (suite, nh) in [
+        (SUITE_1, 32),
+        (CipherSuite::MLS_256_DHKEMP384_AES256GCM_SHA384_P384, 48),
+        (CipherSuite::MLS_256_DHKEMX448_AES256GCM_SHA512_ED448, 64),
+    ] {
+        let crypto = SuiteCrypto::new(&RustCryptoProvider, suite).unwrap();
+        let a = PreSharedKeyId::external(&crypto, b"k".to_vec(), &mut rng);
+        let b = PreSharedKeyId::external(&crypto, b"k".to_vec(), &mut rng);
+        let r = PreSharedKeyId::resumption(&crypto, b"g".to_vec(), 3, &mut rng);
+        assert_eq!([a.psk_nonce.len(), r.psk_nonce.len()], [nh, nh]);
+        assert_ne!(a.psk_nonce, b.psk_nonce);
+        assert_eq!(
+            r.psk,
+            PskKind::Resumption {
+                usage: rfc9420::messages::ResumptionPskUsage::Application,
+                psk_group_id: b"g".to_vec(),
+                psk_epoch: 3
+            }
+        );
+    }
+    let mut h = Harness::new(SUITE_1, GroupConfig::default(), 71);
+    let joiners = h.new_key_packages(1);
+    h.commit(0, CommitOptions::default(), joiners).unwrap();
+    // A PSK this member does not hold is refused before anything is sent.
+    let before = h.group(0).to_bytes().unwrap();
+    let e = h
+        .group(0)
+        .propose_external_psk(b"absent".to_vec(), b"", NOW, &mut rng)
+        .unwrap_err();
+    assert!(
+        matches!(&e, Error::Proposal(rfc9420::group::ProposalError::UnknownPsk(id))
+            if id.psk == PskKind::External { psk_id: b"absent".to_vec() }),
+        "{e:?}"
+    );
+    assert_eq!(*h.group(0).to_bytes().unwrap(), *before);
+    for g in [0, 1] {
+        let secret = rfc9420::crypto::Secret::new(vec![4; 32]);
+        h.group(g).psks_mut().insert(b"shared".to_vec(), secret);
+    }
+    let (message, _, external) = h
+        .group(0)
+        .propose_external_psk(b"shared".to_vec(), b"", NOW, &mut rng)
+        .unwrap();
+    let (message2, _, resumption) = h
+        .group(0)
+        .propose_resumption_psk(1, b"", NOW, &mut rng)
+        .unwrap();
+    for m in [&message, &message2] {
+        assert!(matches!(
+            h.group(1).process_message(m, NOW).unwrap(),
+            Processed::Proposal(_)
+        ));
+    }
+    let created = h
+        .group(1)
+        .create_commit(CommitOptions::default(), NOW, &mut rng)
+        .unwrap();
+    assert_eq!(created.staged.effects().psks, vec![external, resumption]);
+}

@@ -468,6 +468,7 @@ impl<'f> Malicious<'f> {
             Proposal::PreSharedKey(psk) => mutate_bytes(&mut psk.psk.psk_nonce, s),
             Proposal::ReInit(r) => r.cipher_suite = gen_suite(s),
             Proposal::ExternalInit(e) => mutate_bytes(&mut e.kem_output, s),
+            Proposal::Custom(c) => mutate_bytes(&mut c.data, s),
         }
     }
 

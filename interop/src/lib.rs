@@ -19,15 +19,6 @@
 
 use std::fmt;
 
-/// The passive-client vector generator of the conformance runner
-/// (`examples/generate/`), shared so that the tests generate vectors and
-/// replay them through every library.
-#[path = "../../examples/generate/passive_client.rs"]
-pub mod generate;
-/// The `welcome`, `tree-validation` and `messages` generators of the
-/// conformance runner (`examples/generate/`).
-#[path = "../../examples/generate/structures.rs"]
-pub mod generate_structures;
 pub mod mlsrs;
 pub mod openmls_peer;
 pub mod ours;
@@ -237,6 +228,83 @@ pub trait Participant {
     fn supports_resumption_psk(&self) -> bool {
         true
     }
+    /// Commits a ReInit to `group_id` in `suite` (version and extensions
+    /// unchanged) by value, and merges (RFC 9420 §11.2).
+    fn commit_reinit(&mut self, group_id: &[u8], suite: u16) -> Outcome<CommitOut> {
+        let _ = (group_id, suite);
+        Err(no_linked_groups(self.library()))
+    }
+    /// After a merged ReInit to `suite`: a KeyPackage of that suite for
+    /// the successor group, with the same identity.
+    fn successor_key_package(&mut self, suite: u16) -> Outcome<Vec<u8>> {
+        let _ = suite;
+        Err(no_linked_groups(self.library()))
+    }
+    /// Creates the successor of its re-initialized group, adding the
+    /// others' successor KeyPackages (RFC 9420 §11.2); its group becomes
+    /// the successor. Returns the Welcome.
+    fn create_successor(&mut self, key_packages: &[Vec<u8>]) -> Outcome<Vec<u8>> {
+        let _ = key_packages;
+        Err(no_linked_groups(self.library()))
+    }
+    /// Joins the successor of its re-initialized group from `welcome`
+    /// with its successor KeyPackage, resolving the `reinit` PSK from the
+    /// old group.
+    fn join_successor(&mut self, welcome: &[u8]) -> Outcome<()> {
+        let _ = welcome;
+        Err(no_linked_groups(self.library()))
+    }
+    /// Creates a subgroup `group_id` of its group with the members whose
+    /// KeyPackages (from [`key_package`](Self::key_package)) are given
+    /// (RFC 9420 §11.3); its group becomes the subgroup. Returns the
+    /// Welcome.
+    fn branch(&mut self, group_id: &[u8], key_packages: &[Vec<u8>]) -> Outcome<Vec<u8>> {
+        let _ = (group_id, key_packages);
+        Err(no_linked_groups(self.library()))
+    }
+    /// Joins a subgroup of its group from `welcome` with its latest
+    /// KeyPackage, resolving the `branch` PSK from its group, which it then
+    /// leaves for the subgroup.
+    fn join_branch(&mut self, welcome: &[u8]) -> Outcome<()> {
+        let _ = welcome;
+        Err(no_linked_groups(self.library()))
+    }
+    /// A signed GroupInfo of the current epoch (RFC 9420 §12.4.3) as an
+    /// encoded `MLSMessage`, with the `external_pub` extension
+    /// (§12.4.3.2) and, if `with_tree`, the ratchet tree (§12.4.3.3).
+    fn group_info(&mut self, with_tree: bool) -> Outcome<Vec<u8>>;
+    /// The current ratchet tree (`optional<Node> ratchet_tree<V>`), for
+    /// a joiner that gets it out of band.
+    fn ratchet_tree(&self) -> Outcome<Vec<u8>>;
+    /// Joins by external commit (RFC 9420 §12.4.3.2) from an encoded
+    /// GroupInfo `MLSMessage`; `tree` is the ratchet tree when the
+    /// GroupInfo does not carry it. Any group state the participant had
+    /// is dropped, as by a client that lost it. With `resync`, the commit
+    /// also removes that leaf, the participant's old one; without it, the
+    /// new leaf gets a fresh signature key, so that an old leaf left in
+    /// the group does not clash with it (§7.3: signature keys are
+    /// unique). With `psk`, the commit also injects that external PSK
+    /// (RFC 9420 §8.4), registered before with
+    /// [`add_external_psk`](Self::add_external_psk). Returns the commit
+    /// (`MLSMessage`), the joiner being in the new epoch.
+    fn join_external(
+        &mut self,
+        group_info: &[u8],
+        tree: Option<&[u8]>,
+        resync: Option<u32>,
+        psk: Option<&[u8]>,
+    ) -> Outcome<Vec<u8>>;
+}
+
+/// The failure of a library without ReInit or branch support.
+fn no_linked_groups(library: Library) -> Failure {
+    Failure::Unsupported(format!("{library} has no ReInit or branch API"))
+}
+
+/// Whether an encoded `MLSMessage` is a PublicMessage: its wire format
+/// (after the 2-byte version) is `mls_public_message` (1, RFC 9420 §6).
+pub fn is_public_message(message: &[u8]) -> bool {
+    message.get(2..4) == Some(&[0, 1])
 }
 
 /// Makes a participant of `library` named `name` with `settings`.
@@ -257,6 +325,22 @@ pub fn participant(
         Library::OpenMls => Box::new(openmls_peer::OpenMlsMember::new(name, settings)?),
         Library::MlsRs => mlsrs::new_member(name, settings)?,
     })
+}
+
+/// Who joins by external commit.
+pub enum Joiner {
+    /// A new client.
+    New(Box<dyn Participant>),
+    /// The member at this index of [`Session::members`], which lost its
+    /// state and joins again; `remove_old`: the commit removes its old
+    /// leaf (a resync), otherwise the old leaf stays until a member
+    /// removes it.
+    Rejoin {
+        /// The member's index in the session.
+        member: usize,
+        /// Whether the external commit removes the old leaf.
+        remove_old: bool,
+    },
 }
 
 /// The delivery service for one group: every message from one member goes
@@ -323,6 +407,74 @@ impl Session {
             })?;
             self.members.push(joiner);
         }
+        self.last_commit = Some(out);
+        Ok(())
+    }
+
+    /// A client joins by external commit (RFC 9420 §12.4.3.2) from a
+    /// GroupInfo that member `exporter` exports, with the ratchet tree in
+    /// it or out of band; every member processes the commit, which must be
+    /// a PublicMessage. `joiner` is a new participant or a member who lost
+    /// its state ([`Joiner::Rejoin`]: it leaves the list before the
+    /// commit, so nothing is delivered to its old state).
+    pub fn external_join(
+        &mut self,
+        exporter: usize,
+        joiner: Joiner,
+        tree_in_group_info: bool,
+    ) -> Outcome<()> {
+        self.external_join_with_psk(exporter, joiner, tree_in_group_info, None)
+    }
+
+    /// [`external_join`](Self::external_join) whose commit also injects
+    /// the external PSK `psk` (an ID every member and the joiner hold).
+    pub fn external_join_with_psk(
+        &mut self,
+        exporter: usize,
+        joiner: Joiner,
+        tree_in_group_info: bool,
+        psk: Option<&[u8]>,
+    ) -> Outcome<()> {
+        let group_info = self.members[exporter]
+            .group_info(tree_in_group_info)
+            .map_err(|e| prefix("export GroupInfo", e))?;
+        let tree = if tree_in_group_info {
+            None
+        } else {
+            Some(
+                self.members[exporter]
+                    .ratchet_tree()
+                    .map_err(|e| prefix("export tree", e))?,
+            )
+        };
+        let expected_epoch = self.members[exporter].epoch() + 1;
+        let (mut j, resync) = match joiner {
+            Joiner::New(j) => (j, None),
+            Joiner::Rejoin { member, remove_old } => {
+                let j = self.members.remove(member);
+                let old = j.own_leaf();
+                (j, remove_old.then_some(old))
+            }
+        };
+        let name = j.name().to_string();
+        let commit = j
+            .join_external(&group_info, tree.as_deref(), resync, psk)
+            .map_err(|e| prefix(&format!("{name} joins by external commit"), e))?;
+        ensure(is_public_message(&commit), || {
+            format!("{name}'s external commit is not a PublicMessage")
+        })?;
+        ensure(j.epoch() == expected_epoch, || {
+            format!("{name} joined externally at epoch {}", j.epoch())
+        })?;
+        let out = CommitOut {
+            commit,
+            welcome: None,
+            tree: None,
+        };
+        self.members.push(j);
+        let joiner = self.members.len() - 1;
+        self.deliver_commit(joiner, &out)?;
+        self.last_tree_out_of_band = tree.is_some();
         self.last_commit = Some(out);
         Ok(())
     }

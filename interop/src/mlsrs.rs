@@ -2,13 +2,16 @@
 //! credentials, in-memory storage).
 
 use mls_rs::client_builder::MlsConfig;
-use mls_rs::group::{CommitEffect, ReceivedMessage};
+use mls_rs::group::{CommitEffect, ReceivedMessage, ReinitClient};
 use mls_rs::identity::SigningIdentity;
 use mls_rs::identity::basic::{BasicCredential, BasicIdentityProvider};
 use mls_rs::mls_rules::{CommitOptions, DefaultMlsRules, EncryptionOptions};
 use mls_rs::psk::{ExternalPskId, PreSharedKey};
 use mls_rs::storage_provider::in_memory::InMemoryPreSharedKeyStorage;
-use mls_rs::{CipherSuite, CipherSuiteProvider, Client, CryptoProvider, ExtensionList, MlsMessage};
+use mls_rs::{
+    CipherSuite, CipherSuiteProvider, Client, CryptoProvider, ExtensionList, MlsMessage,
+    ProtocolVersion,
+};
 use mls_rs_crypto_rustcrypto::RustCryptoProvider;
 
 use crate::{
@@ -16,12 +19,28 @@ use crate::{
     Received, Settings,
 };
 
+/// Why an mls-rs client cannot join a group again while its old leaf
+/// stays: a client has one signing identity, so its new leaf would repeat
+/// the old one's signature key (RFC 9420 §7.3 requires unique keys).
+pub const MLSRS_REJOIN: &str = "mls-rs: a client has one signing identity, so it cannot rejoin while its old leaf (same signature key) stays";
+
+/// Why mls-rs members refuse a rejoin that keeps the old leaf: mls-rs
+/// refuses two leaves whose credentials carry the same identity
+/// (`DuplicateLeafData`, `tree_kem/tree_index.rs`, with its
+/// `BasicIdentityProvider`), where RFC 9420 §7.3 requires only unique
+/// signature and encryption keys and §5.3 notes that credentials need not
+/// identify clients uniquely: an mls-rs policy, not a protocol rule.
+pub const MLSRS_SAME_IDENTITY: &str = "mls-rs: members refuse two leaves with one identity (DuplicateLeafData), a policy stricter than RFC 9420 §7.3";
+
 /// A member of mls-rs; `C` is the client configuration the builder makes.
 pub struct MlsRsMember<C: MlsConfig> {
     name: String,
     client: Client<C>,
     psks: InMemoryPreSharedKeyStorage,
     group: Option<mls_rs::Group<C>>,
+    /// After a merged ReInit: the client that creates or joins the
+    /// successor (the old group is consumed by it).
+    reinit: Option<ReinitClient<C>>,
 }
 
 /// Makes an mls-rs member named `name` with `settings`.
@@ -62,6 +81,7 @@ pub fn new_member(name: &str, settings: Settings) -> Outcome<Box<dyn Participant
         client,
         psks,
         group: None,
+        reinit: None,
     }))
 }
 
@@ -70,6 +90,12 @@ impl<C: MlsConfig> MlsRsMember<C> {
         self.group
             .as_mut()
             .ok_or_else(|| Failure::Error("no group".into()))
+    }
+
+    fn take_reinit(&mut self) -> Outcome<ReinitClient<C>> {
+        self.reinit
+            .take()
+            .ok_or_else(|| Failure::Error("no ReInit client".into()))
     }
 }
 
@@ -235,5 +261,156 @@ impl<C: MlsConfig> Participant for MlsRsMember<C> {
             PreSharedKey::new(secret.to_vec()),
         );
         Ok(())
+    }
+
+    fn commit_reinit(&mut self, group_id: &[u8], suite: u16) -> Outcome<CommitOut> {
+        let group = self.group_mut()?;
+        let out = group
+            .commit_builder()
+            .reinit(
+                Some(group_id.to_vec()),
+                ProtocolVersion::MLS_10,
+                CipherSuite::new(suite),
+                ExtensionList::default(),
+            )
+            .ctx("mls-rs reinit")?
+            .build()
+            .ctx("mls-rs commit reinit")?;
+        group
+            .apply_pending_commit()
+            .ctx("mls-rs apply own reinit")?;
+        Ok(CommitOut {
+            commit: encode(out.commit_message())?,
+            welcome: None,
+            tree: None,
+        })
+    }
+
+    fn successor_key_package(&mut self, suite: u16) -> Outcome<Vec<u8>> {
+        // A signature key of the new suite, with the same identity.
+        let suite = CipherSuite::new(suite);
+        let provider = RustCryptoProvider::default()
+            .cipher_suite_provider(suite)
+            .ok_or_else(|| Failure::Error(format!("mls-rs lacks suite {suite:?}")))?;
+        let (secret, public) = provider
+            .signature_key_generate()
+            .ctx("mls-rs signature key")?;
+        let identity = SigningIdentity::new(
+            BasicCredential::new(self.name.as_bytes().to_vec()).into_credential(),
+            public,
+        );
+        let group = self
+            .group
+            .take()
+            .ok_or_else(|| Failure::Error("no group".into()))?;
+        let client = group
+            .get_reinit_client(Some(secret), Some(identity))
+            .ctx("mls-rs reinit client")?;
+        let kp = client
+            .generate_key_package(None)
+            .ctx("mls-rs successor KeyPackage")?;
+        self.reinit = Some(client);
+        encode(&kp)
+    }
+
+    fn create_successor(&mut self, key_packages: &[Vec<u8>]) -> Outcome<Vec<u8>> {
+        let key_packages = key_packages
+            .iter()
+            .map(|kp| decode(kp))
+            .collect::<Outcome<Vec<_>>>()?;
+        let (group, welcomes) = self
+            .take_reinit()?
+            .commit(key_packages, ExtensionList::default(), None)
+            .ctx("mls-rs create successor")?;
+        self.group = Some(group);
+        welcomes
+            .first()
+            .map(encode)
+            .ok_or_else(|| Failure::Error("mls-rs successor without a Welcome".into()))?
+    }
+
+    fn join_successor(&mut self, welcome: &[u8]) -> Outcome<()> {
+        let welcome = decode(welcome)?;
+        let (group, _) = self
+            .take_reinit()?
+            .join(&welcome, None, None)
+            .ctx("mls-rs join successor")?;
+        self.group = Some(group);
+        Ok(())
+    }
+
+    fn branch(&mut self, group_id: &[u8], key_packages: &[Vec<u8>]) -> Outcome<Vec<u8>> {
+        let key_packages = key_packages
+            .iter()
+            .map(|kp| decode(kp))
+            .collect::<Outcome<Vec<_>>>()?;
+        let (subgroup, welcomes) = self
+            .group_mut()?
+            .branch(group_id.to_vec(), key_packages, None)
+            .ctx("mls-rs branch")?;
+        self.group = Some(subgroup);
+        welcomes
+            .first()
+            .map(encode)
+            .ok_or_else(|| Failure::Error("mls-rs subgroup without a Welcome".into()))?
+    }
+
+    fn join_branch(&mut self, welcome: &[u8]) -> Outcome<()> {
+        let welcome = decode(welcome)?;
+        let (subgroup, _) = self
+            .group_mut()?
+            .join_subgroup(&welcome, None, None)
+            .ctx("mls-rs join subgroup")?;
+        self.group = Some(subgroup);
+        Ok(())
+    }
+
+    fn group_info(&mut self, with_tree: bool) -> Outcome<Vec<u8>> {
+        let m = self
+            .group_mut()?
+            .group_info_message_allowing_ext_commit(with_tree)
+            .ctx("mls-rs GroupInfo")?;
+        encode(&m)
+    }
+
+    fn ratchet_tree(&self) -> Outcome<Vec<u8>> {
+        self.group
+            .as_ref()
+            .ok_or_else(|| Failure::Error("no group".into()))?
+            .export_tree()
+            .to_bytes()
+            .ctx("mls-rs encode tree")
+    }
+
+    fn join_external(
+        &mut self,
+        group_info: &[u8],
+        tree: Option<&[u8]>,
+        resync: Option<u32>,
+        psk: Option<&[u8]>,
+    ) -> Outcome<Vec<u8>> {
+        if resync.is_none() && self.group.is_some() {
+            return Err(Failure::Unsupported(MLSRS_REJOIN.into()));
+        }
+        self.group = None;
+        let mut builder = self
+            .client
+            .external_commit_builder()
+            .ctx("mls-rs external commit builder")?;
+        if let Some(bytes) = tree {
+            let tree = mls_rs::group::ExportedTree::from_bytes(bytes).ctx("mls-rs decode tree")?;
+            builder = builder.with_tree_data(tree.into_owned());
+        }
+        if let Some(leaf) = resync {
+            builder = builder.with_removal(leaf);
+        }
+        if let Some(id) = psk {
+            builder = builder.with_external_psk(ExternalPskId::new(id.to_vec()));
+        }
+        let (group, commit) = builder
+            .build(decode(group_info)?)
+            .ctx("mls-rs external commit")?;
+        self.group = Some(group);
+        encode(&commit)
     }
 }

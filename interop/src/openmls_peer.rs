@@ -10,7 +10,7 @@ use openmls_rust_crypto::OpenMlsRustCrypto;
 
 use crate::{
     CommitOut, CommitSpec, Context, Failure, Handshake, Library, Outcome, Participant, PskRef,
-    Received, Settings,
+    Received, Settings, ensure,
 };
 
 /// How many past epochs' resumption PSKs a member keeps (OpenMLS keeps
@@ -310,5 +310,94 @@ impl Participant for OpenMlsMember {
         PreSharedKeyId::external(id.to_vec(), Vec::new())
             .store(&self.provider, secret)
             .ctx("OpenMLS store PSK")
+    }
+
+    fn group_info(&mut self, with_tree: bool) -> Outcome<Vec<u8>> {
+        let group = self
+            .group
+            .as_ref()
+            .ok_or_else(|| Failure::Error("no group".into()))?;
+        let m = group
+            .export_group_info(self.provider.crypto(), &self.signer, with_tree)
+            .ctx("OpenMLS GroupInfo")?;
+        Self::serialize(&m)
+    }
+
+    fn ratchet_tree(&self) -> Outcome<Vec<u8>> {
+        self.group
+            .as_ref()
+            .ok_or_else(|| Failure::Error("no group".into()))?
+            .export_ratchet_tree()
+            .tls_serialize_detached()
+            .ctx("encode tree")
+    }
+
+    fn join_external(
+        &mut self,
+        group_info: &[u8],
+        tree: Option<&[u8]>,
+        resync: Option<u32>,
+        psk: Option<&[u8]>,
+    ) -> Outcome<Vec<u8>> {
+        let psk_proposals = match psk {
+            Some(id) => vec![PreSharedKeyProposal::new(
+                PreSharedKeyId::new(
+                    self.suite,
+                    self.provider.rand(),
+                    Psk::External(ExternalPsk::new(id.to_vec())),
+                )
+                .ctx("psk id")?,
+            )],
+            None => Vec::new(),
+        };
+        // OpenMLS removes, in an external commit, the member whose
+        // signature key is the joiner's: a resync keeps the key, a rejoin
+        // that leaves the old leaf needs a new one.
+        match (resync, self.group.take()) {
+            (Some(leaf), Some(old)) => ensure(old.own_leaf_index().u32() == leaf, || {
+                format!(
+                    "OpenMLS resyncs leaf {}, not {leaf}",
+                    old.own_leaf_index().u32()
+                )
+            })?,
+            (Some(_), None) => return Err(Failure::Error("resync without an old leaf".into())),
+            (None, Some(_)) => {
+                self.signer =
+                    SignatureKeyPair::new(self.suite.signature_algorithm()).ctx("signature key")?;
+                self.signer
+                    .store(self.provider.storage())
+                    .ctx("store signer")?;
+                self.credential.signature_key = self.signer.public().into();
+            }
+            (None, None) => {}
+        }
+        let message = MlsMessageIn::tls_deserialize_exact(group_info).ctx("decode GroupInfo")?;
+        let MlsMessageBodyIn::GroupInfo(group_info) = message.extract() else {
+            return Err(Failure::Error("not a GroupInfo".into()));
+        };
+        let config = MlsGroupJoinConfig::builder()
+            .use_ratchet_tree_extension(self.settings.tree_in_welcome)
+            .wire_format_policy(self.wire_format_policy())
+            .number_of_resumption_psks(RESUMPTION_PSKS)
+            .build();
+        let mut builder = MlsGroup::external_commit_builder().with_config(config);
+        if let Some(bytes) = tree {
+            builder = builder
+                .with_ratchet_tree(RatchetTreeIn::tls_deserialize_exact(bytes).ctx("decode tree")?);
+        }
+        let provider = &self.provider;
+        let (group, bundle) = builder
+            .build_group(provider, group_info, self.credential.clone())
+            .ctx("OpenMLS external commit builder")?
+            .add_psk_proposals(psk_proposals)
+            .load_psks(provider.storage())
+            .ctx("OpenMLS load PSKs")?
+            .build(provider.rand(), provider.crypto(), &self.signer, |_| true)
+            .ctx("OpenMLS build external commit")?
+            .finalize(provider)
+            .ctx("OpenMLS finalize external commit")?;
+        let (commit, _, _) = bundle.into_messages();
+        self.group = Some(group);
+        Self::serialize(&commit)
     }
 }

@@ -5,11 +5,14 @@ use rfc9420::codec::{Encode, decode_exact};
 use rfc9420::crypto::Secret;
 use rfc9420::framing::MlsMessageBody;
 use rfc9420::group::{HandshakeFormat, PskStore, WireFormatPolicy};
-use rfc9420::messages::{Add, PreSharedKey, PreSharedKeyId, PskKind, Remove, ResumptionPskUsage};
+use rfc9420::messages::{
+    Add, KeyPackage, PreSharedKey, PreSharedKeyId, ProtocolVersion, PskKind, RatchetTreeExtension,
+    ReInit, Remove, ResumptionPskUsage,
+};
 use rfc9420::{
-    CipherSuite, CommitOptions, Credential, Extensions, Group, GroupConfig, JoinOptions,
-    KeyPackageBundle, KeyPackageOptions, LeafIndex, MlsMessage, Processed, Proposal,
-    RustCryptoProvider, SuiteCrypto, Timestamp,
+    CipherSuite, CommitOptions, Credential, Extensions, ExternalJoinOptions, Group, GroupConfig,
+    GroupInfoOptions, JoinOptions, KeyPackageBundle, KeyPackageOptions, LeafIndex, MlsMessage,
+    Processed, Proposal, RustCryptoProvider, SuiteCrypto, Timestamp,
 };
 
 use crate::{
@@ -82,14 +85,43 @@ impl OurMember {
     }
 
     fn decode_key_package(bytes: &[u8]) -> Outcome<Proposal> {
+        Ok(Proposal::Add(Add {
+            key_package: Self::key_package_of(bytes)?,
+        }))
+    }
+
+    fn key_package_of(bytes: &[u8]) -> Outcome<KeyPackage> {
         let message: MlsMessage = decode_exact(bytes).ctx("decode KeyPackage message")?;
         match message.body {
-            MlsMessageBody::KeyPackage(key_package) => Ok(Proposal::Add(Add { key_package })),
+            MlsMessageBody::KeyPackage(key_package) => Ok(key_package),
             other => Err(Failure::Error(format!(
                 "expected a KeyPackage, got {:?}",
                 other.wire_format()
             ))),
         }
+    }
+
+    /// Joins a group linked to its current one (a ReInit's successor or a
+    /// subgroup) with its latest KeyPackage, the current group as the
+    /// source of the linking resumption PSK.
+    fn join_linked(&mut self, welcome: &[u8]) -> Outcome<()> {
+        let bundle = self
+            .bundle
+            .take()
+            .ok_or_else(|| Failure::Error("join without a KeyPackage".into()))?;
+        let mut options = JoinOptions::default().resumption_from(self.group()?);
+        options.psks = self.psks.clone();
+        let group = Group::join(
+            RustCryptoProvider,
+            self.config(),
+            welcome,
+            &bundle,
+            options,
+            Self::now(),
+        )
+        .ctx("join linked group")?;
+        self.group = Some(group);
+        Ok(())
     }
 
     fn psk_proposal(&mut self, psk: &PskRef) -> Outcome<Proposal> {
@@ -296,5 +328,164 @@ impl Participant for OurMember {
             g.psks_mut().insert(id.to_vec(), Secret::from_slice(secret));
         }
         Ok(())
+    }
+
+    fn commit_reinit(&mut self, group_id: &[u8], suite: u16) -> Outcome<CommitOut> {
+        let reinit = ReInit {
+            group_id: group_id.to_vec(),
+            version: ProtocolVersion::MLS10,
+            cipher_suite: CipherSuite(suite),
+            extensions: self.group()?.extensions().clone(),
+        };
+        let mut rng = UnwrapErr(getrandom::SysRng);
+        let group = self.group_mut()?;
+        let out = group
+            .create_commit(
+                CommitOptions::with_proposals(vec![Proposal::ReInit(reinit)]),
+                Self::now(),
+                &mut rng,
+            )
+            .ctx("commit ReInit")?;
+        group
+            .merge_staged_commit(out.staged)
+            .ctx("merge own ReInit")?;
+        Ok(CommitOut {
+            commit: out.commit,
+            welcome: None,
+            tree: None,
+        })
+    }
+
+    fn successor_key_package(&mut self, suite: u16) -> Outcome<Vec<u8>> {
+        self.settings.suite = suite;
+        self.key_package()
+    }
+
+    fn create_successor(&mut self, key_packages: &[Vec<u8>]) -> Outcome<Vec<u8>> {
+        let bundle = self
+            .bundle
+            .take()
+            .ok_or_else(|| Failure::Error("no successor KeyPackage".into()))?;
+        let key_packages = key_packages
+            .iter()
+            .map(|kp| Self::key_package_of(kp))
+            .collect::<Outcome<Vec<_>>>()?;
+        let (group, welcome) = self
+            .group()?
+            .reinit_successor(
+                RustCryptoProvider,
+                self.config(),
+                &bundle,
+                key_packages,
+                Self::now(),
+                &mut UnwrapErr(getrandom::SysRng),
+            )
+            .ctx("create successor")?;
+        self.group = Some(group);
+        welcome.ok_or_else(|| Failure::Error("successor without a Welcome".into()))
+    }
+
+    fn join_successor(&mut self, welcome: &[u8]) -> Outcome<()> {
+        self.join_linked(welcome)
+    }
+
+    fn branch(&mut self, group_id: &[u8], key_packages: &[Vec<u8>]) -> Outcome<Vec<u8>> {
+        self.key_package()?;
+        let bundle = self
+            .bundle
+            .take()
+            .ok_or_else(|| Failure::Error("no KeyPackage".into()))?;
+        let key_packages = key_packages
+            .iter()
+            .map(|kp| Self::key_package_of(kp))
+            .collect::<Outcome<Vec<_>>>()?;
+        let parent = self.group()?;
+        let (group, welcome) = parent
+            .branch(
+                RustCryptoProvider,
+                self.config(),
+                &bundle,
+                group_id.to_vec(),
+                parent.extensions().clone(),
+                key_packages,
+                Self::now(),
+                &mut UnwrapErr(getrandom::SysRng),
+            )
+            .ctx("branch")?;
+        self.group = Some(group);
+        welcome.ok_or_else(|| Failure::Error("subgroup without a Welcome".into()))
+    }
+
+    fn join_branch(&mut self, welcome: &[u8]) -> Outcome<()> {
+        self.join_linked(welcome)
+    }
+
+    fn group_info(&mut self, with_tree: bool) -> Outcome<Vec<u8>> {
+        let options = GroupInfoOptions {
+            ratchet_tree: with_tree,
+            external_pub: true,
+        };
+        let group = self
+            .group
+            .as_ref()
+            .ok_or_else(|| Failure::Error("no group".into()))?;
+        group
+            .group_info(&options, &mut self.rng)
+            .ctx("export GroupInfo")
+    }
+
+    fn ratchet_tree(&self) -> Outcome<Vec<u8>> {
+        RatchetTreeExtension(self.group()?.tree().to_nodes())
+            .to_bytes()
+            .ctx("encode tree")
+    }
+
+    fn join_external(
+        &mut self,
+        group_info: &[u8],
+        tree: Option<&[u8]>,
+        resync: Option<u32>,
+        psk: Option<&[u8]>,
+    ) -> Outcome<Vec<u8>> {
+        self.group = None;
+        // A fresh KeyPackage bundle: its leaf's credential (the same name),
+        // a new signature key and capabilities become the new leaf's.
+        self.key_package()?;
+        let bundle = self
+            .bundle
+            .take()
+            .ok_or_else(|| Failure::Error("no bundle".into()))?;
+        let ratchet_tree = match tree {
+            Some(bytes) => Some(
+                decode_exact::<RatchetTreeExtension>(bytes)
+                    .ctx("decode tree")?
+                    .0,
+            ),
+            None => None,
+        };
+        let crypto = SuiteCrypto::new(&RustCryptoProvider, self.suite()).ctx("suite")?;
+        let psk_ids = psk
+            .map(|id| PreSharedKeyId::external(&crypto, id.to_vec(), &mut self.rng))
+            .into_iter()
+            .collect();
+        let options = ExternalJoinOptions {
+            ratchet_tree,
+            resync: resync.map(LeafIndex),
+            psk_ids,
+            psks: self.psks.clone(),
+            ..ExternalJoinOptions::default()
+        };
+        let joined = Group::join_external(
+            RustCryptoProvider,
+            self.config(),
+            group_info,
+            &bundle,
+            options,
+            Self::now(),
+            &mut self.rng,
+        )
+        .ctx("join by external commit")?;
+        self.group = Some(joined.group);
+        Ok(joined.commit)
     }
 }

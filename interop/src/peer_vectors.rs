@@ -2,7 +2,9 @@
 //! of OpenMLS (or mls-rs) members adds a passive client whose KeyPackage
 //! this crate generated (so the vector can carry its private keys), then
 //! runs epochs of adds, Updates and Removes by reference and by value,
-//! external and resumption PSKs, and empty commits. The Welcome, the tree,
+//! external and resumption PSKs, external joins (a new client, a resync
+//! removing the old leaf, and, if asked, a rejoin keeping it), and empty
+//! commits. The Welcome, the tree,
 //! every proposal and commit and every epoch authenticator come from the
 //! peer. Replaying them through our crate checks that it follows a group
 //! the peer runs, offline and in the official format.
@@ -18,7 +20,8 @@ use serde_json::{Value, json};
 
 use crate::scenarios::CellSpec;
 use crate::{
-    CommitSpec, Context, Failure, Handshake, Library, Outcome, PskRef, Session, now_seconds,
+    CommitSpec, Context, Failure, Handshake, Joiner, Library, Outcome, PskRef, Session, ensure,
+    now_seconds,
 };
 
 fn hex(bytes: &[u8]) -> Value {
@@ -59,16 +62,45 @@ impl Recorder {
         }));
         Ok(())
     }
+
+    /// An epoch started by an external commit (see
+    /// [`Session::external_join`]).
+    fn external(
+        &mut self,
+        s: &mut Session,
+        exporter: usize,
+        joiner: Joiner,
+        tree_in_group_info: bool,
+    ) -> Outcome<()> {
+        ensure(self.proposals.is_empty(), || {
+            "proposals pending before an external commit".into()
+        })?;
+        s.external_join(exporter, joiner, tree_in_group_info)?;
+        s.verify_authenticators()?;
+        let out = s
+            .last_commit
+            .as_ref()
+            .ok_or_else(|| Failure::Error("no commit".into()))?;
+        self.epochs.push(json!({
+            "proposals": [],
+            "commit": hex(&out.commit),
+            "epoch_authenticator": hex(&s.members[0].epoch_authenticator()),
+        }));
+        Ok(())
+    }
 }
 
 /// One passive-client vector made by a group of `peer` members in `suite`
 /// with handshakes framed as `handshake`; the Welcome carries the tree
-/// unless `tree_in_welcome` is false.
+/// unless `tree_in_welcome` is false. With `rejoin_keeping_old_leaf`, a
+/// member also rejoins by external commit while its old leaf stays, which
+/// a later commit removes (mls-rs can neither make nor replay that).
 pub fn peer_vector(
     peer: Library,
     suite: u16,
     handshake: Handshake,
     tree_in_welcome: bool,
+    rejoin_keeping_old_leaf: bool,
 ) -> Outcome<Value> {
     let c = CellSpec {
         lead: peer,
@@ -183,7 +215,52 @@ pub fn peer_vector(
         },
         Vec::new(),
     )?;
-    // 6. Empty commits by the remaining members.
+    // 6. External commits (RFC 9420 §12.4.3.2); the members are A, C, D.
+    // F joins from A's GroupInfo with the tree in it.
+    let f = c.member(peer, "F")?;
+    r.external(&mut s, 0, Joiner::New(f), true)?;
+    // C lost its state and rejoins, removing its old leaf (a resync), from
+    // D's GroupInfo with the tree out of band.
+    let at_c = s.index_of(&format!("C-{peer}"))?;
+    let at_d = s.index_of(&format!("D-{peer}"))?;
+    r.external(
+        &mut s,
+        at_d,
+        Joiner::Rejoin {
+            member: at_c,
+            remove_old: true,
+        },
+        false,
+    )?;
+    // D lost its state and rejoins keeping its old leaf, from F's
+    // GroupInfo; A removes the old leaf.
+    if rejoin_keeping_old_leaf {
+        if peer == Library::MlsRs {
+            return Err(Failure::Unsupported(crate::mlsrs::MLSRS_REJOIN.into()));
+        }
+        let at_d = s.index_of(&format!("D-{peer}"))?;
+        let at_f = s.index_of(&format!("F-{peer}"))?;
+        let old = s.members[at_d].own_leaf();
+        r.external(
+            &mut s,
+            at_f,
+            Joiner::Rejoin {
+                member: at_d,
+                remove_old: false,
+            },
+            true,
+        )?;
+        r.commit(
+            &mut s,
+            0,
+            CommitSpec {
+                removes: vec![old],
+                ..CommitSpec::default()
+            },
+            Vec::new(),
+        )?;
+    }
+    // 7. Empty commits by the remaining members.
     for committer in 0..s.members.len() {
         r.commit(&mut s, committer, CommitSpec::default(), Vec::new())?;
     }

@@ -407,12 +407,19 @@ mod mlsrs {
     impl<C: MlsConfig> Follower for MlsRs<C> {
         fn process(&mut self, message: &[u8], commit: bool) -> Outcome<()> {
             let message = MlsMessage::from_bytes(message).ctx("decode")?;
-            match (
-                self.0
-                    .process_incoming_message(message)
-                    .ctx("mls-rs process")?,
-                commit,
-            ) {
+            let processed = match self.0.process_incoming_message(message) {
+                Ok(p) => p,
+                // A rejoin that keeps the old leaf gives the same identity
+                // two leaves, which mls-rs refuses.
+                Err(e @ mls_rs::error::MlsError::DuplicateLeafData(_)) if commit => {
+                    return Err(Failure::Unsupported(format!(
+                        "{} ({e:?} at a commit)",
+                        crate::mlsrs::MLSRS_SAME_IDENTITY
+                    )));
+                }
+                Err(e) => return Err(Failure::Error(format!("mls-rs process: {e:?}"))),
+            };
+            match (processed, commit) {
                 (ReceivedMessage::Proposal(_), false) | (ReceivedMessage::Commit(_), true) => {
                     Ok(())
                 }

@@ -9,15 +9,17 @@
 //!
 //! `INTEROP_VECTORS_OUT=<dir>` also writes every vector file there.
 
+use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::process::ExitCode;
 use std::thread;
 use std::time::Instant;
 
-use rfc9420_interop::generate::{Kind, generate};
 use rfc9420_interop::peer_vectors::peer_vector;
 use rfc9420_interop::replay::PassiveVector;
 use rfc9420_interop::{Failure, Handshake, Library};
+use rfc9420_test_support::generate::passive_client::{Kind, generate};
+use rfc9420_test_support::generate::structures;
 
 /// The suites some peer supports with a pure-Rust provider.
 const SUITES: [u16; 4] = [1, 2, 3, 7];
@@ -69,13 +71,17 @@ fn run(kind: Kind, name: &str) -> (String, Counts, usize) {
         t.elapsed().as_secs_f64()
     );
     for (l, library) in LIBRARIES.into_iter().enumerate() {
+        let mut reasons = BTreeMap::new();
         for (i, v) in vectors.iter().enumerate() {
             match PassiveVector::parse(v).and_then(|v| v.replay(library)) {
                 Ok(n) => {
                     counts[l].0 += 1;
                     counts[l].2 += n;
                 }
-                Err(Failure::Unsupported(_)) => counts[l].1 += 1,
+                Err(Failure::Unsupported(why)) => {
+                    counts[l].1 += 1;
+                    *reasons.entry(why).or_insert(0) += 1;
+                }
                 Err(Failure::Error(e)) => {
                     let _ = writeln!(log, "FAILED {name} vector {i} in {library}: {e}");
                     failed += 1;
@@ -84,11 +90,22 @@ fn run(kind: Kind, name: &str) -> (String, Counts, usize) {
         }
         let _ = writeln!(
             log,
-            "{name}: {library} replayed {} ({} epochs), skipped {} (suite without a pure-Rust provider)",
-            counts[l].0, counts[l].2, counts[l].1
+            "{name}: {library} replayed {} ({} epochs), skipped {}{}",
+            counts[l].0,
+            counts[l].2,
+            counts[l].1,
+            skip_reasons(&reasons)
         );
     }
     (log, counts, failed)
+}
+
+/// The skip reasons with their counts, for a log line.
+fn skip_reasons(reasons: &BTreeMap<String, usize>) -> String {
+    reasons
+        .iter()
+        .map(|(why, n)| format!("; {n} not supported: {why}"))
+        .collect()
 }
 
 /// Passive-client vectors made by groups of `peer` members (the passive
@@ -98,9 +115,21 @@ fn peer_made(peer: Library) -> (String, Counts, usize) {
     let mut counts: Counts = [(0, 0, 0); 3];
     let mut failed = 0;
     let mut vectors = Vec::new();
+    // Public handshakes with the tree in the Welcome, private ones with
+    // the tree out of band; and, where the peer can, a vector in which a
+    // member rejoins keeping its old leaf (mls-rs cannot: one signing
+    // identity per client; kept apart so that mls-rs, which refuses two
+    // leaves with one identity, replays the others).
+    let mut variants = vec![
+        (Handshake::Public, true, false),
+        (Handshake::Private, false, false),
+    ];
+    if peer != Library::MlsRs {
+        variants.push((Handshake::Private, true, true));
+    }
     for &suite in peer.suites() {
-        for (handshake, tree) in [(Handshake::Public, true), (Handshake::Private, false)] {
-            match peer_vector(peer, suite, handshake, tree) {
+        for &(handshake, tree, rejoin) in &variants {
+            match peer_vector(peer, suite, handshake, tree, rejoin) {
                 Ok(v) => vectors.push(v),
                 Err(e) => {
                     let _ = writeln!(log, "FAILED {peer}-made vector, suite {suite}: {e}");
@@ -115,13 +144,17 @@ fn peer_made(peer: Library) -> (String, Counts, usize) {
         &mut log,
     );
     for (l, library) in LIBRARIES.into_iter().enumerate() {
+        let mut reasons = BTreeMap::new();
         for (i, v) in vectors.iter().enumerate() {
             match PassiveVector::parse(v).and_then(|v| v.replay(library)) {
                 Ok(n) => {
                     counts[l].0 += 1;
                     counts[l].2 += n;
                 }
-                Err(Failure::Unsupported(_)) => counts[l].1 += 1,
+                Err(Failure::Unsupported(why)) => {
+                    counts[l].1 += 1;
+                    *reasons.entry(why).or_insert(0) += 1;
+                }
                 Err(Failure::Error(e)) => {
                     let _ = writeln!(log, "FAILED {peer}-made vector {i} in {library}: {e}");
                     failed += 1;
@@ -130,12 +163,13 @@ fn peer_made(peer: Library) -> (String, Counts, usize) {
         }
         let _ = writeln!(
             log,
-            "{peer}-made passive-client vectors ({} in suites {:?}): {library} replayed {} ({} epochs), skipped {}",
+            "{peer}-made passive-client vectors ({} in suites {:?}): {library} replayed {} ({} epochs), skipped {}{}",
             vectors.len(),
             peer.suites(),
             counts[l].0,
             counts[l].2,
-            counts[l].1
+            counts[l].1,
+            skip_reasons(&reasons)
         );
     }
     (log, counts, failed)
@@ -150,7 +184,7 @@ fn messages_in_peers() -> (String, [usize; 2], usize) {
     let mut log = String::new();
     let mut checked = [0usize; 2];
     let mut failed = 0;
-    let vectors = match rfc9420_interop::generate_structures::messages(&SUITES) {
+    let vectors = match structures::messages(&SUITES) {
         Ok(v) => v.as_array().cloned().unwrap_or_default(),
         Err(e) => return (format!("FAILED messages generation: {e}\n"), checked, 1),
     };

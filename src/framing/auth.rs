@@ -15,7 +15,7 @@ use crate::framing::content::{
     AuthenticatedContent, FramedContent, FramedContentAuthData, FramedContentBody, Sender,
 };
 use crate::key_schedule::GroupContext;
-use crate::messages::{ProposalType, WireFormat};
+use crate::messages::{Proposal, ProposalType, WireFormat};
 
 /// The label of content signatures (RFC 9420 §6.1).
 pub(crate) const TBS_LABEL: &str = "FramedContentTBS";
@@ -56,7 +56,9 @@ pub(crate) fn check_group_epoch(
 /// - application data goes in PrivateMessages only;
 /// - only members send PrivateMessages;
 /// - `external` senders send proposals of the types allowed for them
-///   (`add`, `remove`, `psk`, `reinit`, `group_context_extensions`);
+///   (`add`, `remove`, `psk`, `reinit`, `group_context_extensions`), or of
+///   an application-defined type (§13), which the group's policy for that
+///   type accepts or refuses from external senders;
 /// - `new_member_proposal` senders send `add` proposals;
 /// - `new_member_commit` senders send commits.
 ///
@@ -88,15 +90,18 @@ pub fn check_sender_content(
         // RFC 9420 §6.1, R-6.1-02: a new_member_commit sender sends commits only.
         (Sender::Member(_), _) | (Sender::NewMemberCommit, FramedContentBody::Commit(_)) => Ok(()),
         // RFC 9420 §6.1, R-6.1-01
+        // RFC 9420 §12.1.8: a new proposal type defines whether external
+        // senders may send it; the application's policy for it decides.
         (Sender::External(_), FramedContentBody::Proposal(p))
-            if matches!(
-                p.proposal_type(),
-                ProposalType::ADD
-                    | ProposalType::REMOVE
-                    | ProposalType::PSK
-                    | ProposalType::REINIT
-                    | ProposalType::GROUP_CONTEXT_EXTENSIONS
-            ) =>
+            if matches!(p, Proposal::Custom(_))
+                || matches!(
+                    p.proposal_type(),
+                    ProposalType::ADD
+                        | ProposalType::REMOVE
+                        | ProposalType::PSK
+                        | ProposalType::REINIT
+                        | ProposalType::GROUP_CONTEXT_EXTENSIONS
+                ) =>
         {
             Ok(())
         }

@@ -10,7 +10,8 @@ use std::sync::Arc;
 use super::process::MessageSender;
 use crate::crypto::SignaturePublicKey;
 use crate::framing::Padding;
-use crate::messages::{Credential, Proposal, WireFormat};
+use crate::framing::Sender;
+use crate::messages::{Credential, CustomProposal, Proposal, ProposalType, WireFormat};
 use crate::secret_tree::SecretTreeConfig;
 use crate::tree::validate::{CredentialValidator, LifetimeConfig};
 
@@ -35,8 +36,11 @@ impl HandshakeFormat {
     }
 }
 
-/// Which wire formats a member sends and accepts for handshake messages.
-/// Application messages are always PrivateMessages (RFC 9420 §6).
+/// Which wire formats a member sends and accepts for handshake messages
+/// of members. Application messages are always PrivateMessages (RFC 9420
+/// §6). Non-members can only send PublicMessages (§6.3.2): whether their
+/// proposals and external commits are accepted is decided by
+/// [`ProposalPolicy`] and [`ExternalCommitPolicy`], whatever this policy.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct WireFormatPolicy {
     /// The framing of the handshake messages this member creates.
@@ -122,6 +126,72 @@ impl<F: Fn(&Proposal, &MessageSender) -> bool> ProposalPolicy for F {
     }
 }
 
+/// The application's rules for its own proposal types (RFC 9420 §13,
+/// §17.4): whether a commit carrying one needs an UpdatePath, and whether
+/// a received one is valid.
+///
+/// Every member must answer alike, as for any rule of the protocol: a
+/// commit that one member accepts and another refuses splits the group.
+/// Whether a type may be used at all is the group's: a commit may carry it
+/// only if every member that processes the commit lists it in its
+/// capabilities (§12.2), which the group checks before asking the policy.
+pub trait CustomProposalPolicy {
+    /// Whether a commit carrying a proposal of type `proposal_type` must
+    /// carry an UpdatePath (the "Path Required" column of the RFC 9420
+    /// §17.4 registry).
+    fn requires_path(&self, proposal_type: ProposalType) -> bool;
+
+    /// Whether `proposal` from `sender` is valid: checked when it is
+    /// received by reference, sent, or committed. RFC 9420 §12.1.8: a new
+    /// proposal type says whether `external` senders may send it, so a
+    /// policy refuses it from `Sender::External` if not.
+    fn validate(&self, proposal: &CustomProposal, sender: &Sender) -> bool;
+}
+
+/// The default [`CustomProposalPolicy`]: refuses every application-defined
+/// proposal (and would require a path for one), for applications that
+/// define none.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct RefuseCustomProposals;
+
+impl CustomProposalPolicy for RefuseCustomProposals {
+    fn requires_path(&self, _: ProposalType) -> bool {
+        true
+    }
+
+    fn validate(&self, _: &CustomProposal, _: &Sender) -> bool {
+        false
+    }
+}
+
+/// Which external commits (RFC 9420 §12.4.3.2) this member accepts.
+///
+/// An external commit is only possible for a client that holds a
+/// GroupInfo of the current epoch with the `external_pub` extension
+/// ([`Group::group_info`](super::Group::group_info)): giving out GroupInfo
+/// is how an application lets clients join this way. A *resync* external
+/// commit also removes a member, the joiner's old appearance; its new leaf
+/// must then meet the criteria of an Update of the removed leaf: a
+/// credential acceptable for the removed participant (§12.4.3.2). Since
+/// a resync lets whoever holds a GroupInfo remove a member, the default
+/// accepts it only with the removed leaf's very credential.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum ExternalCommitPolicy {
+    /// Refuse every external commit.
+    Refuse,
+    /// Accept external commits that only add the joiner.
+    JoinOnly,
+    /// Accept joins, and resyncs whose new leaf has the removed leaf's
+    /// credential (the default).
+    #[default]
+    JoinAndResync,
+    /// Accept joins, and resyncs whose new leaf has the removed leaf's
+    /// credential or one the application's
+    /// [`CredentialValidator::validate_successor`] accepts as its successor
+    /// (for example a renewed certificate for the same identity).
+    JoinAndResyncBySuccessor,
+}
+
 /// A credential check that accepts every credential.
 ///
 /// Basic credentials (RFC 9420 §5.3) carry no proof; an application with an
@@ -159,8 +229,16 @@ pub struct GroupConfig {
     /// Each kept epoch holds its sender-data secret and secret tree; zero
     /// deletes them at once (RFC 9420 §9.2, §14).
     pub max_past_epochs: usize,
-    /// How many past epochs' resumption PSKs are kept for PSK proposals
-    /// (RFC 9420 §8.6).
+    /// How many past epochs' resumption PSKs are kept (RFC 9420 §8.6:
+    /// "The application SHOULD specify an upper limit on the number of
+    /// past epochs for which the `resumption_psk` may be stored"), besides
+    /// the current epoch's, which is always available. They serve
+    /// `application` resumption PSKs in this group's commits and, through
+    /// [`JoinOptions::resumption_from`](super::JoinOptions::resumption_from),
+    /// in Welcomes of other groups (a branch of an earlier epoch, or an
+    /// application's own use). A PSK of an older epoch fails with
+    /// [`ProposalError::ResumptionPskNotKept`](super::ProposalError::ResumptionPskNotKept).
+    /// Zero keeps none. Default 8.
     pub max_resumption_psks: usize,
     /// Lifetime policies for leaves created and received (RFC 9420 §7.2).
     pub lifetime: LifetimeConfig,
@@ -173,6 +251,11 @@ pub struct GroupConfig {
     /// The application's decision on proposals from non-members
     /// (RFC 9420 §12.1.8); the default refuses them.
     pub proposals: Arc<dyn ProposalPolicy + Send + Sync>,
+    /// The application's rules for its own proposal types (RFC 9420 §13);
+    /// the default, [`RefuseCustomProposals`], refuses them.
+    pub custom_proposals: Arc<dyn CustomProposalPolicy + Send + Sync>,
+    /// Which external commits are accepted (RFC 9420 §12.4.3.2).
+    pub external_commits: ExternalCommitPolicy,
 }
 
 impl core::fmt::Debug for GroupConfig {
@@ -185,6 +268,7 @@ impl core::fmt::Debug for GroupConfig {
             .field("max_resumption_psks", &self.max_resumption_psks)
             .field("lifetime", &self.lifetime)
             .field("max_tree_leaves", &self.max_tree_leaves)
+            .field("external_commits", &self.external_commits)
             .finish_non_exhaustive()
     }
 }
@@ -193,7 +277,9 @@ impl Default for GroupConfig {
     /// Private handshake messages (public ones accepted), default padding
     /// and secret tree limits, one past epoch, eight resumption PSKs, the
     /// default lifetimes, trees of up to 2^20 leaves,
-    /// [`AcceptAllCredentials`] and [`RefuseNonMemberProposals`].
+    /// [`AcceptAllCredentials`], [`RefuseNonMemberProposals`] and
+    /// [`ExternalCommitPolicy::JoinAndResync`] and
+    /// [`RefuseCustomProposals`].
     fn default() -> Self {
         Self {
             wire_format: WireFormatPolicy::default(),
@@ -205,6 +291,8 @@ impl Default for GroupConfig {
             max_tree_leaves: 1 << 20,
             credentials: Arc::new(AcceptAllCredentials),
             proposals: Arc::new(RefuseNonMemberProposals),
+            custom_proposals: Arc::new(RefuseCustomProposals),
+            external_commits: ExternalCommitPolicy::default(),
         }
     }
 }

@@ -33,14 +33,6 @@ pub enum MessageError {
     /// `external_senders` extension (RFC 9420 §12.1.8.1).
     #[error("external sender {0} is unknown")]
     UnknownExternalSender(u32),
-    /// A sender type this crate does not accept for this content.
-    #[error("{sender_type:?} sender with {content_type:?} content is not accepted")]
-    UnsupportedSender {
-        /// The sender's type.
-        sender_type: SenderType,
-        /// The content type.
-        content_type: ContentType,
-    },
     /// A proposal from a non-member (an external sender or a new member)
     /// that the application's `ProposalPolicy` did not accept (RFC 9420
     /// §12.1.8).
@@ -148,6 +140,16 @@ pub enum ProposalError {
     /// for a resumption PSK, an epoch that is not kept.
     #[error("PSK {0:?} not available")]
     UnknownPsk(Box<PreSharedKeyId>),
+    /// A resumption PSK of an epoch of a group this member holds that is
+    /// no longer kept (RFC 9420 §8.6: only `GroupConfig::max_resumption_psks`
+    /// past epochs are), in a commit's PreSharedKey proposal or a Welcome.
+    #[error("resumption PSK of epoch {epoch} of group {group_id:02x?} no longer kept")]
+    ResumptionPskNotKept {
+        /// The group the PSK names.
+        group_id: Vec<u8>,
+        /// The epoch the PSK names.
+        epoch: u64,
+    },
     /// More than one GroupContextExtensions proposal (RFC 9420 §12.2).
     #[error("several GroupContextExtensions proposals")]
     MultipleGroupContextExtensions,
@@ -187,6 +189,40 @@ pub enum ProposalError {
     /// `propose_update`.
     #[error("proposal type {0:?} not allowed here")]
     ProposalNotAllowed(ProposalType),
+    /// An application-defined proposal whose type a member that processes
+    /// the commit does not list in `capabilities.proposals` (RFC 9420
+    /// §12.2, §13: only types every such member supports).
+    #[error("leaf {leaf:?} does not support proposal type {proposal_type:?}")]
+    UnsupportedProposalType {
+        /// The member's leaf.
+        leaf: LeafIndex,
+        /// The proposal's type.
+        proposal_type: ProposalType,
+    },
+    /// An application-defined proposal the application's
+    /// `CustomProposalPolicy` refused (RFC 9420 §13).
+    #[error("proposal of type {0:?} refused by the application's policy")]
+    CustomProposalRefused(ProposalType),
+    /// A GREASE value in a field of something this member was about to
+    /// send where RFC 9420 §13.5 forbids GREASE (a proposal type, a
+    /// GroupContext or GroupContextExtensions extension).
+    #[error("GREASE value {value:#06x} in {field:?}, where RFC 9420 §13.5 forbids it")]
+    GreaseNotAllowed {
+        /// The field.
+        field: GreaseField,
+        /// The GREASE value.
+        value: u16,
+    },
+}
+
+/// A field in which RFC 9420 §13.5 forbids GREASE values, named by
+/// [`ProposalError::GreaseNotAllowed`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum GreaseField {
+    /// `Proposal.proposal_type`.
+    ProposalType,
+    /// `GroupContext.extensions` and `GroupContextExtensions.extensions`.
+    GroupContextExtensions,
 }
 
 /// A commit broke a rule of RFC 9420 §12.4, or cannot be followed.
@@ -208,6 +244,37 @@ pub enum CommitError {
     /// An epoch counter at its maximum (RFC 9420 §8: epochs are uint64).
     #[error("epoch counter exhausted")]
     EpochExhausted,
+    /// A GroupInfo without the `external_pub` extension: the group cannot
+    /// be joined by external commit from it (RFC 9420 §12.4.3.2).
+    #[error("GroupInfo has no external_pub extension")]
+    MissingExternalPub,
+    /// An external commit without exactly one ExternalInit proposal
+    /// (RFC 9420 §12.2).
+    #[error("external commit with {count} ExternalInit proposals, not one")]
+    ExternalInitCount {
+        /// How many it has.
+        count: usize,
+    },
+    /// An external commit with more than one Remove proposal (RFC 9420
+    /// §12.2: at most one, of the joiner's old leaf).
+    #[error("external commit with {count} Remove proposals")]
+    ExternalCommitRemoves {
+        /// How many it has.
+        count: usize,
+    },
+    /// An external commit that includes a proposal by reference
+    /// (RFC 9420 §12.4.3.2).
+    #[error("external commit includes a proposal by reference")]
+    ExternalProposalByReference,
+    /// An external commit, refused by this member's
+    /// [`ExternalCommitPolicy`](super::ExternalCommitPolicy).
+    #[error("external commits are refused by policy")]
+    ExternalCommitRefused,
+    /// An external commit that removes a member (a resync, RFC 9420
+    /// §12.4.3.2), refused by this member's
+    /// [`ExternalCommitPolicy`](super::ExternalCommitPolicy).
+    #[error("external commit removing {0:?} refused by policy")]
+    ResyncRefused(LeafIndex),
 }
 
 /// The group's state does not allow the operation, or saved state could
@@ -220,6 +287,14 @@ pub enum StateError {
     /// receive.
     #[error("this member can no longer use the group")]
     Inactive,
+    /// The group was re-initialized (RFC 9420 §11.2): after the commit
+    /// with the ReInit it is not used to send or receive; its successor
+    /// is created with `Group::reinit_successor` or joined from a Welcome.
+    #[error("group re-initialized at epoch {epoch}: use its successor")]
+    ReInitialized {
+        /// The epoch the commit with the ReInit started.
+        epoch: u64,
+    },
     /// A staged commit built for another epoch or state of the group.
     #[error("staged commit for epoch {staged}, group at epoch {current}")]
     StaleStagedCommit {

@@ -3,6 +3,7 @@
 use super::error::{MessageError, ProposalError};
 use super::key_package::KeyPackageBundle;
 use super::psk::PskStore;
+use super::resumption::{ResumptionSource, find_link, resolve_resumption};
 use super::state::{EpochParts, GroupState};
 use super::validate::{
     check_extensions_wellformed, check_leaf_supports_extensions, required_capabilities,
@@ -34,6 +35,11 @@ pub struct JoinOptions {
     /// External PSKs the Welcome may name (RFC 9420 §8.4); they stay
     /// available to the group afterwards.
     pub psks: PskStore,
+    /// Groups this member holds whose resumption PSKs the Welcome may name
+    /// (RFC 9420 §8.6, §12.4.3.1): the old group of a ReInit, the parent of
+    /// a branch, or any group for an `application` resumption PSK. Add them
+    /// with [`resumption_from`](Self::resumption_from).
+    pub resumption: Vec<ResumptionSource>,
 }
 
 impl JoinOptions {
@@ -43,8 +49,19 @@ impl JoinOptions {
         let tree: RatchetTreeExtension = decode_exact(tree)?;
         Ok(Self {
             ratchet_tree: Some(tree.0),
-            psks: PskStore::new(),
+            ..Self::default()
         })
+    }
+
+    /// These options with `group` as a source of resumption PSKs
+    /// (RFC 9420 §8.6, §12.4.3.1): a Welcome naming a resumption PSK of
+    /// `group` resolves it from the epochs `group` keeps (or fails with
+    /// [`ProposalError::ResumptionPskNotKept`]), and a `reinit` or `branch`
+    /// PSK of `group` makes [`Group::join`] check the new group against it.
+    /// `group` may be inactive (the old group after a ReInit).
+    pub fn resumption_from<Q: CryptoProvider>(mut self, group: &Group<Q>) -> Self {
+        self.resumption.push(group.resumption_source());
+        self
     }
 }
 
@@ -63,6 +80,14 @@ impl<P: CryptoProvider> Group<P> {
     ///    unique keys) with `now` for leaf lifetimes;
     /// 4. locates its own leaf, derives its path keys from the path
     ///    secret, runs the key schedule and checks the confirmation tag.
+    ///
+    /// Resumption PSKs are resolved from the groups in
+    /// [`JoinOptions::resumption`]. With a `reinit` or `branch` PSK (at most
+    /// one, [`ResumptionError::MultipleLinkPsks`](super::ResumptionError::MultipleLinkPsks)),
+    /// the new group must be at epoch 1 and match the group the PSK names
+    /// (RFC 9420 §12.4.3.1): its ReInit's parameters and exactly its
+    /// members for `reinit`, its version, suite and a subset of its members
+    /// for `branch` (see `Group::reinit_successor` and `Group::branch`).
     pub fn join(
         provider: P,
         config: GroupConfig,
@@ -77,25 +102,29 @@ impl<P: CryptoProvider> Group<P> {
         let crypto = SuiteCrypto::new(&provider, key_package.cipher_suite)?;
         let group_secrets =
             decrypt_group_secrets(&crypto, &welcome, key_package, own.init_private_key())?;
-        let psk = joiner_psk_secret(&crypto, &group_secrets.psks, &options.psks)?;
+        let link = find_link(&group_secrets.psks, &options.resumption)?;
+        let psk = joiner_psk_secret(
+            &crypto,
+            &group_secrets.psks,
+            &options.psks,
+            &options.resumption,
+        )?;
         let joiner = JoinerSecret::from_secret(&crypto, group_secrets.joiner_secret.clone())?;
         let welcome_secret = joiner.welcome_secret(&crypto, &psk)?;
         let group_info = decrypt_group_info(&crypto, &welcome, &welcome_secret)?;
         let context = group_info.group_context.clone();
         check_group_parameters(&context, key_package)?;
+        if let Some(link) = &link {
+            // RFC 9420 §11.2, §11.3, §12.4.3.1: epoch 1 and the parameters
+            // of the ReInit or of the parent group.
+            link.check_context(&context)?;
+        }
 
-        let nodes = ratchet_tree_from(&group_info, options.ratchet_tree)?;
-        let tree = RatchetTree::from_nodes_with_max(&crypto, nodes, config.max_tree_leaves)?;
-        verify_group_info_in_tree(&crypto, &group_info, &tree)?;
-        let required = required_capabilities(&context.extensions)?;
-        let ctx = LeafContext {
-            group_id: &context.group_id,
-            required_capabilities: required.as_ref(),
-            lifetime: config.lifetime.receive,
-            now,
-            credentials: config.credentials.as_ref(),
-        };
-        validate_tree(&crypto, &tree, &context.tree_hash, &ctx)?;
+        let tree = checked_tree(&crypto, &config, &group_info, options.ratchet_tree, now)?;
+        if let Some(link) = &link {
+            // RFC 9420 §11.2, §11.3, §12.4.3.1: the members of the old group.
+            link.check_members(&tree, config.credentials.as_ref())?;
+        }
         let own_leaf = find_own_leaf(&tree, &key_package.leaf_node)?;
         // §12.4.3: the joiner supports the group's extensions.
         check_leaf_supports_extensions(
@@ -141,33 +170,73 @@ impl<P: CryptoProvider> Group<P> {
     }
 }
 
-/// Decodes an MLSMessage that must carry a Welcome of MLS 1.0.
-fn open_welcome(bytes: &[u8]) -> Result<Welcome, Error> {
+/// The ratchet tree of a group joined from `group_info` (RFC 9420
+/// §12.4.3.1, §12.4.3.2), from its `ratchet_tree` extension or
+/// `out_of_band`: within `config.max_tree_leaves`, holding the GroupInfo's
+/// signer, whose signature it verifies, and valid as a whole (tree hash,
+/// parent hashes, every leaf with `now` for lifetimes, unique keys).
+pub(crate) fn checked_tree(
+    crypto: &SuiteCrypto<'_>,
+    config: &GroupConfig,
+    group_info: &GroupInfo,
+    out_of_band: Option<Vec<Option<Node>>>,
+    now: Timestamp,
+) -> Result<RatchetTree, Error> {
+    // RFC 9420 R-12.4.3-04, R-12.4.3.1-07 (docs/rfc9420-requirements.md)
+    let context = &group_info.group_context;
+    let nodes = ratchet_tree_from(group_info, out_of_band)?;
+    let tree = RatchetTree::from_nodes_with_max(crypto, nodes, config.max_tree_leaves)?;
+    verify_group_info_in_tree(crypto, group_info, &tree)?;
+    let required = required_capabilities(&context.extensions)?;
+    let ctx = LeafContext {
+        group_id: &context.group_id,
+        required_capabilities: required.as_ref(),
+        lifetime: config.lifetime.receive,
+        now,
+        credentials: config.credentials.as_ref(),
+    };
+    validate_tree(crypto, &tree, &context.tree_hash, &ctx)?;
+    Ok(tree)
+}
+
+/// The body of an encoded MLSMessage of MLS 1.0 (RFC 9420 §6).
+pub(crate) fn open_mls10(bytes: &[u8]) -> Result<MlsMessageBody, Error> {
     // RFC 9420 R-6-03 (docs/rfc9420-requirements.md)
     let message: MlsMessage = decode_exact(bytes)?;
     if message.version != ProtocolVersion::MLS10 {
         return Err(MessageError::UnsupportedVersion(message.version).into());
     }
-    match message.body {
+    Ok(message.body)
+}
+
+/// Decodes an MLSMessage that must carry a Welcome of MLS 1.0.
+fn open_welcome(bytes: &[u8]) -> Result<Welcome, Error> {
+    match open_mls10(bytes)? {
         MlsMessageBody::Welcome(w) => Ok(w),
         other => Err(MessageError::UnexpectedWireFormat(other.wire_format()).into()),
     }
 }
 
 /// The PSK secret of the PSKs a Welcome names (RFC 9420 §8.4,
-/// §12.4.3.1), from the external PSKs the joiner holds.
+/// §12.4.3.1): external PSKs from the joiner's store, resumption PSKs from
+/// the groups it holds (§8.6).
 fn joiner_psk_secret(
     crypto: &SuiteCrypto<'_>,
     ids: &[PreSharedKeyId],
     psks: &PskStore,
+    sources: &[ResumptionSource],
 ) -> Result<Secret, Error> {
-    // RFC 9420 R-12.4.3.1-04 (docs/rfc9420-requirements.md)
+    // RFC 9420 R-12.4.3.1-04, R-8.6-02 (docs/rfc9420-requirements.md)
     let resolved = ids
         .iter()
         .map(|id| {
             match &id.psk {
                 PskKind::External { psk_id } => psks.get(psk_id),
-                PskKind::Resumption { .. } => None,
+                PskKind::Resumption {
+                    psk_group_id,
+                    psk_epoch,
+                    ..
+                } => resolve_resumption(sources, psk_group_id, *psk_epoch)?,
             }
             .map(|secret| (id, secret))
             .ok_or_else(|| ProposalError::UnknownPsk(Box::new(id.clone())).into())
@@ -178,7 +247,10 @@ fn joiner_psk_secret(
 
 /// The group's version and suite are the KeyPackage's, and the version is
 /// MLS 1.0 (RFC 9420 §12.4.3.1); its extensions are well formed.
-fn check_group_parameters(context: &GroupContext, key_package: &KeyPackage) -> Result<(), Error> {
+pub(crate) fn check_group_parameters(
+    context: &GroupContext,
+    key_package: &KeyPackage,
+) -> Result<(), Error> {
     // RFC 9420 R-12.4.3.1-06 (docs/rfc9420-requirements.md)
     if context.version != ProtocolVersion::MLS10 || context.version != key_package.version {
         return Err(WelcomeError::VersionMismatch {
@@ -199,7 +271,7 @@ fn check_group_parameters(context: &GroupContext, key_package: &KeyPackage) -> R
 
 /// The ratchet tree from the GroupInfo's `ratchet_tree` extension, or the
 /// one delivered out of band (RFC 9420 §12.4.3.3).
-fn ratchet_tree_from(
+pub(crate) fn ratchet_tree_from(
     group_info: &GroupInfo,
     out_of_band: Option<Vec<Option<Node>>>,
 ) -> Result<Vec<Option<Node>>, Error> {

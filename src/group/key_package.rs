@@ -14,13 +14,14 @@
 use rand_core::CryptoRng;
 
 use crate::codec::{Encode, EncodeError};
+use crate::crypto::CipherSuite as Suite;
 use crate::crypto::{
     CipherSuite, HpkePrivateKey, SignaturePrivateKey, SignaturePublicKey, SuiteCrypto,
 };
 use crate::error::Error;
 use crate::messages::{
     Credential, CredentialType, Extension, ExtensionType, Extensions, KeyPackage, KeyPackageRef,
-    ProtocolVersion,
+    ProposalType, ProtocolVersion,
 };
 #[cfg(doc)]
 use crate::tree::validate::validate_leaf_node;
@@ -62,6 +63,28 @@ pub enum KeyPackageError {
     UnsupportedVersion {
         /// The KeyPackage's `version`.
         version: ProtocolVersion,
+    },
+    /// A KeyPackage carried in an MLSMessage of another version
+    /// (RFC 9420 §10).
+    #[error("KeyPackage version {key_package:?} in an MLSMessage of version {message:?}")]
+    VersionMismatch {
+        /// The MLSMessage's `version`.
+        message: ProtocolVersion,
+        /// The KeyPackage's `version`.
+        key_package: ProtocolVersion,
+    },
+    /// The capabilities given to generate a KeyPackage advertise what this
+    /// client does not support, or a default type (RFC 9420 §7.2, §13.4).
+    #[error("capabilities advertise {0:?}")]
+    UnsupportedCapability(UnsupportedCapability),
+    /// The group's cipher suite is not the best one the creator and every
+    /// invitee support, or not supported by all (RFC 9420 §11).
+    #[error("group cipher suite {chosen:?}, best common one {best:?}")]
+    Downgrade {
+        /// The suite of the creator's KeyPackage.
+        chosen: CipherSuite,
+        /// The best suite all list, if any.
+        best: Option<CipherSuite>,
     },
     /// The KeyPackage's cipher suite is not the group's (RFC 9420 §10.1).
     #[error("KeyPackage cipher suite {key_package:?}, group cipher suite {group:?}")]
@@ -137,6 +160,13 @@ pub enum KeyPackageError {
         /// Which key.
         key: KeyPackageKey,
     },
+    /// Generation: the credential's type is a GREASE value, which RFC 9420
+    /// §13.5 forbids in `Credential.credential_type`.
+    #[error("credential type {credential_type:?} is a GREASE value")]
+    GreaseCredentialType {
+        /// The credential's type.
+        credential_type: CredentialType,
+    },
     /// Generation: `now` plus the validity does not fit in a `uint64`
     /// `not_after` (RFC 9420 §7.2).
     #[error("lifetime end {now} + {validity} overflows")]
@@ -159,12 +189,20 @@ pub enum KeyPackageError {
 /// uses: the version `mls10`, the suite, the credential's type, the
 /// non-default types of `leaf_extensions` and `extensions`, and
 /// [`ExtensionType::LAST_RESORT`] if `last_resort` is set (§7.2, §10).
+/// With `grease` (the default) and `grease_extensions`, it also adds
+/// random GREASE values (RFC 9420 §13.5).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct KeyPackageOptions {
     /// The leaf's capabilities before completion. Default: version
     /// `mls10` and credential type `basic`. RFC 9420 §7.2 asks a client to
     /// list everything it supports, and not the default proposal and
-    /// extension types.
+    /// extension types: generation refuses what the crate does not support
+    /// and the default types ([`KeyPackageError::UnsupportedCapability`]),
+    /// then adds what the KeyPackage uses (`mls10`, its suite, its
+    /// credential type, its non-default extension types). Which further
+    /// suites, credential types and extensions the application supports is
+    /// its own knowledge; [`advertising_suites_of`](Self::advertising_suites_of)
+    /// lists every suite of a provider.
     pub capabilities: Capabilities,
     /// Seconds before `now` at which the lifetime starts. Default: one
     /// hour.
@@ -183,9 +221,38 @@ pub struct KeyPackageOptions {
     /// Whether to add the `last_resort` extension, marking a KeyPackage
     /// that may be used more than once (RFC 9420 §16.8).
     pub last_resort: bool,
+    /// Whether to add random GREASE values to the capabilities, as
+    /// RFC 9420 §13.5 recommends (default `true`): one each to the cipher
+    /// suites, extensions, proposals and credentials (none to versions,
+    /// which §13.5 does not list). The values come from the caller's `rng`.
+    /// GREASE never goes where §13.5 forbids it.
+    pub grease: bool,
+    /// Whether to also add one GREASE extension, with up to 15 random
+    /// bytes, to the leaf's extensions and one to the KeyPackage's, whose
+    /// types the capabilities list (RFC 9420 §7.2, §10, §13.5). Default
+    /// `false`: OpenMLS 0.9.2 refuses such a KeyPackage, and a group with
+    /// such a leaf (`UnsupportedExtension`): it reads a GREASE type in an
+    /// extension list as unknown but in the capabilities as GREASE, so the
+    /// two never match. mls-rs 0.57 accepts them.
+    pub grease_extensions: bool,
 }
 
 impl KeyPackageOptions {
+    /// The default options, advertising every cipher suite `provider`
+    /// implements, in `provider`'s registry order (RFC 9420 §7.2: a client
+    /// lists every suite it supports). The order is the creator's
+    /// preference in [`best_common_cipher_suite`]: reorder
+    /// `capabilities.cipher_suites`, best first, to prefer others.
+    pub fn advertising_suites_of(provider: &dyn crate::crypto::CryptoProvider) -> Self {
+        // RFC 9420 R-7.2-02 (docs/rfc9420-requirements.md)
+        let mut options = Self::default();
+        options.capabilities.cipher_suites = CipherSuite::ALL
+            .into_iter()
+            .filter(|s| provider.supports(*s))
+            .collect();
+        options
+    }
+
     /// One hour: the default [`backdate`](Self::backdate).
     pub const DEFAULT_BACKDATE: u64 = 60 * 60;
     /// 90 days less one hour: the default [`validity`](Self::validity), so
@@ -224,6 +291,8 @@ impl Default for KeyPackageOptions {
             leaf_extensions: Extensions::new(),
             extensions: Extensions::new(),
             last_resort: false,
+            grease: true,
+            grease_extensions: false,
         }
     }
 }
@@ -315,6 +384,11 @@ impl KeyPackageBundle {
         rng: &mut (impl CryptoRng + ?Sized),
     ) -> Result<Self, Error> {
         let lifetime = options.lifetime(now)?;
+        // RFC 9420 §13.5: no GREASE in `Credential.credential_type`.
+        let credential_type = credential.credential_type();
+        if credential_type.is_grease() {
+            return Err(KeyPackageError::GreaseCredentialType { credential_type }.into());
+        }
         let (init_private_key, init_key) = crypto.generate_hpke_key_pair(rng)?;
         let (encryption_private_key, encryption_key) = crypto.generate_hpke_key_pair(rng)?;
 
@@ -325,13 +399,21 @@ impl KeyPackageBundle {
                 extension_data: Vec::new(),
             });
         }
-        let capabilities = complete_capabilities(
-            &options.capabilities,
+        let mut leaf_extensions = options.leaf_extensions.clone();
+        let mut capabilities = options.capabilities.clone();
+        if options.grease {
+            add_grease_capabilities(&mut capabilities, rng);
+        }
+        if options.grease_extensions {
+            add_grease_extensions(&mut leaf_extensions, &mut extensions, rng);
+        }
+        let capabilities = capabilities::checked_capabilities(
+            &capabilities,
             crypto,
             &credential,
-            &options.leaf_extensions,
+            &leaf_extensions,
             &extensions,
-        );
+        )?;
 
         let mut leaf_node = LeafNode {
             encryption_key,
@@ -339,7 +421,7 @@ impl KeyPackageBundle {
             credential,
             capabilities,
             leaf_node_source: LeafNodeSource::KeyPackage(lifetime),
-            extensions: options.leaf_extensions.clone(),
+            extensions: leaf_extensions,
             signature: Vec::new(),
         };
         // A key_package leaf signs no group and no position (§7.2).
@@ -513,6 +595,85 @@ fn complete_capabilities(
     caps
 }
 
+/// The fifteen GREASE values of RFC 9420 §13.5: `0x0A0A`, `0x1A1A`, ...,
+/// `0xEAEA`.
+const GREASE_COUNT: u32 = 15;
+
+/// A GREASE value drawn from `rng`, not one of `taken`.
+fn grease_value(rng: &mut (impl CryptoRng + ?Sized), taken: &[u16]) -> Option<u16> {
+    let free: Vec<u16> = (0..GREASE_COUNT)
+        .filter_map(|i| u8::try_from(i).ok())
+        .map(|i| {
+            let byte = (i << 4) | 0x0a;
+            u16::from_be_bytes([byte, byte])
+        })
+        .filter(|v| !taken.contains(v))
+        .collect();
+    let len = u32::try_from(free.len()).ok().filter(|l| *l > 0)?;
+    let pick = usize::try_from(rng.next_u32() % len).ok()?;
+    free.get(pick).copied()
+}
+
+/// A GREASE extension (RFC 9420 §13.5: "the `extension_data` for GREASE
+/// extensions MAY have any contents"): a type not yet in `list`, and up to
+/// 15 random bytes.
+pub(crate) fn grease_extension(
+    rng: &mut (impl CryptoRng + ?Sized),
+    list: &Extensions,
+) -> Option<Extension> {
+    let taken: Vec<u16> = list.iter().map(|e| e.extension_type.0).collect();
+    let extension_type = ExtensionType(grease_value(rng, &taken)?);
+    let len = usize::try_from(rng.next_u32() % 16).unwrap_or(0);
+    let mut extension_data = vec![0; len];
+    rng.fill_bytes(&mut extension_data);
+    Some(Extension {
+        extension_type,
+        extension_data,
+    })
+}
+
+/// Adds one GREASE value to each of the capabilities' cipher suites,
+/// extensions, proposals and credentials, as RFC 9420 §13.5 says a client
+/// SHOULD (none to versions, which §13.5 does not list). Each value is new
+/// to its list; a list already holding all fifteen gets none.
+fn add_grease_capabilities(capabilities: &mut Capabilities, rng: &mut (impl CryptoRng + ?Sized)) {
+    // RFC 9420 R-13.5-01 (docs/rfc9420-requirements.md)
+    let taken: Vec<u16> = capabilities.cipher_suites.iter().map(|s| s.0).collect();
+    if let Some(v) = grease_value(rng, &taken) {
+        capabilities.cipher_suites.push(Suite(v));
+    }
+    let taken: Vec<u16> = capabilities.extensions.iter().map(|t| t.0).collect();
+    if let Some(v) = grease_value(rng, &taken) {
+        capabilities.extensions.push(ExtensionType(v));
+    }
+    let taken: Vec<u16> = capabilities.proposals.iter().map(|t| t.0).collect();
+    if let Some(v) = grease_value(rng, &taken) {
+        capabilities.proposals.push(ProposalType(v));
+    }
+    let taken: Vec<u16> = capabilities.credentials.iter().map(|t| t.0).collect();
+    if let Some(v) = grease_value(rng, &taken) {
+        capabilities.credentials.push(CredentialType(v));
+    }
+}
+
+/// Adds one GREASE extension each to the leaf's and the KeyPackage's
+/// extensions (RFC 9420 §13.5). Their types go into the capabilities
+/// through `complete_capabilities`, as every non-default type does
+/// (§7.2, §10, §13.5).
+fn add_grease_extensions(
+    leaf_extensions: &mut Extensions,
+    extensions: &mut Extensions,
+    rng: &mut (impl CryptoRng + ?Sized),
+) {
+    // RFC 9420 R-13.5-01 (docs/rfc9420-requirements.md)
+    if let Some(e) = grease_extension(rng, leaf_extensions) {
+        leaf_extensions.0.push(e);
+    }
+    if let Some(e) = grease_extension(rng, extensions) {
+        extensions.0.push(e);
+    }
+}
+
 fn check_suite(crypto: &SuiteCrypto<'_>, key_package: &KeyPackage) -> Result<(), KeyPackageError> {
     // RFC 9420 R-10.1-01, R-5.1.2-01 (docs/rfc9420-requirements.md)
     if key_package.cipher_suite == crypto.suite() {
@@ -542,7 +703,9 @@ fn check_suite(crypto: &SuiteCrypto<'_>, key_package: &KeyPackage) -> Result<(),
 ///    `leaf_node.capabilities.extensions` (§10). GREASE types (§13.5) are
 ///    exempt: receivers ignore unknown KeyPackage extensions (§13.4), and
 ///    §13.5 requires GREASE to be reflected in the capabilities only for
-///    leaf extensions;
+///    leaf extensions (mls-rs, for one, does not list its GREASE
+///    KeyPackage extension). This crate's own GREASE KeyPackage extension
+///    is listed, so strict receivers accept it;
 /// 7. `leaf_node` is valid for a KeyPackage (§7.3), by
 ///    [`validate_leaf_node`] with [`LeafRole::KeyPackage`] under `ctx`:
 ///    source `key_package`, credential accepted, credential type and leaf
@@ -555,9 +718,10 @@ fn check_suite(crypto: &SuiteCrypto<'_>, key_package: &KeyPackage) -> Result<(),
 ///
 /// The group-wide checks of §7.3 (the credential type supported by every
 /// member, the leaf supporting every credential type in use, unique
-/// signature and encryption keys) need the tree and are the caller's. So
-/// is the check that a KeyPackage carried in an MLSMessage has the
-/// message's version (§10).
+/// signature and encryption keys) need the tree and are the caller's. A
+/// KeyPackage received as an MLSMessage is taken out of it with
+/// [`key_package_from_message`], which checks that its version is the
+/// message's (§10).
 pub fn validate_key_package(
     crypto: &SuiteCrypto<'_>,
     key_package: &KeyPackage,
@@ -683,6 +847,11 @@ pub(crate) fn check_key_package_fields(
     }
     check_leaf_node_fields(crypto, leaf, KEY_PACKAGE_LEAF, LeafRole::KeyPackage, ctx)
 }
+
+mod capabilities;
+mod message;
+pub use capabilities::{UnsupportedCapability, best_common_cipher_suite, check_invitees};
+pub use message::key_package_from_message;
 
 #[cfg(test)]
 mod tests;

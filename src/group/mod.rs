@@ -18,6 +18,13 @@
 //!   and deltas that carry only what changed
 //!   ([`Group::to_bytes_checkpoint`], [`Group::to_bytes_delta`],
 //!   [`Group::from_bytes_with_deltas`]).
+//! - **From outside** (§12.1.8): an [`ExternalProposer`] named by the
+//!   group's `external_senders` extension proposes to a group it is not
+//!   in; [`new_member_proposal`] asks to join.
+//! - **Linked groups** (RFC 9420 §11.2, §11.3): after a merged ReInit,
+//!   [`Group::reinit_successor`] creates the new group; [`Group::branch`]
+//!   creates a subgroup; joiners pass the old group to
+//!   [`JoinOptions::resumption_from`].
 //!
 //! Submodules:
 //! - [`key_package`]: KeyPackage generation and validation (§10).
@@ -29,6 +36,9 @@ mod commit;
 mod config;
 mod epoch;
 mod error;
+mod external;
+mod external_sender;
+mod group_id;
 mod join;
 pub mod key_package;
 mod key_package_store;
@@ -36,6 +46,7 @@ mod past;
 mod process;
 mod proposals;
 mod psk;
+mod resumption;
 mod staged;
 mod state;
 mod validate;
@@ -46,17 +57,22 @@ use rand_core::CryptoRng;
 pub use buffer::MessageBuffer;
 pub use commit::{CommitOptions, CreatedCommit};
 pub use config::{
-    AcceptAllCredentials, GroupConfig, HandshakeFormat, ProposalPolicy, RefuseNonMemberProposals,
-    WireFormatPolicy,
+    AcceptAllCredentials, CustomProposalPolicy, ExternalCommitPolicy, GroupConfig, HandshakeFormat,
+    ProposalPolicy, RefuseCustomProposals, RefuseNonMemberProposals, WireFormatPolicy,
 };
-pub use error::{CommitError, MessageError, ProposalError, StateError};
+pub use error::{CommitError, GreaseField, MessageError, ProposalError, StateError};
+pub use external::{ExternalJoin, ExternalJoinOptions, GroupInfoOptions};
+pub use external_sender::{ExternalProposer, new_member_proposal};
+pub use group_id::random_group_id;
 pub use join::JoinOptions;
 pub use key_package::{
-    KeyPackageBundle, KeyPackageError, KeyPackageKey, KeyPackageOptions, validate_key_package,
+    KeyPackageBundle, KeyPackageError, KeyPackageKey, KeyPackageOptions, UnsupportedCapability,
+    best_common_cipher_suite, check_invitees, key_package_from_message, validate_key_package,
 };
 pub use key_package_store::KeyPackageStore;
 pub use process::{ApplicationMessage, MessageSender, Processed, ReceivedProposal};
 pub use psk::PskStore;
+pub use resumption::{ResumptionError, ResumptionSource};
 pub use staged::{CommitEffects, StagedCommit};
 pub use state::EpochParts;
 pub use state::delta::StateCheckpoint;
@@ -119,6 +135,13 @@ impl<P: CryptoProvider> Group<P> {
     /// GroupContext carries `extensions`, and the epoch secret is fresh
     /// randomness. The confirmed transcript hash is empty and the interim
     /// transcript hash is computed from the epoch-0 confirmation tag.
+    ///
+    /// The group takes the version and cipher suite of `own`. A creator
+    /// about to add members first checks their KeyPackages with
+    /// [`check_invitees`] (RFC 9420 §11: the suite must be the best one all
+    /// support, against downgrade), having chosen the suite with
+    /// [`best_common_cipher_suite`]. The group ID is the application's to
+    /// make unique: [`random_group_id`] draws `KDF.Nh` random bytes (§11).
     pub fn create(
         provider: P,
         config: GroupConfig,
@@ -136,6 +159,8 @@ impl<P: CryptoProvider> Group<P> {
         // RFC 9420 §11: "the creator MUST verify that its own leaf node
         // supports the group's required capabilities" (and extensions).
         check_extensions_wellformed(&extensions)?;
+        // RFC 9420 §13.5: no GREASE in GroupContext.extensions.
+        validate::check_no_grease_extensions(&extensions)?;
         validate::check_external_senders(&config, &extensions)?;
         let required = validate::required_capabilities(&extensions)?;
         let ctx = LeafContext {
@@ -284,14 +309,16 @@ impl<P: CryptoProvider> Group<P> {
     }
 
     /// The epoch authenticator (RFC 9420 §8.7): equal for every member
-    /// that shares this epoch's view of the group.
+    /// that shares this epoch's view of the group. All zeros once this
+    /// member merged its own removal (its secrets are wiped, §12.4.2).
     pub fn epoch_authenticator(&self) -> &Secret {
         // RFC 9420 R-8.7-01 (docs/rfc9420-requirements.md)
         &self.state.secrets().epoch_authenticator
     }
 
     /// `MLS-Exporter(label, context, length)` of the current epoch
-    /// (RFC 9420 §8.5).
+    /// (RFC 9420 §8.5). Fails with [`StateError::Inactive`] once the group
+    /// is inactive: a removed member's secrets are wiped (§12.4.2).
     pub fn export_secret(
         &self,
         label: &str,
@@ -299,6 +326,7 @@ impl<P: CryptoProvider> Group<P> {
         length: usize,
     ) -> Result<Secret, Error> {
         // RFC 9420 R-8.5-01 (docs/rfc9420-requirements.md)
+        self.ensure_active()?;
         let crypto = self.crypto()?;
         self.state.secrets().export(&crypto, label, context, length)
     }
@@ -412,7 +440,13 @@ impl<P: CryptoProvider> Group<P> {
     }
 
     fn ensure_active(&self) -> Result<(), Error> {
-        if self.state.is_active() {
+        if self.state.reinit().is_some() {
+            // RFC 9420 §11.2: the old group is not used after a ReInit.
+            Err(StateError::ReInitialized {
+                epoch: self.state.context().epoch,
+            }
+            .into())
+        } else if self.state.is_active() {
             Ok(())
         } else {
             Err(StateError::Inactive.into())

@@ -7,7 +7,7 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 
-use super::error::{MessageError, ProposalError};
+use super::error::ProposalError;
 use super::staged::CommitEffects;
 use super::state::{GroupState, PendingProposal};
 use super::validate::{ProposalValidator, check_credential_support, check_leaf_meets_group};
@@ -15,8 +15,8 @@ use crate::codec::Encode;
 use crate::error::Error;
 use crate::framing::Sender;
 use crate::messages::{
-    Credential, Extensions, KeyPackage, KeyPackageRef, PreSharedKeyId, Proposal, ProposalOrRef,
-    ProposalRef, ProposalType, ReInit,
+    Credential, CustomProposal, Extensions, KeyPackage, KeyPackageRef, PreSharedKeyId, Proposal,
+    ProposalOrRef, ProposalRef, ProposalType, ReInit,
 };
 use crate::tree::{LeafIndex, LeafNode, TreeDiff, TreeError, TreeView};
 
@@ -89,8 +89,9 @@ pub(crate) fn resolve_commit_proposals(
 /// leaf over earlier ones; the committer's own Updates and Removes of the
 /// committer are left out (its UpdatePath replaces the former, and it
 /// cannot commit the latter); one Add per client and per encryption key;
-/// one proposal per PSK; the first GroupContextExtensions; a ReInit only if
-/// nothing else is chosen. Returns the chosen proposals in arrival order
+/// one proposal per PSK; the first GroupContextExtensions; every valid
+/// application-defined proposal (§13); a ReInit only if nothing else is
+/// chosen. Returns the chosen proposals in arrival order
 /// and the references left out.
 pub(crate) fn select_pending(
     validator: &ProposalValidator<'_>,
@@ -112,6 +113,12 @@ pub(crate) fn select_pending(
     chosen.extend(first_per_psk(&valid));
     chosen.extend(first_group_context_extensions(&valid));
     chosen.extend(adds_that_fit(&valid, validator.state(), &removed));
+    chosen.extend(
+        valid
+            .iter()
+            .filter(|p| matches!(p.proposal, Proposal::Custom(_)))
+            .map(|p| &p.reference),
+    );
     if chosen.is_empty() {
         chosen.extend(first_reinit(&valid));
     }
@@ -223,6 +230,8 @@ pub(crate) struct AppliedProposals {
     pub(crate) psks: Vec<PreSharedKeyId>,
     pub(crate) extensions: Option<Extensions>,
     pub(crate) reinit: Option<ReInit>,
+    /// The application-defined proposals, in list order (RFC 9420 §13).
+    pub(crate) custom: Vec<CustomProposal>,
     /// Whether the commit must carry an UpdatePath (RFC 9420 §12.4).
     pub(crate) path_required: bool,
     /// The leaf each leaf the list changed had before (`None`: blank), for
@@ -252,8 +261,10 @@ impl AppliedProposals {
             psks: self.psks.clone(),
             extensions: self.extensions.clone(),
             reinit: self.reinit.clone(),
+            custom_proposals: self.custom.clone(),
             removes_self: self.removes(own),
             discards_pending_commit: false,
+            external_joiner: None,
         }
     }
 
@@ -278,6 +289,7 @@ struct Classified<'l> {
     adds: Vec<(usize, &'l KeyPackage)>,
     psks: Vec<&'l PreSharedKeyId>,
     reinit: Option<&'l ResolvedProposal>,
+    customs: Vec<(Sender, &'l CustomProposal)>,
     path_required: bool,
 }
 
@@ -327,6 +339,7 @@ fn classify(committer: LeafIndex, list: &[ResolvedProposal]) -> Result<Classifie
                     return Err(ProposalError::MultipleGroupContextExtensions.into());
                 }
             }
+            Proposal::Custom(custom) => c.customs.push((r.sender, custom)),
         }
     }
     Ok(c)
@@ -367,8 +380,33 @@ pub(crate) fn apply_proposals(
     )?;
     apply_adds(validator, &c.adds, diff, max_leaves, &mut applied)?;
     apply_psks(validator, &c.psks, &mut applied)?;
+    apply_custom(validator, &c.customs, diff, &mut applied)?;
     check_post_conditions(validator, diff, &applied)?;
     Ok(applied)
+}
+
+/// The application-defined proposals (RFC 9420 §13), after the §12.3
+/// phases: each is supported by every member that processes the commit
+/// (§12.2: the members of the staged tree but those the commit adds) and
+/// accepted by the application's policy, which also says whether the
+/// commit needs a path (§17.4 "Path Required").
+fn apply_custom(
+    validator: &ProposalValidator<'_>,
+    customs: &[(Sender, &CustomProposal)],
+    diff: &TreeDiff<'_>,
+    applied: &mut AppliedProposals,
+) -> Result<(), Error> {
+    // RFC 9420 R-12.2-10 (docs/rfc9420-requirements.md)
+    let policy = &validator.config().custom_proposals;
+    for (sender, custom) in customs {
+        let processing = diff.members().filter(|(l, _)| !applied.adds(*l));
+        validator.check_custom(processing, custom, *sender)?;
+        if policy.requires_path(custom.proposal_type) {
+            applied.path_required = true;
+        }
+        applied.custom.push((*custom).clone());
+    }
+    Ok(())
 }
 
 /// §12.3 phase 1: a GroupContextExtensions proposal replaces the
@@ -515,7 +553,7 @@ fn invalid_add(
 
 /// §12.3 phase 5: the PSKs, in list order, each valid, once (§12.2), and
 /// available (§12.4.2).
-fn apply_psks(
+pub(crate) fn apply_psks(
     validator: &ProposalValidator<'_>,
     psks: &[&PreSharedKeyId],
     applied: &mut AppliedProposals,
@@ -564,11 +602,9 @@ fn check_post_conditions(
 pub(crate) fn member_committer(sender: Sender) -> Result<LeafIndex, Error> {
     match sender {
         Sender::Member(leaf) => Ok(leaf),
-        other => Err(MessageError::UnsupportedSender {
-            sender_type: other.sender_type(),
-            content_type: crate::framing::ContentType::Commit,
-        }
-        .into()),
+        // The framing lets only members and new members commit (§6.1), and
+        // external commits are staged apart.
+        _ => Err(Error::Internal("commit from a sender that is not a member")),
     }
 }
 

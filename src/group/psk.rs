@@ -2,7 +2,13 @@
 
 use std::collections::BTreeMap;
 
-use crate::crypto::Secret;
+use rand_core::CryptoRng;
+
+use super::Group;
+use crate::crypto::{CryptoProvider, Secret};
+use crate::error::Error;
+use crate::messages::{PreSharedKey, PreSharedKeyId, Proposal, ProposalRef};
+use crate::tree::validate::Timestamp;
 
 /// External PSKs, by their `psk_id` (RFC 9420 §8.4). The application
 /// distributes them out of band and puts them here; a commit or Welcome
@@ -59,5 +65,59 @@ impl PskStore {
 
     pub(crate) fn entries(&self) -> impl Iterator<Item = (&Vec<u8>, &Secret)> {
         self.external.iter()
+    }
+}
+
+impl<P: CryptoProvider> Group<P> {
+    /// Proposes injecting the external PSK `psk_id` into the next epoch
+    /// (RFC 9420 §8.4, §12.1.4), with a fresh nonce of `KDF.Nh` bytes
+    /// drawn from `rng` ([`PreSharedKeyId::external`]); sent and stored as
+    /// [`propose`](Self::propose) does. Returns the encoded message, the
+    /// proposal's reference and the PSK ID (to give the same PSK to
+    /// joiners). The PSK must be in [`psks`](Self::psks) when the commit
+    /// is created.
+    pub fn propose_external_psk(
+        &mut self,
+        psk_id: Vec<u8>,
+        authenticated_data: &[u8],
+        now: Timestamp,
+        rng: &mut (impl CryptoRng + ?Sized),
+    ) -> Result<(Vec<u8>, ProposalRef, PreSharedKeyId), Error> {
+        // RFC 9420 R-8.4-02 (docs/rfc9420-requirements.md)
+        let id = PreSharedKeyId::external(&self.crypto()?, psk_id, rng);
+        self.propose_psk(id, authenticated_data, now, rng)
+    }
+
+    /// Proposes injecting the resumption PSK of this group's epoch `epoch`
+    /// (the current one or one of the last
+    /// [`max_resumption_psks`](super::GroupConfig::max_resumption_psks))
+    /// into the next epoch (RFC 9420 §8.4, §8.6), usage `application`,
+    /// with a fresh nonce of `KDF.Nh` bytes drawn from `rng`
+    /// ([`PreSharedKeyId::resumption`]).
+    pub fn propose_resumption_psk(
+        &mut self,
+        epoch: u64,
+        authenticated_data: &[u8],
+        now: Timestamp,
+        rng: &mut (impl CryptoRng + ?Sized),
+    ) -> Result<(Vec<u8>, ProposalRef, PreSharedKeyId), Error> {
+        // RFC 9420 R-8.4-02 (docs/rfc9420-requirements.md)
+        let group_id = self.group_id().to_vec();
+        let id = PreSharedKeyId::resumption(&self.crypto()?, group_id, epoch, rng);
+        self.propose_psk(id, authenticated_data, now, rng)
+    }
+
+    fn propose_psk(
+        &mut self,
+        id: PreSharedKeyId,
+        authenticated_data: &[u8],
+        now: Timestamp,
+        rng: &mut (impl CryptoRng + ?Sized),
+    ) -> Result<(Vec<u8>, ProposalRef, PreSharedKeyId), Error> {
+        // The PSK must be one this member can use now (§12.2).
+        self.state.resolve_psk(&id)?;
+        let proposal = Proposal::PreSharedKey(PreSharedKey { psk: id.clone() });
+        let (bytes, reference) = self.propose(proposal, authenticated_data, now, rng)?;
+        Ok((bytes, reference, id))
     }
 }

@@ -9,7 +9,7 @@ use crate::crypto::{CryptoProvider, Secret};
 use crate::error::Error;
 use crate::framing::Sender;
 use crate::key_schedule::{EpochSecrets, GroupContext};
-use crate::messages::{Credential, Extensions, KeyPackage, PreSharedKeyId, ReInit};
+use crate::messages::{Credential, CustomProposal, Extensions, KeyPackage, PreSharedKeyId, ReInit};
 use crate::tree::treekem::TreeKemPrivate;
 use crate::tree::{LeafIndex, LeafNode, StagedTree};
 
@@ -39,6 +39,9 @@ pub struct CommitEffects {
     /// A ReInit proposal's parameters: after merging, the group can no
     /// longer send (RFC 9420 §11.2, §12.4.2).
     pub reinit: Option<ReInit>,
+    /// The application-defined proposals the commit carries, in list
+    /// order, for the application to act on when it merges (RFC 9420 §13).
+    pub custom_proposals: Vec<CustomProposal>,
     /// Whether the commit removes this member.
     pub removes_self: bool,
     /// Whether merging this commit, another member's, discards the commit
@@ -46,6 +49,9 @@ pub struct CommitEffects {
     /// service accepted the other one first, so this member's proposals by
     /// value and its path were not applied and must be sent again.
     pub discards_pending_commit: bool,
+    /// For an external commit (RFC 9420 §12.4.3.2): the leaf the new
+    /// member took; its leaf node is [`path_leaf`](Self::path_leaf).
+    pub external_joiner: Option<LeafIndex>,
 }
 
 /// The state of the next epoch.
@@ -104,7 +110,12 @@ impl<P: CryptoProvider> Group<P> {
     /// late application messages if the configuration keeps past epochs.
     ///
     /// A commit that removes this member, or a ReInit, leaves the group
-    /// inactive ([`Group::is_active`]). Fails only with
+    /// inactive ([`Group::is_active`]). A commit that removes this member
+    /// also wipes the group's secrets (RFC 9420 §12.4.2): epoch secrets,
+    /// secret tree, private TreeKEM keys, past epochs and resumption PSKs.
+    /// An inactive group processes no message; to read application
+    /// messages of the last epoch that arrive after the removing commit,
+    /// keep the [`StagedCommit`] and process them before merging it. Fails only with
     /// [`StateError::StaleStagedCommit`] if the commit was staged on
     /// another epoch or state, or by another member (or
     /// [`StateError::Inactive`]), and then changes nothing.
@@ -134,13 +145,15 @@ impl<P: CryptoProvider> Group<P> {
             Some(next) => {
                 self.state
                     .enter_epoch(next, previous_leaves, &self.config)?;
-                if effects.reinit.is_some() {
+                if let Some(reinit) = effects.reinit {
                     // §11.2, §12.4.2: after a ReInit the group is not used
-                    // to send.
-                    self.state.deactivate();
+                    // to send; it keeps the ReInit and this epoch's
+                    // resumption PSK for its successor.
+                    self.state.deactivate_for_reinit(reinit);
                 }
             }
-            None => self.state.deactivate(),
+            // §12.4.2: removed, its secrets are deleted at once.
+            None => self.state.wipe_after_removal(),
         }
         Ok(())
     }

@@ -24,7 +24,7 @@ use crate::crypto::{HpkePrivateKey, HpkePublicKey, Secret, SignaturePrivateKey, 
 use crate::error::Error;
 use crate::framing::{AuthenticatedContent, PrivateMessage, Sender};
 use crate::key_schedule::{EpochSecrets, GroupContext};
-use crate::messages::{PreSharedKeyId, Proposal, ProposalRef, PskKind};
+use crate::messages::{PreSharedKeyId, Proposal, ProposalRef, PskKind, ReInit};
 use crate::secret_tree::{SecretTree, StagedKey};
 use crate::tree::treekem::TreeKemPrivate;
 use crate::tree::validate::Timestamp;
@@ -89,6 +89,16 @@ pub(crate) struct ResumptionPsk {
 
 crate::codec_struct!(ResumptionPsk { epoch, psk });
 
+/// The resumption PSK of another group that links a new group to it: the
+/// `reinit` PSK of a ReInit's successor or the `branch` PSK of a subgroup
+/// (RFC 9420 §11.2, §11.3), usable only by the new group's first commit
+/// (at epoch 0) and dropped when that commit is merged.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct LinkPsk {
+    pub(crate) id: PreSharedKeyId,
+    pub(crate) psk: Secret,
+}
+
 /// The private key of a leaf this member proposed in an Update
 /// (RFC 9420 §12.1.2), kept until a commit applies it or the epoch ends.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -128,6 +138,13 @@ pub(crate) struct GroupState {
     pending_commit: Option<PendingCommit>,
     /// Whether this member is still in the group.
     active: bool,
+    /// The ReInit of the last merged commit: the group is then inactive
+    /// and keeps what its successor needs (RFC 9420 §11.2).
+    reinit: Option<ReInit>,
+    /// The PSK linking this new group to its predecessor or parent, until
+    /// its first commit is merged (RFC 9420 §11.2, §11.3); never saved
+    /// (the creating function merges that commit before returning).
+    link_psk: Option<LinkPsk>,
 }
 
 impl GroupState {
@@ -161,6 +178,8 @@ impl GroupState {
             pending_update_keys: Vec::new(),
             pending_commit: None,
             active: true,
+            reinit: None,
+            link_psk: None,
         }
     }
 
@@ -214,6 +233,7 @@ impl GroupState {
         self.proposals.clear();
         self.pending_update_keys.clear();
         self.pending_commit = None;
+        self.link_psk = None;
         self.trim_history(config);
         Ok(())
     }
@@ -227,6 +247,84 @@ impl GroupState {
         self.proposals.clear();
         self.pending_update_keys.clear();
         self.pending_commit = None;
+    }
+
+    /// Leaves the group after a merged commit with a ReInit (RFC 9420
+    /// §11.2): the group is inactive, and keeps the ReInit and the current
+    /// epoch (the one the commit started, whose `resumption_psk` links the
+    /// successor) for [`Group::reinit_successor`](super::Group::reinit_successor).
+    pub(crate) fn deactivate_for_reinit(&mut self, reinit: ReInit) {
+        self.deactivate();
+        self.reinit = Some(reinit);
+    }
+
+    /// The ReInit of the last merged commit, if any (RFC 9420 §11.2).
+    pub(crate) fn reinit(&self) -> Option<&ReInit> {
+        self.reinit.as_ref()
+    }
+
+    /// Sets the PSK that links this new group (at epoch 0) to another
+    /// group, for its first commit (RFC 9420 §11.2, §11.3).
+    pub(crate) fn set_link_psk(&mut self, link: LinkPsk) {
+        self.link_psk = Some(link);
+    }
+
+    /// The ID of the PSK linking this group to another, while the group is
+    /// at epoch 0 (RFC 9420 §11.2, §11.3).
+    pub(crate) fn link_psk_id(&self) -> Option<&PreSharedKeyId> {
+        self.link_psk
+            .as_ref()
+            .filter(|_| self.context.epoch == 0)
+            .map(|l| &l.id)
+    }
+
+    /// Leaves the group after a merged commit that removed this member
+    /// (RFC 9420 §12.4.2: "SHOULD delete the group state promptly"), as
+    /// [`deactivate`](Self::deactivate) does, and wipes every secret of the
+    /// group: the epoch secrets (overwritten with zeros), the secret tree
+    /// (replaced by one grown from a zero root), the TreeKEM private keys,
+    /// the kept past epochs and resumption PSKs.
+    /// An inactive group processes no message, so nothing is kept for late
+    /// ones. What remains is public (context, tree, transcript hash) or
+    /// the application's own (signature key, external PSKs).
+    pub(crate) fn wipe_after_removal(&mut self) {
+        // RFC 9420 R-12.4.2-07 (docs/rfc9420-requirements.md)
+        self.deactivate();
+        let EpochSecrets {
+            sender_data_secret,
+            encryption_secret,
+            exporter_secret,
+            external_secret,
+            confirmation_key,
+            membership_key,
+            resumption_psk,
+            epoch_authenticator,
+            init_secret,
+        } = &mut self.secrets;
+        for secret in [
+            sender_data_secret,
+            encryption_secret,
+            exporter_secret,
+            external_secret,
+            confirmation_key,
+            membership_key,
+            resumption_psk,
+            epoch_authenticator,
+            init_secret,
+        ] {
+            *secret = Secret::zero(secret.len());
+        }
+        // A secret tree of the same size whose root is zeros: nothing
+        // derived from the old one is left.
+        let nh = self.secrets.init_secret.len();
+        self.secret_tree = SecretTree::with_config(
+            Secret::zero(nh),
+            self.secret_tree.size(),
+            self.secret_tree.config(),
+        );
+        self.private.clear();
+        self.past_epochs.clear();
+        self.resumption_psks.clear();
     }
 
     /// Keeps the commit this member just created as the epoch's pending
@@ -261,11 +359,19 @@ impl GroupState {
         self.resumption_psks.drain(..drop_psks);
     }
 
-    /// The PSK `id` names: an external PSK from the store, or the
+    /// The PSK `id` names: an external PSK from the store, the PSK linking
+    /// this new group to its predecessor or parent (§11.2, §11.3), or the
     /// resumption PSK of this group's current or a kept past epoch
-    /// (RFC 9420 §8.4, §8.6).
+    /// (RFC 9420 §8.4, §8.6). A resumption PSK of an earlier epoch of this
+    /// group that is no longer kept fails with
+    /// [`ProposalError::ResumptionPskNotKept`].
     pub(crate) fn resolve_psk(&self, id: &PreSharedKeyId) -> Result<&Secret, Error> {
         // RFC 9420 R-8.6-02, R-12.4.2-02 (docs/rfc9420-requirements.md)
+        if let Some(link) = self.link_psk.as_ref().filter(|l| l.id == *id) {
+            if self.context.epoch == 0 {
+                return Ok(&link.psk);
+            }
+        }
         match &id.psk {
             PskKind::External { psk_id } => self.psks.get(psk_id),
             PskKind::Resumption {
@@ -277,15 +383,30 @@ impl GroupState {
                     None
                 } else if *psk_epoch == self.context.epoch {
                     Some(&self.secrets.resumption_psk)
+                } else if let Some(p) = self.resumption_psks.iter().find(|p| p.epoch == *psk_epoch)
+                {
+                    Some(&p.psk)
+                } else if *psk_epoch < self.context.epoch {
+                    // RFC 9420 §8.6: only `max_resumption_psks` past
+                    // epochs are kept.
+                    return Err(ProposalError::ResumptionPskNotKept {
+                        group_id: psk_group_id.clone(),
+                        epoch: *psk_epoch,
+                    }
+                    .into());
                 } else {
-                    self.resumption_psks
-                        .iter()
-                        .find(|p| p.epoch == *psk_epoch)
-                        .map(|p| &p.psk)
+                    None
                 }
             }
         }
         .ok_or_else(|| ProposalError::UnknownPsk(Box::new(id.clone())).into())
+    }
+
+    /// The resumption PSKs of the current and the kept past epochs, as
+    /// `(epoch, psk)`, newest first (RFC 9420 §8.6).
+    pub(crate) fn resumption_psks(&self) -> impl Iterator<Item = (u64, &Secret)> {
+        core::iter::once((self.context.epoch, &self.secrets.resumption_psk))
+            .chain(self.resumption_psks.iter().rev().map(|p| (p.epoch, &p.psk)))
     }
 
     /// The kept past epoch `epoch` and its position, oldest first.
@@ -444,9 +565,10 @@ impl GroupState {
         &mut self.psks
     }
 
-    /// Whether this member is still in the group.
+    /// Whether this member is still in the group: false once removed or
+    /// after a ReInit.
     pub(crate) fn is_active(&self) -> bool {
-        self.active
+        self.active && self.reinit.is_none()
     }
 }
 

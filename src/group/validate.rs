@@ -10,7 +10,7 @@ use std::collections::BTreeSet;
 
 use super::GroupState;
 use super::config::GroupConfig;
-use super::error::{CommitError, MessageError, ProposalError};
+use super::error::{CommitError, GreaseField, MessageError, ProposalError};
 use super::key_package::{
     check_key_package_fields, key_package_signatures_verify, validate_key_package,
 };
@@ -18,8 +18,8 @@ use crate::crypto::SuiteCrypto;
 use crate::error::Error;
 use crate::framing::Sender;
 use crate::messages::{
-    CredentialType, ExtensionType, Extensions, ExternalSenders, KeyPackage, PreSharedKeyId,
-    Proposal, ProposalType, PskKind, RequiredCapabilities, ResumptionPskUsage,
+    CredentialType, CustomProposal, ExtensionType, Extensions, ExternalSenders, KeyPackage,
+    PreSharedKeyId, Proposal, ProposalType, PskKind, RequiredCapabilities, ResumptionPskUsage,
 };
 use crate::tree::validate::{
     LeafContext, LeafRole, LifetimePolicy, Timestamp, check_required, check_supports_credentials,
@@ -49,6 +49,21 @@ pub(crate) fn check_extensions_wellformed(extensions: &Extensions) -> Result<(),
         .get::<ExternalSenders>()
         .map_err(|_| ProposalError::MalformedExtension(ExtensionType::EXTERNAL_SENDERS))?;
     Ok(())
+}
+
+/// RFC 9420 §13.5: GREASE values "MUST NOT be sent" in
+/// `GroupContext.extensions` or `GroupContextExtensions.extensions`; for
+/// the lists this member sends (a new group's, its own proposals).
+pub(crate) fn check_no_grease_extensions(extensions: &Extensions) -> Result<(), Error> {
+    // RFC 9420 R-13.5-02 (docs/rfc9420-requirements.md)
+    match extensions.iter().find(|e| e.extension_type.is_grease()) {
+        Some(e) => Err(ProposalError::GreaseNotAllowed {
+            field: GreaseField::GroupContextExtensions,
+            value: e.extension_type.0,
+        }
+        .into()),
+        None => Ok(()),
+    }
 }
 
 /// The leaf `node` at `leaf` (`None` for a KeyPackage's leaf not yet in
@@ -101,6 +116,9 @@ pub(crate) struct ProposalValidator<'a> {
     /// The lifetime policy of the leaves checked: `send` for what this
     /// member sends, `receive` for what it receives (RFC 9420 §7.3).
     lifetime: LifetimePolicy,
+    /// Whether what is checked is this member's to send: then GREASE
+    /// values are refused where RFC 9420 §13.5 forbids sending them.
+    sending: bool,
     /// The GroupContext extensions that govern new leaves: the epoch's, or
     /// those of the commit's GroupContextExtensions proposal.
     extensions: Extensions,
@@ -116,7 +134,7 @@ impl<'a> ProposalValidator<'a> {
         config: &'a GroupConfig,
         now: Timestamp,
     ) -> Result<Self, Error> {
-        Self::with_lifetime(crypto, state, config, now, config.lifetime.receive)
+        Self::with_lifetime(crypto, state, config, now, config.lifetime.receive, false)
     }
 
     /// A validator for what this member sends: its own proposals and
@@ -135,7 +153,7 @@ impl<'a> ProposalValidator<'a> {
             max_range: config.lifetime.receive.max_range,
             require_current: config.lifetime.send.require_current,
         };
-        Self::with_lifetime(crypto, state, config, now, lifetime)
+        Self::with_lifetime(crypto, state, config, now, lifetime, true)
     }
 
     fn with_lifetime(
@@ -144,6 +162,7 @@ impl<'a> ProposalValidator<'a> {
         config: &'a GroupConfig,
         now: Timestamp,
         lifetime: LifetimePolicy,
+        sending: bool,
     ) -> Result<Self, Error> {
         let extensions = state.context().extensions.clone();
         Ok(Self {
@@ -152,6 +171,7 @@ impl<'a> ProposalValidator<'a> {
             config,
             now,
             lifetime,
+            sending,
             required: required_capabilities(&extensions)?,
             extensions,
         })
@@ -165,6 +185,11 @@ impl<'a> ProposalValidator<'a> {
     /// The state validated against.
     pub(crate) fn state(&self) -> &'a GroupState {
         self.state
+    }
+
+    /// The caller's policies.
+    pub(crate) fn config(&self) -> &'a GroupConfig {
+        self.config
     }
 
     /// The extensions that govern the rest of the list.
@@ -181,6 +206,9 @@ impl<'a> ProposalValidator<'a> {
     /// content of the commit's GroupContextExtensions proposal (§12.3: it
     /// is applied first).
     pub(crate) fn set_extensions(&mut self, extensions: &Extensions) -> Result<(), Error> {
+        if self.sending {
+            check_no_grease_extensions(extensions)?;
+        }
         check_extensions_wellformed(extensions)?;
         self.check_external_senders(extensions)?;
         self.required = required_capabilities(extensions)?;
@@ -231,12 +259,17 @@ impl<'a> ProposalValidator<'a> {
                     }
                     .into());
                 }
-                Ok(())
+                // §13.4: the new group's GroupContext extensions, unique by
+                // type (R-13.4-02).
+                check_extensions_wellformed(&reinit.extensions)
             }
             Proposal::ExternalInit(_) => {
                 Err(ProposalError::ProposalNotAllowed(ProposalType::EXTERNAL_INIT).into())
             }
             Proposal::GroupContextExtensions(gce) => {
+                if self.sending {
+                    check_no_grease_extensions(&gce.extensions)?;
+                }
                 check_extensions_wellformed(&gce.extensions)?;
                 self.check_external_senders(&gce.extensions)?;
                 let required = required_capabilities(&gce.extensions)?;
@@ -247,7 +280,47 @@ impl<'a> ProposalValidator<'a> {
                 }
                 Ok(())
             }
+            Proposal::Custom(custom) => self.check_custom(tree.members(), custom, sender),
         }
+    }
+
+    /// RFC 9420 §12.2, §13: an application-defined proposal is valid only
+    /// if every member that processes it (`members`) lists its type in
+    /// `capabilities.proposals`, and the application's
+    /// `CustomProposalPolicy` accepts it from `sender`. This member's own
+    /// capabilities count without their GREASE values (§13.5: a client's
+    /// own capabilities used for comparisons hold none); when sending, a
+    /// GREASE type is refused (§13.5).
+    pub(crate) fn check_custom<'l>(
+        &self,
+        members: impl Iterator<Item = (LeafIndex, &'l LeafNode)>,
+        custom: &CustomProposal,
+        sender: Sender,
+    ) -> Result<(), Error> {
+        // RFC 9420 R-12.2-10, R-13.5-02, R-13.5-04 (docs/rfc9420-requirements.md)
+        let proposal_type = custom.proposal_type;
+        if self.sending && proposal_type.is_grease() {
+            return Err(ProposalError::GreaseNotAllowed {
+                field: GreaseField::ProposalType,
+                value: proposal_type.0,
+            }
+            .into());
+        }
+        let own = self.state.own_leaf();
+        for (leaf, node) in members {
+            let listed = node.capabilities.proposals.contains(&proposal_type);
+            if !listed || (leaf == own && proposal_type.is_grease()) {
+                return Err(ProposalError::UnsupportedProposalType {
+                    leaf,
+                    proposal_type,
+                }
+                .into());
+            }
+        }
+        if !self.config.custom_proposals.validate(custom, &sender) {
+            return Err(ProposalError::CustomProposalRefused(proposal_type).into());
+        }
+        Ok(())
     }
 
     /// §12.1.1, §10.1: a valid KeyPackage of the group's version and
@@ -307,7 +380,7 @@ impl<'a> ProposalValidator<'a> {
 
     /// §5.3.1: a member that changes its credential presents a valid
     /// successor of the old one, as the application's validator decides.
-    fn check_successor(
+    pub(crate) fn check_successor(
         &self,
         leaf: LeafIndex,
         current: &LeafNode,
@@ -323,6 +396,21 @@ impl<'a> ProposalValidator<'a> {
             return Err(ProposalError::CredentialChangeRejected(leaf).into());
         }
         Ok(())
+    }
+
+    /// §7.3, §12.4.3.2: the leaf of a new member that brings no KeyPackage
+    /// (an external joiner's path leaf, source `commit`) is valid for
+    /// `leaf` of this group and supports the group's extensions and
+    /// required capabilities.
+    pub(crate) fn check_new_leaf(
+        &self,
+        leaf: LeafIndex,
+        leaf_node: &LeafNode,
+        role: LeafRole,
+    ) -> Result<(), Error> {
+        // RFC 9420 R-12.4.2-03 (docs/rfc9420-requirements.md)
+        validate_leaf_node(self.crypto, leaf_node, leaf, role, &self.leaf_context())?;
+        check_leaf_supports_extensions(Some(leaf), leaf_node, &self.extensions)
     }
 
     /// §5.3.1, §12.1.8.1: every entry of an `external_senders` extension
@@ -344,7 +432,11 @@ impl<'a> ProposalValidator<'a> {
             .into());
         }
         if let PskKind::Resumption { usage, .. } = &id.psk {
-            if *usage != ResumptionPskUsage::Application {
+            // §11.2, §11.3: a PreSharedKey proposal with usage `reinit` or
+            // `branch` is invalid, except the one PSK that links a new group
+            // to its predecessor or parent, in that group's first commit
+            // (created by `Group::reinit_successor` or `Group::branch`).
+            if *usage != ResumptionPskUsage::Application && self.state.link_psk_id() != Some(id) {
                 return Err(ProposalError::InvalidPskUsage(*usage).into());
             }
         }

@@ -12,6 +12,7 @@
 use rand_core::CryptoRng;
 
 use super::epoch::EpochStep;
+use super::error::ProposalError;
 use crate::codec::{Encode, decode_exact};
 use crate::crypto::{
     CipherSuite, HpkePrivateKey, SignaturePrivateKey, SignaturePublicKey, SuiteCrypto,
@@ -20,8 +21,8 @@ use crate::error::Error;
 use crate::framing::{MlsMessage, MlsMessageBody};
 use crate::key_schedule::WelcomeSecret;
 use crate::messages::{
-    EncryptedGroupSecrets, Extension, ExtensionType, Extensions, GroupInfo, GroupSecrets,
-    KeyPackage, KeyPackageRef, PathSecret, ProtocolVersion, Welcome,
+    EncryptedGroupSecrets, Extension, ExtensionType, Extensions, ExternalPub, GroupInfo,
+    GroupSecrets, KeyPackage, KeyPackageRef, PathSecret, ProtocolVersion, Welcome,
 };
 use crate::tree::treekem::PendingPath;
 use crate::tree::treekem::TreeKemPrivate;
@@ -48,6 +49,10 @@ pub enum WelcomeError {
         /// The KeyPackage's version.
         key_package: ProtocolVersion,
     },
+    /// The group's ID is one of the joiner's groups already (RFC 9420
+    /// §12.4.3.1), as reported to [`Group::join_unique`](super::Group::join_unique).
+    #[error("the joiner is already in a group with this group_id")]
+    GroupIdInUse,
     /// No ratchet tree was given and the GroupInfo carries none (RFC 9420
     /// §12.4.3.1).
     #[error("no ratchet tree: pass one or use a Welcome that carries it")]
@@ -133,6 +138,11 @@ pub fn decrypt_group_info(
         }
         .into());
     }
+    // RFC 9420 §13.4, R-13.4-02 (docs/rfc9420-requirements.md): no
+    // extension type twice in the GroupInfo's list.
+    if let Some(t) = group_info.extensions.first_duplicate() {
+        return Err(ProposalError::DuplicateExtension(t).into());
+    }
     Ok(group_info)
 }
 
@@ -210,12 +220,15 @@ pub fn joiner_private_state(
 
 /// The signed GroupInfo of the epoch `step` starts (RFC 9420 §12.4.3),
 /// with the ratchet tree, if given (the encoded node list), in a
-/// `ratchet_tree` extension.
+/// `ratchet_tree` extension, if `external_pub` the epoch's `external_pub`
+/// (§12.4.3.2), and a random GREASE extension from `rng` (§13.5).
 pub(crate) fn build_group_info(
     crypto: &SuiteCrypto<'_>,
     signer: &SignaturePrivateKey,
     step: &EpochStep,
     tree: Option<Vec<u8>>,
+    external_pub: bool,
+    rng: &mut (impl CryptoRng + ?Sized),
 ) -> Result<GroupInfo, Error> {
     // RFC 9420 R-12.4.1-02 (docs/rfc9420-requirements.md)
     let next = step
@@ -230,6 +243,11 @@ pub(crate) fn build_group_info(
             extension_data: tree,
         });
     }
+    if external_pub {
+        let (_, external_pub) = next.secrets.external_key_pair(crypto)?;
+        extensions.set(&ExternalPub { external_pub })?;
+    }
+    super::external::add_grease(&mut extensions, rng);
     let mut group_info = GroupInfo {
         group_context: next.context.clone(),
         extensions,

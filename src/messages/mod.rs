@@ -29,8 +29,8 @@ pub use group_context::GroupContext;
 pub use group_info::GroupInfo;
 pub use key_package::{KeyPackage, KeyPackageRef};
 pub use proposal::{
-    Add, ExternalInit, GroupContextExtensions, PreSharedKey, Proposal, ProposalOrRef,
-    ProposalOrRefType, ProposalRef, ReInit, Remove, Update,
+    Add, CustomProposal, ExternalInit, GroupContextExtensions, PreSharedKey, Proposal,
+    ProposalOrRef, ProposalOrRefType, ProposalRef, ReInit, Remove, Update,
 };
 pub use psk::{PreSharedKeyId, PskKind, PskType, ResumptionPskUsage};
 pub use welcome::{EncryptedGroupSecrets, GroupSecrets, PathSecret, Welcome};

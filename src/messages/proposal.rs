@@ -126,6 +126,28 @@ pub struct GroupContextExtensions {
 
 crate::codec_struct!(GroupContextExtensions { extensions });
 
+/// An application-defined proposal (RFC 9420 §13, §12.1): a proposal type
+/// outside the seven of RFC 9420, with content the application defines.
+///
+/// The RFC gives such content no shape; as in the other MLS
+/// implementations, it is carried as one variable-length vector:
+///
+/// ```text
+/// opaque data<V>;
+/// ```
+///
+/// A commit may carry it only if every member that processes the commit
+/// lists its type in `capabilities.proposals` (§12.2, §13), and the
+/// application's `CustomProposalPolicy` says whether it needs a path.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct CustomProposal {
+    /// The proposal type; not one of the seven default types, and never a
+    /// GREASE value when sent (§13.5).
+    pub proposal_type: ProposalType,
+    /// The content, which the application interprets.
+    pub data: Vec<u8>,
+}
+
 /// A proposal (RFC 9420 §12.1).
 ///
 /// ```text
@@ -139,12 +161,15 @@ crate::codec_struct!(GroupContextExtensions { extensions });
 ///         case reinit:                   ReInit;
 ///         case external_init:            ExternalInit;
 ///         case group_context_extensions: GroupContextExtensions;
+///         // any other type (RFC 9420 §13)
+///                                        opaque data<V>;
 ///     };
 /// } Proposal;
 /// ```
 ///
-/// Decoding an unknown proposal type fails with
-/// [`DecodeError::UnknownValue`].
+/// A proposal of any other type decodes to [`Proposal::Custom`]; encoding
+/// a `Custom` proposal of a default type fails with
+/// [`EncodeError::Inconsistent`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Proposal {
     /// `add`.
@@ -161,6 +186,8 @@ pub enum Proposal {
     ExternalInit(ExternalInit),
     /// `group_context_extensions`.
     GroupContextExtensions(GroupContextExtensions),
+    /// Any other, application-defined type (RFC 9420 §13).
+    Custom(CustomProposal),
 }
 
 impl Proposal {
@@ -174,6 +201,7 @@ impl Proposal {
             Self::ReInit(_) => ProposalType::REINIT,
             Self::ExternalInit(_) => ProposalType::EXTERNAL_INIT,
             Self::GroupContextExtensions(_) => ProposalType::GROUP_CONTEXT_EXTENSIONS,
+            Self::Custom(p) => p.proposal_type,
         }
     }
 }
@@ -189,6 +217,11 @@ impl Encode for Proposal {
             Self::ReInit(p) => p.encode(out),
             Self::ExternalInit(p) => p.encode(out),
             Self::GroupContextExtensions(p) => p.encode(out),
+            // A default type in `Custom` would decode as its own variant.
+            Self::Custom(p) if p.proposal_type.is_default() => Err(EncodeError::Inconsistent {
+                field: crate::codec::Field::ProposalType,
+            }),
+            Self::Custom(p) => p.data.encode(out),
         }
     }
 }
@@ -205,13 +238,12 @@ impl Decode for Proposal {
             ProposalType::GROUP_CONTEXT_EXTENSIONS => {
                 Self::GroupContextExtensions(Decode::decode(r)?)
             }
-            // RFC 9420 §12.2, §13.2, §13.5, R-12.2-10, R-13.5-02
-            ProposalType(other) => {
-                return Err(DecodeError::UnknownValue {
-                    field: crate::codec::Field::ProposalType,
-                    value: u64::from(other),
-                });
-            }
+            // RFC 9420 §13: an application-defined type; whether the
+            // group supports it is checked by the group (§12.2).
+            proposal_type => Self::Custom(CustomProposal {
+                proposal_type,
+                data: Decode::decode(r)?,
+            }),
         })
     }
 }
@@ -323,12 +355,24 @@ mod tests {
     }
 
     #[test]
-    fn unknown_types_are_rejected() {
+    fn custom_types_round_trip_and_unknown_refs_are_rejected() {
+        let custom = Proposal::Custom(CustomProposal {
+            proposal_type: ProposalType(0xf00d),
+            data: vec![7, 8],
+        });
+        assert_eq!(custom.proposal_type(), ProposalType(0xf00d));
+        let bytes = custom.to_bytes().unwrap();
+        assert_eq!(bytes, [0xf0, 0x0d, 2, 7, 8]);
+        assert_eq!(decode_exact::<Proposal>(&bytes), Ok(custom));
+        // A default type in `Custom` would not round-trip: refused.
+        let wrong = Proposal::Custom(CustomProposal {
+            proposal_type: ProposalType::REMOVE,
+            data: vec![0, 0, 0, 5],
+        });
         assert_eq!(
-            decode_exact::<Proposal>(&[0x0a, 0x0a, 0]),
-            Err(DecodeError::UnknownValue {
-                field: crate::codec::Field::ProposalType,
-                value: 0x0a0a
+            wrong.to_bytes(),
+            Err(EncodeError::Inconsistent {
+                field: crate::codec::Field::ProposalType
             })
         );
         assert_eq!(

@@ -1,6 +1,9 @@
 //! Pre-shared key identifiers (RFC 9420 §8.4).
 
+use rand_core::CryptoRng;
+
 use crate::codec::{Decode, DecodeError, Encode, EncodeError, Reader};
+use crate::crypto::SuiteCrypto;
 
 /// The kind of a pre-shared key (RFC 9420 §8.4).
 ///
@@ -98,8 +101,55 @@ impl PskKind {
 pub struct PreSharedKeyId {
     /// The key named.
     pub psk: PskKind,
-    /// A fresh random nonce of `KDF.Nh` bytes.
+    /// A fresh random nonce of `KDF.Nh` bytes, new each time the PSK is
+    /// used: [`external`](Self::external) and
+    /// [`resumption`](Self::resumption) draw it from the caller's RNG.
     pub psk_nonce: Vec<u8>,
+}
+
+impl PreSharedKeyId {
+    /// The ID of the external PSK `psk_id` with a fresh nonce: `KDF.Nh`
+    /// bytes of the suite drawn from `rng` (RFC 9420 §8.4: "a fresh random
+    /// value of length KDF.Nh" each time a PSK is used).
+    pub fn external(
+        crypto: &SuiteCrypto<'_>,
+        psk_id: Vec<u8>,
+        rng: &mut (impl CryptoRng + ?Sized),
+    ) -> Self {
+        // RFC 9420 R-8.4-02 (docs/rfc9420-requirements.md)
+        Self {
+            psk: PskKind::External { psk_id },
+            psk_nonce: fresh_nonce(crypto, rng),
+        }
+    }
+
+    /// The ID of the resumption PSK of `psk_group_id`'s epoch `psk_epoch`,
+    /// usage `application` (the only one a PreSharedKey proposal may
+    /// carry, §12.1.4), with a fresh nonce of `KDF.Nh` bytes from `rng`
+    /// (RFC 9420 §8.4).
+    pub fn resumption(
+        crypto: &SuiteCrypto<'_>,
+        psk_group_id: Vec<u8>,
+        psk_epoch: u64,
+        rng: &mut (impl CryptoRng + ?Sized),
+    ) -> Self {
+        // RFC 9420 R-8.4-02 (docs/rfc9420-requirements.md)
+        Self {
+            psk: PskKind::Resumption {
+                usage: ResumptionPskUsage::Application,
+                psk_group_id,
+                psk_epoch,
+            },
+            psk_nonce: fresh_nonce(crypto, rng),
+        }
+    }
+}
+
+/// `KDF.Nh` random bytes (RFC 9420 §8.4).
+fn fresh_nonce(crypto: &SuiteCrypto<'_>, rng: &mut (impl CryptoRng + ?Sized)) -> Vec<u8> {
+    let mut nonce = vec![0u8; crypto.hash_len()];
+    rng.fill_bytes(&mut nonce);
+    nonce
 }
 
 impl Encode for PreSharedKeyId {

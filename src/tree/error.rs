@@ -130,6 +130,15 @@ pub enum TreeError {
         /// The unlisted extension type.
         extension_type: ExtensionType,
     },
+    /// An extension type appears twice in the leaf's `extensions`
+    /// (RFC 9420 §13.4).
+    #[error("leaf {leaf:?} extension {extension_type:?} appears twice")]
+    DuplicateLeafExtension {
+        /// The leaf.
+        leaf: LeafIndex,
+        /// The repeated extension type.
+        extension_type: ExtensionType,
+    },
     /// The leaf's credential type is not in its own capabilities.
     #[error("leaf {leaf:?} credential type {credential_type:?} not in its capabilities")]
     CredentialNotInCapabilities {

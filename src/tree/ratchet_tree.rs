@@ -430,15 +430,19 @@ impl RatchetTree {
         }
         match nodes.last() {
             None => return Err(TreeError::EmptyTree.into()),
-            // RFC 9420 §12.4.3.3, R-12.4.3.3-02 (partial: a 2^k list ending in a parent is not extended)
+            // RFC 9420 §12.4.3.3, R-12.4.3.3-02 (docs/rfc9420-requirements.md)
             Some(None) => return Err(TreeError::TrailingBlankNode.into()),
             Some(Some(_)) => {}
         }
-        let n_leaves =
-            u32::try_from(nodes.len().div_ceil(2)).map_err(|_| TreeError::TooManyNodes {
-                count: nodes.len(),
-                max: MAX_IMPORT_NODES,
-            })?;
+        // §12.4.3.3: extend the list to the smallest 2^(d+1) - 1 nodes that
+        // hold it. `len / 2 + 1` leaves give at least `len + 1` nodes for
+        // an even length (a list ending in a parent, for example 2^k nodes
+        // ending in the root of 2^k leaves) and exactly `len` for an odd
+        // one; `for_leaves` rounds up to a power of two.
+        let n_leaves = u32::try_from(nodes.len() / 2 + 1).map_err(|_| TreeError::TooManyNodes {
+            count: nodes.len(),
+            max: MAX_IMPORT_NODES,
+        })?;
         let size = TreeSize::for_leaves(n_leaves).ok_or(TreeError::TooManyNodes {
             count: nodes.len(),
             max: MAX_IMPORT_NODES,

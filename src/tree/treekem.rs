@@ -166,6 +166,14 @@ impl TreeKemPrivate {
         Ok(())
     }
 
+    /// Deletes every private key held (they are wiped as they are
+    /// dropped), for a member removed from the group (RFC 9420 §12.4.2).
+    /// The state then no longer matches the tree, which
+    /// [`check_consistent`](Self::check_consistent) reports.
+    pub fn clear(&mut self) {
+        self.keys.clear();
+    }
+
     /// Deletes keys whose node is blank or carries another key now
     /// (RFC 9420 §7.5: outdated key pairs are deleted).
     // RFC 9420 §7.5, R-7.5-05

@@ -159,6 +159,19 @@ pub trait CredentialValidator {
         let _ = old;
         self.validate(new, signature_key)
     }
+
+    /// Whether the credential `new` of a leaf in a new group identifies
+    /// the same member as `old` in the group it comes from, for the
+    /// membership checks of a ReInit's successor and of a branch subgroup
+    /// (RFC 9420 §11.2, §11.3, §12.4.3.1: "according to the
+    /// application"). Equal credentials always match without asking; this
+    /// decides the others and should be an equivalence relation (for
+    /// example: X.509 chains naming the same subject). The default matches
+    /// only equal credentials, so signature keys may differ but the
+    /// credential (type and content) may not.
+    fn same_member(&self, old: &Credential, new: &Credential) -> bool {
+        old == new
+    }
 }
 
 impl<F: Fn(&Credential, &SignaturePublicKey) -> bool> CredentialValidator for F {
@@ -315,6 +328,14 @@ pub(crate) fn check_leaf_node_fields(
         return Err(TreeError::ExtensionNotInCapabilities {
             leaf: index,
             extension_type: ext,
+        }
+        .into());
+    }
+    if let Some(extension_type) = leaf.extensions.first_duplicate() {
+        // RFC 9420 §13.4, R-13.4-02 (docs/rfc9420-requirements.md)
+        return Err(TreeError::DuplicateLeafExtension {
+            leaf: index,
+            extension_type,
         }
         .into());
     }

@@ -2,6 +2,7 @@
 //! benchmarks and conformance runner, instead of `#[path]` includes:
 //!
 //! - [`rng`]: a deterministic RNG;
+//! - [`generate`]: the vector generator of `conformance --generate`;
 //! - [`group_harness`]: a group of in-process members driven through the
 //!   public API;
 //! - [`tree_fixture`]: full and blank ratchet trees of any size with every
@@ -10,6 +11,7 @@
 //!   checker per vector format;
 //! - [`all_suites!`]: one named test per cipher suite.
 
+pub mod generate;
 pub mod group_harness;
 pub mod rng;
 pub mod tree_fixture;

@@ -12,13 +12,18 @@ fn path_required() {
     refuse(h.group(0), &message, CommitError::PathRequired.into());
 }
 
-#[test]
-fn path_keeps_encryption_key() {
-    let mut h = group_of(2, GroupConfig::default(), 32);
+/// Member 1's commit with a path, its path leaf changed by `edit` and
+/// signed again by member 1.
+fn commit_with_edited_path_leaf(
+    h: &mut Harness,
+    seed: u64,
+    edit: impl FnOnce(&mut rfc9420::tree::LeafNode),
+) -> Vec<u8> {
     let created = h
         .group(1)
-        .create_commit(CommitOptions::default(), NOW, &mut TestRng::new(320))
+        .create_commit(CommitOptions::default(), NOW, &mut TestRng::new(seed))
         .unwrap();
+    h.group(1).clear_pending_commit();
     let MlsMessageBody::PublicMessage(public) =
         decode_exact::<MlsMessage>(&created.commit).unwrap().body
     else {
@@ -28,23 +33,57 @@ fn path_keeps_encryption_key() {
         panic!("not a commit");
     };
     let path = commit.path.as_mut().unwrap();
-    let old_key = h.group(1).own_leaf_node().unwrap().encryption_key.clone();
-    path.leaf_node.encryption_key = old_key;
+    edit(&mut path.leaf_node);
     let group_id = h.group(1).group_id().to_vec();
     let signer = Saved::of(h.group(1)).signer();
     path.leaf_node
         .sign(&crypto(), &signer, &group_id, LeafIndex(1))
         .unwrap();
-    let message = forge(
+    forge(
         h.group(1),
         Sender::Member(LeafIndex(1)),
         FramedContentBody::Commit(commit),
-    );
+    )
+}
+
+#[test]
+fn path_keeps_encryption_key() {
+    let mut h = group_of(2, GroupConfig::default(), 32);
+    let old_key = h.group(1).own_leaf_node().unwrap().encryption_key.clone();
+    let message = commit_with_edited_path_leaf(&mut h, 320, |leaf| leaf.encryption_key = old_key);
     refuse(
         h.group(0),
         &message,
         CommitError::PathKeepsEncryptionKey(LeafIndex(1)).into(),
     );
+}
+
+/// RFC 9420 §7.5, §12.4.2: the path leaf has source `commit`.
+#[test]
+fn path_leaf_with_another_source() {
+    let mut h = group_of(2, GroupConfig::default(), 35);
+    let message = commit_with_edited_path_leaf(&mut h, 350, |leaf| {
+        leaf.leaf_node_source = LeafNodeSource::Update;
+    });
+    refuse(
+        h.group(0),
+        &message,
+        TreeError::WrongLeafNodeSource { leaf: LeafIndex(1) }.into(),
+    );
+}
+
+/// RFC 9420 §13.4 (R-13.4-02): the path leaf's extensions hold each type
+/// once.
+#[test]
+fn path_leaf_with_a_duplicate_extension() {
+    let mut h = group_of(2, GroupConfig::default(), 36);
+    let message =
+        commit_with_edited_path_leaf(&mut h, 360, super::tree_error::twice_application_id);
+    let want = TreeError::DuplicateLeafExtension {
+        leaf: LeafIndex(1),
+        extension_type: ExtensionType::APPLICATION_ID,
+    };
+    refuse(h.group(0), &message, want.into());
 }
 
 /// Reached only through edited state: `propose_update` keeps the new

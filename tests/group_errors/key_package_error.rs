@@ -195,3 +195,195 @@ fn first_bad_add_is_named_among_many() {
     h.commit(0, CommitOptions::default(), bundles).unwrap();
     h.assert_agree();
 }
+
+/// RFC 9420 §10 (R-10-04): a KeyPackage is taken out of an MLSMessage of
+/// its own version only.
+#[test]
+fn key_package_from_message() {
+    use rfc9420::group::key_package_from_message;
+    let kp = key_package(SUITE, "published", &mut TestRng::new(60));
+    let bytes = kp.to_message().unwrap();
+    assert_eq!(&key_package_from_message(&bytes).unwrap(), kp.key_package());
+    // A KeyPackage of another version inside an mls10 message.
+    let mut other = kp.key_package().clone();
+    other.version = ProtocolVersion(2);
+    let message = MlsMessage::new(MlsMessageBody::KeyPackage(other))
+        .to_bytes()
+        .unwrap();
+    let want = KeyPackageError::VersionMismatch {
+        message: ProtocolVersion::MLS10,
+        key_package: ProtocolVersion(2),
+    };
+    assert_eq!(key_package_from_message(&message).unwrap_err(), want.into());
+    // A message of another version.
+    let mut message = bytes.clone();
+    message[..2].copy_from_slice(&2u16.to_be_bytes());
+    let want = MessageError::UnsupportedVersion(ProtocolVersion(2));
+    assert_eq!(key_package_from_message(&message).unwrap_err(), want.into());
+    // Something else than a KeyPackage.
+    let (welcome, _) = welcome_for_one(61, CommitOptions::default());
+    let want = MessageError::UnexpectedWireFormat(WireFormat::WELCOME);
+    assert_eq!(key_package_from_message(&welcome).unwrap_err(), want.into());
+}
+
+fn generate_with(
+    suite: CipherSuite,
+    options: &rfc9420::group::KeyPackageOptions,
+) -> Result<KeyPackageBundle, Error> {
+    let crypto = SuiteCrypto::new(&PROVIDER, suite).unwrap();
+    KeyPackageBundle::generate_with_new_signature_key(
+        &crypto,
+        Credential::basic(b"caps".to_vec()),
+        options,
+        NOW,
+        &mut TestRng::new(62),
+    )
+}
+
+/// RFC 9420 §7.2, §13.4 (R-7.2-01, R-13.4-01): the capabilities of a
+/// generated KeyPackage advertise only what this client supports, and no
+/// default type; what the KeyPackage uses is added.
+#[test]
+fn unsupported_capability() {
+    use rfc9420::group::UnsupportedCapability as U;
+    type Edit = fn(&mut rfc9420::tree::Capabilities);
+    let cases: Vec<(Edit, U)> = vec![
+        (
+            |c| c.versions.push(ProtocolVersion(2)),
+            U::Version(ProtocolVersion(2)),
+        ),
+        (
+            |c| c.cipher_suites.push(CipherSuite(0x0042)),
+            U::CipherSuite(CipherSuite(0x0042)),
+        ),
+        (
+            |c| c.proposals.push(ProposalType::ADD),
+            U::DefaultProposalType(ProposalType::ADD),
+        ),
+        (
+            |c| c.extensions.push(ExtensionType::EXTERNAL_SENDERS),
+            U::DefaultExtensionType(ExtensionType::EXTERNAL_SENDERS),
+        ),
+    ];
+    for (edit, what) in cases {
+        let mut options = rfc9420::group::KeyPackageOptions::default();
+        edit(&mut options.capabilities);
+        let e = generate_with(SUITE, &options).unwrap_err();
+        assert_eq!(e, KeyPackageError::UnsupportedCapability(what).into());
+    }
+    // GREASE values advertise nothing and pass, as do application-defined
+    // credential types (RFC 9420 §5.3: the application judges them); what
+    // the KeyPackage uses is added after what the application lists (no
+    // GREASE of the crate's own here, to see the lists exactly).
+    let mut options = rfc9420::group::KeyPackageOptions {
+        grease: false,
+        ..rfc9420::group::KeyPackageOptions::default()
+    };
+    let other = CipherSuite::MLS_128_DHKEMX25519_CHACHA20POLY1305_SHA256_ED25519;
+    options.capabilities.cipher_suites = vec![other, CipherSuite(0x0a0a)];
+    options.capabilities.credentials = vec![
+        rfc9420::CredentialType(0x1a1a),
+        rfc9420::CredentialType(0xf001),
+    ];
+    options.capabilities.versions = Vec::new();
+    let kp = generate_with(SUITE, &options).unwrap();
+    let caps = &kp.key_package().leaf_node.capabilities;
+    assert_eq!(caps.versions, [ProtocolVersion::MLS10]);
+    assert_eq!(caps.cipher_suites, [other, CipherSuite(0x0a0a), SUITE]);
+    assert_eq!(
+        caps.credentials,
+        [
+            rfc9420::CredentialType(0x1a1a),
+            rfc9420::CredentialType(0xf001),
+            rfc9420::CredentialType::BASIC
+        ]
+    );
+}
+
+/// RFC 9420 §11 (R-11-01): the group's suite is the best one the creator
+/// and every invitee support; a mix of suites, or a weaker suite while a
+/// better one is common to all, is refused.
+#[test]
+fn downgrade() {
+    use rfc9420::group::{best_common_cipher_suite, check_invitees};
+    let better = CipherSuite::MLS_128_DHKEMX25519_CHACHA20POLY1305_SHA256_ED25519;
+    let with_suites = |suite: CipherSuite, suites: Vec<CipherSuite>| {
+        let mut options = rfc9420::group::KeyPackageOptions::default();
+        options.capabilities.cipher_suites = suites;
+        generate_with(suite, &options)
+            .unwrap()
+            .key_package()
+            .clone()
+    };
+    let invitees = vec![
+        with_suites(SUITE, vec![SUITE, better]),
+        with_suites(SUITE, vec![better, SUITE]),
+    ];
+    // The creator prefers SUITE: its KeyPackage of SUITE is the best option.
+    let creator = with_suites(SUITE, vec![SUITE, better]);
+    check_invitees(&creator, &invitees).unwrap();
+    // The creator prefers `better`, which every invitee supports: creating
+    // the group with SUITE KeyPackages would be a downgrade.
+    let creator = with_suites(SUITE, vec![better, SUITE]);
+    let caps = invitees.iter().map(|kp| &kp.leaf_node.capabilities);
+    assert_eq!(
+        best_common_cipher_suite(&creator.leaf_node.capabilities, caps),
+        Some(better)
+    );
+    let want = KeyPackageError::Downgrade {
+        chosen: SUITE,
+        best: Some(better),
+    };
+    assert_eq!(
+        check_invitees(&creator, &invitees).unwrap_err(),
+        want.into()
+    );
+    // Unless one invitee lacks it.
+    let mut fewer = invitees.clone();
+    fewer.push(with_suites(SUITE, vec![SUITE]));
+    check_invitees(&creator, &fewer).unwrap();
+    // A mix of suites.
+    let mut mixed = invitees.clone();
+    mixed.push(with_suites(better, vec![better, SUITE]));
+    let want = KeyPackageError::CipherSuiteMismatch {
+        key_package: better,
+        group: SUITE,
+    };
+    assert_eq!(check_invitees(&creator, &mixed).unwrap_err(), want.into());
+    // Another version.
+    let mut other = invitees.clone();
+    other[0].version = ProtocolVersion(2);
+    let want = KeyPackageError::UnsupportedVersion {
+        version: ProtocolVersion(2),
+    };
+    assert_eq!(check_invitees(&creator, &other).unwrap_err(), want.into());
+    // An invitee that does not list the group's suite at all.
+    let mut unlisted = invitees;
+    unlisted[1].leaf_node.capabilities.cipher_suites = vec![better];
+    let creator = with_suites(SUITE, vec![SUITE]);
+    let want = KeyPackageError::Downgrade {
+        chosen: SUITE,
+        best: None,
+    };
+    assert_eq!(
+        check_invitees(&creator, &unlisted).unwrap_err(),
+        want.into()
+    );
+}
+
+/// RFC 9420 §7.2 (R-7.2-02): a client can advertise every suite its
+/// provider implements, the KeyPackage's own among them.
+#[test]
+fn advertising_every_suite_of_the_provider() {
+    let options = rfc9420::group::KeyPackageOptions::advertising_suites_of(&PROVIDER);
+    let other = CipherSuite::MLS_256_DHKEMP521_AES256GCM_SHA512_P521;
+    let kp = generate_with(other, &options).unwrap();
+    let caps = &kp.key_package().leaf_node.capabilities;
+    // After them, one GREASE value (RFC 9420 §13.5, on by default).
+    let (grease, real): (Vec<CipherSuite>, Vec<CipherSuite>) = caps
+        .cipher_suites
+        .iter()
+        .partition(|s| rfc9420::types::is_grease(s.0));
+    assert_eq!(real, CipherSuite::ALL);
+    assert_eq!(grease.len(), 1);
+}

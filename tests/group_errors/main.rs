@@ -27,7 +27,7 @@ use rfc9420::crypto::{
 };
 use rfc9420::framing::{
     AuthenticatedContent, ContentType, FramedContent, FramedContentBody, MlsMessage,
-    MlsMessageBody, PublicMessage, Sender, SenderType,
+    MlsMessageBody, PublicMessage, Sender,
 };
 use rfc9420::group::welcome::{decrypt_group_info, decrypt_group_secrets};
 use rfc9420::group::{
@@ -265,6 +265,16 @@ fn join(welcome: &[u8], own: &KeyPackageBundle, options: JoinOptions) -> Result<
 
 /// A Welcome of member 0 adding a fresh member, and that member's bundle.
 fn welcome_for_one(seed: u64, options: CommitOptions) -> (Vec<u8>, KeyPackageBundle) {
+    let (welcome, joiner, _) = welcome_and_signer(seed, options);
+    (welcome, joiner)
+}
+
+/// [`welcome_for_one`], with the signature key of the member that signed
+/// the GroupInfo.
+fn welcome_and_signer(
+    seed: u64,
+    options: CommitOptions,
+) -> (Vec<u8>, KeyPackageBundle, SignaturePrivateKey) {
     let mut h = group_of(2, GroupConfig::default(), seed);
     let joiner = h.new_key_packages(1).remove(0);
     let mut options = options;
@@ -275,7 +285,8 @@ fn welcome_for_one(seed: u64, options: CommitOptions) -> (Vec<u8>, KeyPackageBun
         .group(0)
         .create_commit(options, NOW, &mut TestRng::new(seed))
         .unwrap();
-    (created.welcome.unwrap(), joiner)
+    let signer = Saved::of(h.group(0)).signer();
+    (created.welcome.unwrap(), joiner, signer)
 }
 
 /// The Welcome `welcome` addressed to `from`, re-encrypted to `to` with

@@ -79,28 +79,28 @@ fn unknown_external_sender() {
     );
     let want = MessageError::UnknownExternalSender(0);
     refuse(h.group(0), &message, want.into());
-}
-
-/// External commits are not processed by member groups.
-#[test]
-fn unsupported_sender() {
-    let mut h = group_of(2, GroupConfig::default(), 6);
-    let commit = Commit {
-        proposals: Vec::new(),
-        path: None,
+    // With one external sender, index 1 names none (RFC 9420 §12.1.8.1).
+    let sender = rfc9420::messages::ExternalSender {
+        signature_key: h.group(1).own_leaf_node().unwrap().signature_key.clone(),
+        credential: Credential::basic(b"server".to_vec()),
     };
+    let mut extensions = Extensions::new();
+    extensions
+        .set(&rfc9420::messages::ExternalSenders(vec![sender]))
+        .unwrap();
+    let gce = Proposal::GroupContextExtensions(GroupContextExtensions { extensions });
+    h.commit(0, CommitOptions::with_proposals(vec![gce]), vec![])
+        .unwrap();
     let message = forge(
         h.group(1),
-        Sender::NewMemberCommit,
-        FramedContentBody::Commit(commit),
+        Sender::External(1),
+        FramedContentBody::Proposal(remove(1)),
     );
-    let want = MessageError::UnsupportedSender {
-        sender_type: SenderType::NewMemberCommit,
-        content_type: ContentType::Commit,
-    };
+    let want = MessageError::UnknownExternalSender(1);
     refuse(h.group(0), &message, want.into());
 }
 
+/// External commits are not processed by member groups.
 #[test]
 fn wire_format_refused() {
     let mut h = group_of(2, GroupConfig::default(), 7);

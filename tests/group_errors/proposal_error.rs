@@ -180,17 +180,23 @@ fn invalid_psk_nonce() {
 #[test]
 fn invalid_psk_usage() {
     let mut h = group_of(2, GroupConfig::default(), 18);
-    let psk = PreSharedKeyId {
-        psk: PskKind::Resumption {
-            usage: ResumptionPskUsage::Branch,
-            psk_group_id: h.group(1).group_id().to_vec(),
-            psk_epoch: 0,
-        },
-        psk_nonce: vec![1; 32],
-    };
-    let message = forge_proposal(h.group(1), Proposal::PreSharedKey(PreSharedKey { psk }));
-    let want = ProposalError::InvalidPskUsage(ResumptionPskUsage::Branch);
-    refuse(h.group(0), &message, want.into());
+    for usage in [ResumptionPskUsage::Reinit, ResumptionPskUsage::Branch] {
+        let psk = PreSharedKeyId {
+            psk: PskKind::Resumption {
+                usage,
+                psk_group_id: h.group(1).group_id().to_vec(),
+                psk_epoch: 0,
+            },
+            psk_nonce: vec![1; 32],
+        };
+        let proposal = Proposal::PreSharedKey(PreSharedKey { psk });
+        let want = ProposalError::InvalidPskUsage(usage);
+        // By reference, and by value in a commit.
+        let message = forge_proposal(h.group(1), proposal.clone());
+        refuse(h.group(0), &message, want.clone().into());
+        let message = forge_commit(h.group(1), by_value(vec![proposal]));
+        refuse(h.group(0), &message, want.into());
+    }
 }
 
 #[test]
@@ -305,6 +311,29 @@ fn reinit_downgrade() {
         proposed: ProtocolVersion(0),
     };
     refuse(h.group(0), &message, want.into());
+}
+
+/// RFC 9420 §13.4 (R-13.4-02): a ReInit's extensions, the new group's
+/// GroupContext extensions, hold each type once.
+#[test]
+fn reinit_with_a_duplicate_extension() {
+    let mut h = group_of(2, GroupConfig::default(), 35);
+    let ext = Extension {
+        extension_type: ExtensionType(0xff00),
+        extension_data: vec![1],
+    };
+    let reinit = Proposal::ReInit(ReInit {
+        group_id: b"next".to_vec(),
+        version: ProtocolVersion::MLS10,
+        cipher_suite: SUITE,
+        extensions: Extensions(vec![ext.clone(), ext]),
+    });
+    let message = forge_proposal(h.group(1), reinit);
+    refuse(
+        h.group(0),
+        &message,
+        ProposalError::DuplicateExtension(ExtensionType(0xff00)).into(),
+    );
 }
 
 #[test]
@@ -448,4 +477,77 @@ fn external_sender_rejected() {
         &message,
         ProposalError::ExternalSenderRejected { index: 0 }.into(),
     );
+}
+
+/// A two-member group whose GroupContext has extension 0xff00, which both
+/// members list in their capabilities.
+fn group_with_extension(seed: u64) -> (Harness, ExtensionType) {
+    let extension_type = ExtensionType(0xff00);
+    let mut options = rfc9420::group::KeyPackageOptions::default();
+    options.capabilities.extensions.push(extension_type);
+    let mut h = group_of(1, GroupConfig::default(), seed);
+    let mut rng = TestRng::new(seed);
+    let mut bundle = |name: &[u8]| {
+        KeyPackageBundle::generate_with_new_signature_key(
+            &crypto(),
+            Credential::basic(name.to_vec()),
+            &options,
+            NOW,
+            &mut rng,
+        )
+        .unwrap()
+    };
+    let (creator, second) = (bundle(b"creator"), bundle(b"second"));
+    let extensions = Extensions(vec![Extension {
+        extension_type,
+        extension_data: Vec::new(),
+    }]);
+    let group = Group::create(
+        RustCryptoProvider,
+        h.config.clone(),
+        &creator,
+        b"a group with an extension".to_vec(),
+        extensions,
+        NOW,
+        &mut TestRng::new(seed + 1),
+    )
+    .unwrap();
+    h.members[0] = Some(group);
+    h.commit(0, CommitOptions::default(), vec![second]).unwrap();
+    (h, extension_type)
+}
+
+/// RFC 9420 §12.1.1, §13.4 (R-13.4-03): an Add of a KeyPackage that does
+/// not list a GroupContext extension is invalid, created or received.
+#[test]
+fn add_lacking_a_group_extension() {
+    let (mut h, extension_type) = group_with_extension(29);
+    let kp = h.new_key_packages(1).remove(0);
+    let add = Proposal::Add(Add {
+        key_package: kp.key_package().clone(),
+    });
+    let unsupported = ProposalError::UnsupportedGroupExtension {
+        leaf: None,
+        extension_type,
+    };
+    let before = h.group(0).to_bytes().unwrap();
+    let e = h
+        .group(0)
+        .create_commit(
+            CommitOptions::with_proposals(vec![add.clone()]),
+            NOW,
+            &mut TestRng::new(290),
+        )
+        .unwrap_err();
+    assert_eq!(e, invalid_add(0, &kp, unsupported.clone().into()));
+    assert_eq!(*h.group(0).to_bytes().unwrap(), *before);
+    let message = forge_commit(h.group(1), by_value(vec![add.clone()]));
+    refuse(
+        h.group(0),
+        &message,
+        invalid_add(0, &kp, unsupported.clone().into()),
+    );
+    // By reference: checked on its own.
+    let message = forge_proposal(h.group(1), add);
+    refuse(h.group(0), &message, unsupported.into());
 }

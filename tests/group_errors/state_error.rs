@@ -184,3 +184,69 @@ fn no_pending_commit() {
     );
     assert_eq!(h.group(0).to_bytes().unwrap(), before);
 }
+
+/// RFC 9420 §12.4.2 (R-12.4.2-07): a member that merges its own removal
+/// keeps no secret of the group; a late message of the last epoch is read
+/// by processing it before the merge.
+#[test]
+fn removal_wipes_the_group_secrets() {
+    let config = GroupConfig {
+        max_past_epochs: 2,
+        ..GroupConfig::default()
+    };
+    let mut h = group_of(3, config.clone(), 42);
+    h.commit(1, CommitOptions::default(), vec![]).unwrap();
+    let mut rng = TestRng::new(420);
+    let late = h.group(1).create_message(b"late", b"", &mut rng).unwrap();
+    let options = CommitOptions::with_proposals(vec![remove(2)]);
+    let created = h.group(0).create_commit(options, NOW, &mut rng).unwrap();
+    let removed = h.group(2);
+    let before = Saved::of(removed);
+    assert!(!before.fields[PAST_EPOCHS].iter().all(|b| *b == 0));
+    let Processed::Commit(staged) = removed.process_message(&created.commit, NOW).unwrap() else {
+        panic!("not a commit");
+    };
+    assert!(staged.effects().removes_self);
+    // Before the merge, the last epoch's messages are still readable.
+    let Processed::Application(m) = removed.process_message(&late, NOW).unwrap() else {
+        panic!("not application data");
+    };
+    assert_eq!(m.data, b"late");
+    removed.merge_staged_commit(*staged).unwrap();
+    assert!(!removed.is_active());
+    let after = Saved::of(removed);
+    let secrets = after.secrets();
+    for s in [
+        &secrets.sender_data_secret,
+        &secrets.encryption_secret,
+        &secrets.exporter_secret,
+        &secrets.external_secret,
+        &secrets.confirmation_key,
+        &secrets.membership_key,
+        &secrets.resumption_psk,
+        &secrets.epoch_authenticator,
+        &secrets.init_secret,
+    ] {
+        assert_eq!(s.len(), 32);
+        assert!(s.as_bytes().iter().all(|b| *b == 0));
+    }
+    let tree: SecretTree = decode_exact(&after.fields[SECRET_TREE]).unwrap();
+    let size = decode_exact::<SecretTree>(&before.fields[SECRET_TREE])
+        .unwrap()
+        .size();
+    let zero = SecretTree::new(rfc9420::crypto::Secret::zero(32), size);
+    assert_eq!(tree, zero);
+    let private: TreeKemPrivate = decode_exact(&after.fields[PRIVATE]).unwrap();
+    assert_eq!(private.nodes().count(), 0);
+    // Past epochs and resumption PSKs: empty vectors.
+    assert_eq!(after.fields[PAST_EPOCHS], [0]);
+    assert_eq!(after.fields[PAST_EPOCHS + 1], [0]);
+    // The public parts and the signature key stay; the state restores.
+    assert_eq!(after.fields[CONTEXT], before.fields[CONTEXT]);
+    assert_eq!(after.fields[SIGNER], before.fields[SIGNER]);
+    let restored = Group::from_bytes(RustCryptoProvider, config, &after.to_bytes()).unwrap();
+    assert!(!restored.is_active());
+    // No exporter output from wiped secrets.
+    let e = restored.export_secret("app", b"", 32).unwrap_err();
+    assert_eq!(e, StateError::Inactive.into());
+}

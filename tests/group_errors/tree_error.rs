@@ -126,3 +126,37 @@ fn invalid_update_leaf_key() {
     let want = TreeError::InvalidEncryptionKey { node: NodeIndex(2) };
     refuse(h.group(0), &message, want.into());
 }
+
+/// Two `application_id` extensions: the list of a leaf holds each type
+/// once (RFC 9420 §13.4).
+pub(crate) fn twice_application_id(leaf: &mut rfc9420::tree::LeafNode) {
+    let ext = Extension {
+        extension_type: ExtensionType::APPLICATION_ID,
+        extension_data: vec![1, 2],
+    };
+    leaf.extensions = Extensions(vec![ext.clone(), ext]);
+}
+
+/// RFC 9420 §13.4 (R-13.4-02): in an Update's leaf.
+#[test]
+fn duplicate_leaf_extension_in_an_update() {
+    let mut h = group_of(2, GroupConfig::default(), 75);
+    let saved = Saved::of(h.group(1));
+    let mut leaf_node = h.group(1).own_leaf_node().unwrap().clone();
+    leaf_node.leaf_node_source = LeafNodeSource::Update;
+    leaf_node.encryption_key = crypto()
+        .generate_hpke_key_pair(&mut TestRng::new(750))
+        .unwrap()
+        .1;
+    twice_application_id(&mut leaf_node);
+    let group_id = h.group(1).group_id().to_vec();
+    leaf_node
+        .sign(&crypto(), &saved.signer(), &group_id, LeafIndex(1))
+        .unwrap();
+    let message = forge_proposal(h.group(1), Proposal::Update(Update { leaf_node }));
+    let want = TreeError::DuplicateLeafExtension {
+        leaf: LeafIndex(1),
+        extension_type: ExtensionType::APPLICATION_ID,
+    };
+    refuse(h.group(0), &message, want.into());
+}

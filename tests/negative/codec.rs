@@ -1,9 +1,10 @@
 //! Malformed encodings of real messages (RFC 9420 §2.1, §6).
 
+use rfc9420::codec::Encode;
 use rfc9420::codec::{DecodeError, Reader, decode_exact};
 use rfc9420::framing::{ContentType, PrivateMessageContent};
 use rfc9420::framing::{MlsMessage, MlsMessageBody};
-use rfc9420::messages::{Commit, GroupSecrets, KeyPackage, Welcome};
+use rfc9420::messages::{Commit, Credential, CredentialType, GroupSecrets, KeyPackage, Welcome};
 
 use super::{MLS_MESSAGE_FIELDS, message_field, messages};
 
@@ -265,23 +266,23 @@ fn unknown_content_and_sender_types_in_a_public_message() {
 }
 
 #[test]
-fn unknown_credential_type_in_a_key_package() {
+fn unknown_credential_type_decodes_as_other() {
     // messages.json vector 0, mls_key_package: after version, wire_format,
     // KeyPackage.version and cipher_suite: init_key, then the LeafNode's
-    // encryption_key and signature_key, then the credential type.
+    // encryption_key and signature_key, then the credential type. RFC 9420
+    // §5.3, §13.3: a credential of another type is the application's to
+    // judge; it decodes (content `opaque<V>`) and encodes back unchanged.
     let kp = message_field(0, "mls_key_package");
     let mut r = Reader::new(&kp[8..]);
     skip_opaque(&mut r, 3);
     let at = offset(&kp, &r);
-    let mut bad = kp.clone();
-    bad[at..at + 2].copy_from_slice(&[0x0a, 0x0a]);
-    assert_eq!(
-        decode_exact::<KeyPackage>(&bad[4..]),
-        Err(DecodeError::UnknownValue {
-            field: rfc9420::codec::Field::CredentialType,
-            value: 0x0a0a
-        })
-    );
+    let mut other = kp.clone();
+    other[at..at + 2].copy_from_slice(&[0xf0, 0x0f]);
+    let decoded = decode_exact::<KeyPackage>(&other[4..]).unwrap();
+    let credential = &decoded.leaf_node.credential;
+    assert_eq!(credential.credential_type(), CredentialType(0xf00f));
+    assert!(matches!(credential, Credential::Other { .. }));
+    assert_eq!(decoded.to_bytes().unwrap(), other[4..]);
 }
 
 #[test]

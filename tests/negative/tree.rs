@@ -184,6 +184,29 @@ fn extension_not_in_capabilities() {
     );
 }
 
+/// RFC 9420 §13.4 (R-13.4-02): a leaf of an imported tree lists each
+/// extension type once.
+#[test]
+fn duplicate_leaf_extension() {
+    let (crypto, f) = setup();
+    let mut nodes = f.nodes.clone();
+    let leaf = leaf_mut(&mut nodes, 0);
+    let ext = Extension {
+        extension_type: ExtensionType::APPLICATION_ID,
+        extension_data: vec![1, 2, 3],
+    };
+    leaf.extensions.0.extend([ext.clone(), ext]);
+    sign_leaf(&crypto, leaf, &f.signers[0], &f.group_id, LeafIndex(0));
+    let e = validate(&crypto, f, nodes).unwrap_err();
+    assert_eq!(
+        e,
+        Error::Tree(TreeError::DuplicateLeafExtension {
+            leaf: LeafIndex(0),
+            extension_type: ExtensionType::APPLICATION_ID,
+        })
+    );
+}
+
 #[test]
 fn unmerged_leaf_not_a_descendant() {
     let (crypto, f) = setup();
@@ -329,6 +352,26 @@ fn truncated_node_list() {
     // An empty list.
     let e = RatchetTree::from_nodes(&crypto, vec![]).unwrap_err();
     assert_eq!(e, Error::Tree(TreeError::EmptyTree));
+}
+
+/// RFC 9420 §12.4.3.3 (R-12.4.3.3-02): a list of 2^k nodes ends in a
+/// parent (the root of 2^k leaves); the receiver extends it to 2^(k+1) - 1
+/// nodes and keeps that parent.
+#[test]
+fn node_list_of_a_power_of_two_ending_in_a_parent() {
+    let (crypto, f) = setup();
+    for len in [2usize, 4, 8] {
+        let nodes: Vec<_> = f.nodes[..len].to_vec();
+        assert!(matches!(nodes.last(), Some(Some(Node::Parent(_)))));
+        let tree = RatchetTree::from_nodes(&crypto, nodes.clone()).unwrap();
+        assert_eq!(tree.size().leaf_count() as usize, len, "{len} nodes");
+        let last = NodeIndex(len as u32 - 1);
+        let Some(Some(Node::Parent(expected))) = nodes.last() else {
+            unreachable!()
+        };
+        assert_eq!(tree.parent_node(last), Some(&**expected));
+        assert_eq!(tree.to_nodes(), nodes);
+    }
 }
 
 #[test]

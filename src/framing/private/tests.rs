@@ -47,13 +47,12 @@ fn non_zero_padding_is_rejected() {
         PrivateMessageContent::decode_for(ct, &bytes),
         Err(DecodeError::NonZeroPadding { offset: 2 })
     );
-    // Read as a proposal, the same bytes are a Proposal of type 0x0105.
+    // Read as a proposal, the same bytes are an application-defined
+    // Proposal of type 0x0105 with content [0xee], an empty signature,
+    // and padding that is not zero.
     assert_eq!(
         PrivateMessageContent::decode_for(ContentType::Proposal, &bytes),
-        Err(DecodeError::UnknownValue {
-            field: crate::codec::Field::ProposalType,
-            value: 0x0105
-        })
+        Err(DecodeError::NonZeroPadding { offset: 1 })
     );
 }
 

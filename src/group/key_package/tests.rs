@@ -42,6 +42,16 @@ fn validate(crypto: &SuiteCrypto<'_>, kp: &KeyPackage) -> Result<(), Error> {
     validate_key_package(crypto, kp, &ctx(LifetimePolicy::receiving(), NOW))
 }
 
+/// The default options without GREASE, so that the lists these tests
+/// check are exactly what generation completes (GREASE is checked in
+/// tests/extensibility.rs).
+fn plain() -> KeyPackageOptions {
+    KeyPackageOptions {
+        grease: false,
+        ..KeyPackageOptions::default()
+    }
+}
+
 fn generate_with(suite: CipherSuite, seed: u64, options: &KeyPackageOptions) -> KeyPackageBundle {
     let crypto = crypto(suite);
     let mut rng = TestRng::new(seed);
@@ -56,7 +66,7 @@ fn generate_with(suite: CipherSuite, seed: u64, options: &KeyPackageOptions) -> 
 }
 
 fn generate(suite: CipherSuite) -> KeyPackageBundle {
-    generate_with(suite, u64::from(suite.0), &KeyPackageOptions::default())
+    generate_with(suite, u64::from(suite.0), &plain())
 }
 
 /// Re-signs the KeyPackage after a change to its fields.
@@ -171,8 +181,8 @@ all_suites!(wrong_suite_is_rejected);
 
 #[test]
 fn every_key_is_fresh() {
-    let a = generate_with(SUITE, 1, &KeyPackageOptions::default());
-    let b = generate_with(SUITE, 2, &KeyPackageOptions::default());
+    let a = generate_with(SUITE, 1, &plain());
+    let b = generate_with(SUITE, 2, &plain());
     let (a, b) = (a.key_package(), b.key_package());
     assert_ne!(a.init_key, b.init_key);
     assert_ne!(a.leaf_node.encryption_key, b.leaf_node.encryption_key);
@@ -184,7 +194,7 @@ fn generate_with_given_signature_key() {
     let crypto = crypto(SUITE);
     let mut rng = TestRng::new(5);
     let (signer, public) = crypto.generate_signature_key_pair(&mut rng).unwrap();
-    let options = KeyPackageOptions::default();
+    let options = plain();
     let credential = Credential::basic(b"bob".to_vec());
     let one = KeyPackageBundle::generate(
         &crypto,
@@ -354,7 +364,7 @@ fn lifetime_longer_than_the_policy_is_rejected() {
     let mut rng = TestRng::new(3);
     let options = KeyPackageOptions {
         validity: KeyPackageOptions::DEFAULT_VALIDITY + 1,
-        ..KeyPackageOptions::default()
+        ..plain()
     };
     let e = KeyPackageBundle::generate_with_new_signature_key(
         &crypto,
@@ -391,7 +401,7 @@ fn lifetime_longer_than_the_policy_is_rejected() {
 
     let options = KeyPackageOptions {
         validity: u64::MAX - NOW.0 + 1,
-        ..KeyPackageOptions::default()
+        ..plain()
     };
     assert_eq!(
         options.lifetime(NOW),
@@ -406,7 +416,7 @@ fn lifetime_longer_than_the_policy_is_rejected() {
 fn duplicate_extensions_are_rejected() {
     let options = KeyPackageOptions {
         last_resort: true,
-        ..KeyPackageOptions::default()
+        ..plain()
     };
     let crypto = crypto(SUITE);
     let bundle = generate_with(SUITE, 7, &options);
@@ -466,7 +476,7 @@ fn generation_lists_the_extensions_it_includes() {
     let options = KeyPackageOptions {
         leaf_extensions: Extensions(vec![ext(0xff01, b"leaf"), ext(0x0001, b"\x02id")]),
         extensions: Extensions(vec![ext(0xff02, b"kp"), ext(0x4a4a, b"grease")]),
-        ..KeyPackageOptions::default()
+        ..plain()
     };
     let bundle = generate_with(SUITE, 8, &options);
     let kp = bundle.key_package();
@@ -554,7 +564,7 @@ fn last_resort_round_trips() {
     let crypto = crypto(SUITE);
     let options = KeyPackageOptions {
         last_resort: true,
-        ..KeyPackageOptions::default()
+        ..plain()
     };
     let bundle = generate_with(SUITE, 9, &options);
     let kp = bundle.key_package();

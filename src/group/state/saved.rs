@@ -6,7 +6,7 @@
 //! ```text
 //! struct {
 //!     opaque magic[8] = "MLSGROUP";
-//!     uint16 format_version = 2;
+//!     uint16 format_version = 3;
 //!     GroupContext context;
 //!     optional<Node> ratchet_tree<V>;
 //!     TreeKemPrivate private;
@@ -22,8 +22,16 @@
 //!     UpdateKey pending_update_keys<V>;
 //!     optional<PendingCommit> pending_commit;
 //!     uint8 active;
+//!     optional<ReInit> reinit;              /* since version 3 */
 //! } SavedGroup;
 //! ```
+//!
+//! `format_version` is 3; version 2, the same without `reinit`, is still
+//! read. `reinit` is the ReInit of the last merged commit (RFC 9420 §11.2:
+//! the group is then inactive and keeps it for its successor). The PSK that
+//! links a new successor or subgroup to its old group lives only while
+//! `Group::reinit_successor` or `Group::branch` builds and merges the new
+//! group's first commit, so it is never saved.
 //!
 //! The bytes hold every secret of the member's state: store them as
 //! carefully as the keys themselves. Restoring checks that the parts fit
@@ -43,14 +51,16 @@ use crate::group::error::StateError;
 use crate::group::past::PastEpoch;
 use crate::group::psk::PskStore;
 use crate::key_schedule::{EpochSecrets, GroupContext};
-use crate::messages::{Proposal, ProposalRef, RatchetTreeExtension};
+use crate::messages::{Proposal, ProposalRef, RatchetTreeExtension, ReInit};
 use crate::secret_tree::SecretTree;
 use crate::tree::treekem::TreeKemPrivate;
 use crate::tree::validate::Timestamp;
 use crate::tree::{LeafIndex, LeafNode, RatchetTree, TreeView};
 
 const MAGIC: &[u8; 8] = b"MLSGROUP";
-const FORMAT_VERSION: u16 = 2;
+const FORMAT_VERSION: u16 = 3;
+/// The format before `reinit` was saved, still read.
+const FORMAT_VERSION_2: u16 = 2;
 
 impl Encode for PendingProposal {
     fn encode(&self, out: &mut Vec<u8>) -> Result<(), EncodeError> {
@@ -198,6 +208,7 @@ impl GroupState {
             self.pending_update_keys.encoded_len()?,
             self.pending_commit.encoded_len()?,
             1,
+            self.reinit.encoded_len()?,
         ];
         Ok(parts.iter().fold(0usize, |sum, n| sum.saturating_add(*n)))
     }
@@ -237,7 +248,8 @@ impl GroupState {
         })?;
         self.pending_update_keys.encode(out)?;
         self.pending_commit.encode(out)?;
-        u8::from(self.active).encode(out)
+        u8::from(self.active).encode(out)?;
+        self.reinit.encode(out)
     }
 
     /// Restores a state saved by [`encode_saved`](Self::encode_saved).
@@ -256,7 +268,7 @@ impl GroupState {
             .ok_or(StateError::NotASavedGroup)?;
         let mut r = Reader::new(rest);
         let version = u16::decode(&mut r)?;
-        if version != FORMAT_VERSION {
+        if version != FORMAT_VERSION && version != FORMAT_VERSION_2 {
             return Err(StateError::UnsupportedVersion(version).into());
         }
         let context = GroupContext::decode(&mut r)?;
@@ -277,6 +289,11 @@ impl GroupState {
             0 => false,
             1 => true,
             _ => return Err(DecodeError::Invalid(InvalidField::ActiveFlag).into()),
+        };
+        let reinit = if version == FORMAT_VERSION_2 {
+            None
+        } else {
+            Option::<ReInit>::decode(&mut r)?
         };
         r.finish()?;
 
@@ -322,6 +339,8 @@ impl GroupState {
             pending_update_keys,
             pending_commit,
             active,
+            reinit,
+            link_psk: None,
         })
     }
 }

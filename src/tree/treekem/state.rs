@@ -78,7 +78,8 @@ impl Encode for TreeKemPrivate {
 ///   (RFC 9420 §4.2, §7.4, §12.4.3.1). The check does not depend on the
 ///   tree's size, which this state does not record: a node's ancestors
 ///   are the same in every tree that contains it (RFC 9420 Appendix C);
-/// - no key for the own leaf;
+/// - keys, but none for the own leaf (no key at all is the state of a
+///   removed member, [`TreeKemPrivate::clear`]);
 /// - public keys, or private keys, of different lengths, or empty.
 ///
 /// Whether the keys match the ratchet tree is for the caller to check once
@@ -107,7 +108,9 @@ impl Decode for TreeKemPrivate {
             private_len.check(private.as_bytes().len())?;
             keys.insert(node, (public, private));
         }
-        if !keys.contains_key(&leaf_node) {
+        // No key at all: a member removed from the group, whose keys were
+        // wiped (RFC 9420 §12.4.2, `TreeKemPrivate::clear`).
+        if !keys.is_empty() && !keys.contains_key(&leaf_node) {
             return Err(LEAF_KEY);
         }
         Ok(Self { own_leaf, keys })

@@ -1,6 +1,6 @@
 //! Runs the official MLS test vectors (mlswg/mls-implementations) against
 //! the crate. Shared by `cargo test` (tests/vectors/main.rs) and the
-//! conformance runner (examples/conformance.rs).
+//! conformance runner (examples/conformance/main.rs).
 //!
 //! Each vector file is a JSON array. A format's checker looks at one element
 //! and returns an [`Outcome`]; the runner groups outcomes by cipher suite.

@@ -124,7 +124,11 @@ pub fn join(v: &Vector) -> Result<(Group, Timestamp), String> {
         ),
         None => None,
     };
-    let options = JoinOptions { ratchet_tree, psks };
+    let options = JoinOptions {
+        ratchet_tree,
+        psks,
+        ..JoinOptions::default()
+    };
     // Any time works under the lenient policy; this one is in 2026.
     let now = Timestamp(1_790_000_000);
     let group = Group::join(provider, config(), &v.welcome, &bundle, options, now)

@@ -104,8 +104,10 @@ fn keys_off_the_direct_path_are_rejected() {
 
 #[test]
 fn a_missing_leaf_key_is_rejected() {
-    assert_eq!(rejection(&raw(2, &[])), LEAF_KEY);
     assert_eq!(rejection(&raw(2, &[5, 7])), LEAF_KEY);
+    // No key at all: a removed member's wiped keys.
+    let wiped = raw(2, &[]);
+    assert_eq!(decode(&wiped.to_bytes().unwrap()).unwrap(), wiped);
 }
 
 #[test]

@@ -7,6 +7,13 @@
 //! scenario one side cannot run returns [`Failure::Unsupported`] naming
 //! that side, and is counted as skipped.
 
+mod external;
+
+use external::{
+    external_join_tree_in_group_info, external_join_tree_out_of_band, external_join_with_psk,
+    external_rejoin_keeping_old_leaf, external_resync,
+};
+
 use crate::{
     CommitSpec, Failure, Handshake, Library, Outcome, Participant, PskRef, Session, Settings,
     participant,
@@ -103,8 +110,24 @@ pub const SCENARIOS: &[Scenario] = &[
         run: proposal_racing_commit,
     },
     Scenario {
-        name: "external join",
-        run: external_join,
+        name: "external join, tree in GroupInfo",
+        run: external_join_tree_in_group_info,
+    },
+    Scenario {
+        name: "external join, tree out of band",
+        run: external_join_tree_out_of_band,
+    },
+    Scenario {
+        name: "external join with an external PSK",
+        run: external_join_with_psk,
+    },
+    Scenario {
+        name: "external rejoin removing the old leaf (resync)",
+        run: external_resync,
+    },
+    Scenario {
+        name: "external rejoin keeping the old leaf",
+        run: external_rejoin_keeping_old_leaf,
     },
     Scenario {
         name: "ReInit",
@@ -335,29 +358,78 @@ fn proposal_racing_commit(c: &CellSpec) -> Outcome<Session> {
     Ok(s)
 }
 
-/// Why our crate cannot run the full-protocol scenarios yet.
-const ISSUE_10: &str = "rfc9420 (issue 10): no external commit, ReInit or branch API yet";
-
-fn external_join(_: &CellSpec) -> Outcome<Session> {
-    Err(Failure::Unsupported(ISSUE_10.into()))
+/// The suite a ReInit moves a group of `suite` to, among those both
+/// pure-Rust peers of ours and mls-rs have (1, 2, 3, 7).
+fn next_suite(suite: u16) -> u16 {
+    match suite {
+        1 => 2,
+        2 => 3,
+        3 => 7,
+        _ => 1,
+    }
 }
 
+/// A (lead), B (follow) and C (lead) in one group.
+fn three_members(c: &CellSpec) -> Outcome<Session> {
+    let mut s = Session::create(c.member(c.lead, "A")?, GROUP_ID)?;
+    add(&mut s, c, 0, c.follow, &["B"])?;
+    add(&mut s, c, 1, c.lead, &["C"])?;
+    s.verify()?;
+    Ok(s)
+}
+
+/// RFC 9420 §11.2: B (follow) commits a ReInit to another suite, merged by
+/// all; A (lead) creates the successor from everyone's new KeyPackages;
+/// B and C join it, resolving the `reinit` PSK from their old groups.
 fn reinit(c: &CellSpec) -> Outcome<Session> {
     if c.lead == Library::OpenMls || c.follow == Library::OpenMls {
-        return Err(Failure::Unsupported(format!(
-            "{ISSUE_10}; OpenMLS 0.9 has no ReInit API"
-        )));
+        return Err(Failure::Unsupported("OpenMLS 0.9 has no ReInit API".into()));
     }
-    Err(Failure::Unsupported(ISSUE_10.into()))
+    let mut s = three_members(c)?;
+    let suite = next_suite(c.suite);
+    let out = s.members[1].commit_reinit(b"interop successor", suite)?;
+    s.deliver_commit(1, &out)?;
+    s.members[0].successor_key_package(suite)?;
+    let mut key_packages = Vec::new();
+    for m in &mut s.members[1..] {
+        key_packages.push(m.successor_key_package(suite)?);
+    }
+    let welcome = s.members[0].create_successor(&key_packages)?;
+    for m in &mut s.members[1..] {
+        let name = m.name().to_string();
+        m.join_successor(&welcome)
+            .map_err(|e| crate::prefix(&format!("{name} joins the successor"), e))?;
+    }
+    for m in &s.members {
+        crate::ensure(m.epoch() == 1, || {
+            format!("{} in the successor at epoch {}", m.name(), m.epoch())
+        })?;
+    }
+    s.verify()?;
+    Ok(s)
 }
 
+/// RFC 9420 §11.3: B (follow) branches a subgroup with A (lead); A joins
+/// it, resolving the `branch` PSK from the parent group.
 fn branch(c: &CellSpec) -> Outcome<Session> {
     if c.lead == Library::OpenMls || c.follow == Library::OpenMls {
-        return Err(Failure::Unsupported(format!(
-            "{ISSUE_10}; OpenMLS 0.9 has no branch API"
-        )));
+        return Err(Failure::Unsupported("OpenMLS 0.9 has no branch API".into()));
     }
-    Err(Failure::Unsupported(ISSUE_10.into()))
+    let mut s = three_members(c)?;
+    let key_package = s.members[0].key_package()?;
+    let welcome = s.members[1].branch(b"interop subgroup", &[key_package])?;
+    s.members[0]
+        .join_branch(&welcome)
+        .map_err(|e| crate::prefix("A joins the subgroup", e))?;
+    // C stays in the parent only.
+    s.members.truncate(2);
+    for m in &s.members {
+        crate::ensure(m.epoch() == 1, || {
+            format!("{} in the subgroup at epoch {}", m.name(), m.epoch())
+        })?;
+    }
+    s.verify()?;
+    Ok(s)
 }
 
 /// One group with members of all three libraries; each library's member

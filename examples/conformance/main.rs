@@ -6,7 +6,7 @@
 //! cargo run --release --example conformance -- --generate FORMAT [--suite N...] --out FILE
 //! ```
 //!
-//! With `--generate` it writes vectors instead (see `generate/mod.rs`).
+//! With `--generate` it writes vectors instead (see `generate.rs`).
 //!
 //! Each PATH is a vector file or a directory of them (default:
 //! `$MLS_TEST_VECTORS`, else the repository's `test-vectors/`). A file's

@@ -1,28 +1,16 @@
 //! `conformance --generate FORMAT [--suite N...] --out FILE`: writes test
-//! vectors in the official JSON formats (mlswg/mls-implementations) from
-//! groups this crate runs, so that other implementations can check
-//! themselves against it. The conformance runner replays the files.
+//! vectors in the official JSON formats from groups this crate runs, so
+//! that other implementations can check themselves against it; the
+//! conformance runner replays the files. The generators live in
+//! `rfc9420_test_support::generate`, shared with the interop tests.
 //!
 //! Formats: `passive-client-welcome`, `passive-client-handling-commit`,
-//! `passive-client-random`, `welcome`, `tree-validation`, `messages`.
-//! Suites default to all seven.
-
-#[path = "passive_client.rs"]
-pub mod passive_client;
-#[path = "structures.rs"]
-pub mod structures;
+//! `passive-client-random`, `welcome`, `tree-validation`, `treekem`,
+//! `messages`. Suites default to all seven.
 
 use std::process::ExitCode;
 
-/// The formats the generator writes.
-pub const FORMATS: [&str; 6] = [
-    "passive-client-welcome",
-    "passive-client-handling-commit",
-    "passive-client-random",
-    "welcome",
-    "tree-validation",
-    "messages",
-];
+use rfc9420_test_support::generate::{FORMATS, generate};
 
 fn usage() -> ExitCode {
     eprintln!("usage: conformance --generate FORMAT [--suite N...] --out FILE");
@@ -56,15 +44,9 @@ pub fn run(args: &[String]) -> ExitCode {
     if suites.is_empty() {
         suites = (1..=7).collect();
     }
-    let generated = match (passive_client::Kind::from_name(&format), format.as_str()) {
-        (Some(kind), _) => passive_client::generate(kind, &suites),
-        (None, "welcome") => structures::welcome(&suites),
-        (None, "tree-validation") => structures::tree_validation(&suites),
-        (None, "messages") => structures::messages(&suites),
-        _ => {
-            eprintln!("cannot generate {format}");
-            return usage();
-        }
+    let Some(generated) = generate(&format, &suites) else {
+        eprintln!("cannot generate {format}");
+        return usage();
     };
     let vectors = match generated {
         Ok(v) => v,

@@ -21,9 +21,7 @@ use rfc9420::{
 };
 use serde_json::{Value, json};
 
-fn err(what: &str, e: impl std::fmt::Display) -> String {
-    format!("{what}: {e}")
-}
+use super::{err, hex};
 
 fn now() -> Timestamp {
     Timestamp(
@@ -31,10 +29,6 @@ fn now() -> Timestamp {
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| d.as_secs()),
     )
-}
-
-fn hex(bytes: &[u8]) -> Value {
-    Value::String(hex::encode(bytes))
 }
 
 fn key_package(suite: u16, name: &str) -> Result<KeyPackageBundle, String> {

@@ -1,13 +1,16 @@
 //! Generates passive-client vectors (`passive-client-welcome`,
 //! `passive-client-handling-commit`, `passive-client-random`) in the
 //! official format from groups this crate runs: every member is a
-//! [`Group`](rfc9420::Group); one of them, the passive client, joins from a Welcome and then
-//! only processes. Every epoch authenticator written is the committer's,
-//! and the generator checks that every member (the passive client
-//! included) computed the same one.
+//! [`Group`]; one of them, the passive client, joins from
+//! a Welcome and then only processes. Every epoch authenticator written is
+//! the committer's, and the generator checks that every member (the
+//! passive client included) computed the same one.
 //!
-//! Shared by the conformance runner (`--generate`) and the interop tests,
-//! which replay the vectors through OpenMLS and mls-rs.
+//! Among the commits are external ones (RFC 9420 §12.4.3.2): a new client
+//! joining from a member's GroupInfo (tree in it or out of band), a member
+//! that lost its state rejoining with a commit that removes its old leaf
+//! (a resync), and one rejoining while its old leaf stays, which a later
+//! commit removes.
 
 use rand_core::{Rng, UnwrapErr};
 use rfc9420::codec::Encode;
@@ -15,12 +18,15 @@ use rfc9420::crypto::Secret;
 use rfc9420::framing::MlsMessageBody;
 use rfc9420::group::{HandshakeFormat, PskStore, WireFormatPolicy};
 use rfc9420::messages::{Add, PreSharedKey, PreSharedKeyId, PskKind, Remove, ResumptionPskUsage};
+use rfc9420::tree::TreeView;
 use rfc9420::{
-    CipherSuite, CommitOptions, Credential, Extensions, Group, GroupConfig, JoinOptions,
-    KeyPackageBundle, KeyPackageOptions, LeafIndex, MlsMessage, Processed, Proposal,
-    RustCryptoProvider, SuiteCrypto, Timestamp,
+    CipherSuite, CommitOptions, Credential, Extensions, ExternalJoinOptions, Group, GroupConfig,
+    GroupInfoOptions, JoinOptions, KeyPackageBundle, KeyPackageOptions, LeafIndex, MlsMessage,
+    Processed, Proposal, RustCryptoProvider, SuiteCrypto, Timestamp,
 };
 use serde_json::{Value, json};
+
+use super::{err, hex};
 
 /// The three passive-client formats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -30,7 +36,8 @@ pub enum Kind {
     Welcome,
     /// One epoch per kind of commit: adds, removes and updates by value
     /// and by reference, external and resumption PSKs, empty commits,
-    /// commits without a path.
+    /// commits without a path, an external join and a resync; and a
+    /// vector of rejoins that keep the old leaf.
     HandlingCommit,
     /// Random adds, removes, updates and PSKs by random members.
     Random,
@@ -49,10 +56,6 @@ impl Kind {
 }
 
 type Rand = UnwrapErr<getrandom::SysRng>;
-
-fn err(what: &str, e: impl std::fmt::Display) -> String {
-    format!("{what}: {e}")
-}
 
 /// A small deterministic generator for the choice of operations.
 struct Choice(u64);
@@ -77,6 +80,21 @@ struct Sim {
     passive: Option<usize>,
     psks: Vec<(Vec<u8>, Vec<u8>)>,
     next_name: usize,
+    /// Leaves of members that rejoined by external commit without
+    /// removing them; a later commit removes them.
+    stale: Vec<LeafIndex>,
+}
+
+/// Who joins by external commit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum External {
+    /// A new client.
+    Join,
+    /// Member `.0` lost its state and rejoins; the commit removes its old
+    /// leaf (a resync).
+    Resync(usize),
+    /// Member `.0` lost its state and rejoins; its old leaf stays.
+    Rejoin(usize),
 }
 
 /// What a commit sends: the commit, the Welcome, the out-of-band tree.
@@ -112,21 +130,110 @@ impl Sim {
             passive: None,
             psks: Vec::new(),
             next_name: 0,
+            stale: Vec::new(),
         }
     }
 
     fn key_package(&mut self) -> Result<KeyPackageBundle, String> {
+        self.next_name += 1;
+        let credential = Credential::basic(format!("member {}", self.next_name).into_bytes());
+        self.key_package_for(credential)
+    }
+
+    fn key_package_for(&mut self, credential: Credential) -> Result<KeyPackageBundle, String> {
         let crypto =
             SuiteCrypto::new(&RustCryptoProvider, self.suite).map_err(|e| err("suite", e))?;
-        self.next_name += 1;
         KeyPackageBundle::generate_with_new_signature_key(
             &crypto,
-            Credential::basic(format!("member {}", self.next_name).into_bytes()),
+            credential,
             &KeyPackageOptions::default(),
             self.now,
             &mut self.rng,
         )
         .map_err(|e| err("KeyPackage", e))
+    }
+
+    /// A client joins by external commit (RFC 9420 §12.4.3.2) from a
+    /// GroupInfo that member `exporter` exports, with the tree in it or
+    /// out of band; every other member processes the commit and must
+    /// reach the joiner's epoch authenticator. Returns the commit.
+    fn external(
+        &mut self,
+        exporter: usize,
+        tree_in_group_info: bool,
+        who: External,
+    ) -> Result<Vec<u8>, String> {
+        let (now, mut rng) = (self.now, UnwrapErr(getrandom::SysRng));
+        let g = &self.members[exporter];
+        let group_info = g
+            .group_info(
+                &GroupInfoOptions {
+                    ratchet_tree: tree_in_group_info,
+                    external_pub: true,
+                },
+                &mut rng,
+            )
+            .map_err(|e| err("GroupInfo", e))?;
+        let ratchet_tree = (!tree_in_group_info).then(|| g.tree().to_nodes());
+        let (kp, resync) = match who {
+            External::Join => (self.key_package()?, None),
+            External::Resync(m) | External::Rejoin(m) => {
+                if Some(m) == self.passive || m == exporter {
+                    return Err("the passive client or the exporter cannot rejoin".into());
+                }
+                let old = self.members[m].own_leaf();
+                let credential = self.members[m]
+                    .tree()
+                    .leaf(old)
+                    .ok_or("the rejoining member's leaf is blank")?
+                    .credential
+                    .clone();
+                let kp = self.key_package_for(credential)?;
+                // The member lost its state.
+                self.members.remove(m);
+                if let Some(p) = self.passive.filter(|&p| p > m) {
+                    self.passive = Some(p - 1);
+                }
+                if matches!(who, External::Rejoin(_)) {
+                    self.stale.push(old);
+                }
+                (kp, matches!(who, External::Resync(_)).then_some(old))
+            }
+        };
+        let options = ExternalJoinOptions {
+            ratchet_tree,
+            resync,
+            psks: self.psk_store(),
+            ..ExternalJoinOptions::default()
+        };
+        let joined = Group::join_external(
+            RustCryptoProvider,
+            self.config.clone(),
+            &group_info,
+            &kp,
+            options,
+            now,
+            &mut rng,
+        )
+        .map_err(|e| err("external join", e))?;
+        let auth = joined.group.epoch_authenticator().as_bytes().to_vec();
+        for m in &mut self.members {
+            let staged = match m.process_message(&joined.commit, now) {
+                Ok(Processed::Commit(s)) => s,
+                Ok(other) => return Err(format!("external commit processed as {other:?}")),
+                Err(e) => return Err(err("process external commit", e)),
+            };
+            if staged.effects().removes_self {
+                return Err("an external commit removed a member with its state".into());
+            }
+            m.merge_staged_commit(*staged)
+                .map_err(|e| err("merge", e))?;
+            if m.epoch_authenticator().as_bytes() != auth.as_slice() {
+                return Err("a member disagrees with the external joiner".into());
+            }
+        }
+        self.members.push(joined.group);
+        Ok(joined.commit)
     }
 
     fn create(&mut self) -> Result<(), String> {
@@ -308,10 +415,6 @@ impl Sim {
     }
 }
 
-fn hex(bytes: &[u8]) -> Value {
-    Value::String(hex::encode(bytes))
-}
-
 impl Vector {
     /// Adds the passive client to `sim` by a commit of `committer` that
     /// also adds `others` new members and carries `psk` (external PSK
@@ -413,6 +516,28 @@ impl Vector {
         let proposals: Vec<Value> = self.pending_proposals.drain(..).map(|b| hex(&b)).collect();
         self.epochs.push(json!({
             "proposals": proposals,
+            "commit": hex(&commit),
+            "epoch_authenticator": hex(sim.members[p].epoch_authenticator().as_bytes()),
+        }));
+        Ok(())
+    }
+
+    /// An epoch started by an external commit (see [`Sim::external`]); no
+    /// proposal by reference can be pending (RFC 9420 §12.4.3.2).
+    fn external(
+        &mut self,
+        sim: &mut Sim,
+        exporter: usize,
+        tree_in_group_info: bool,
+        who: External,
+    ) -> Result<(), String> {
+        if !self.pending_proposals.is_empty() {
+            return Err("an external commit cannot commit pending proposals".into());
+        }
+        let commit = sim.external(exporter, tree_in_group_info, who)?;
+        let p = sim.passive.ok_or("no passive client")?;
+        self.epochs.push(json!({
+            "proposals": [],
             "commit": hex(&commit),
             "epoch_authenticator": hex(sim.members[p].epoch_authenticator().as_bytes()),
         }));
@@ -559,6 +684,44 @@ fn handling_commit_vector(suite: u16, framing: HandshakeFormat) -> Result<Value,
         CommitOptions::with_proposals(vec![psk]),
         vec![kp],
     )?;
+    // 11. External joins (RFC 9420 §12.4.3.2): a new client from member
+    // 0's GroupInfo with the tree in it, then a member rejoins with a
+    // commit removing its old leaf (a resync), the tree out of band; the
+    // new member commits.
+    v.external(&mut sim, 0, true, External::Join)?;
+    let m = sim
+        .active_member(&mut Choice(1), Some(0))
+        .ok_or("no member")?;
+    v.external(&mut sim, 0, false, External::Resync(m))?;
+    let last = sim.members.len() - 1;
+    v.commit(&mut sim, last, CommitOptions::default(), Vec::new())?;
+    Ok(v.finish())
+}
+
+/// Members who lost their state rejoin by external commit while their old
+/// leaves stay in the tree (RFC 9420 §12.4.3.2 allows it; the two leaves
+/// share a credential), and later commits remove the old leaves: once
+/// with the tree in the GroupInfo, once out of band. A library that
+/// refuses two leaves with one identity cannot replay these (mls-rs).
+fn rejoin_vector(suite: u16, framing: HandshakeFormat) -> Result<Value, String> {
+    let mut sim = Sim::new(suite, framing);
+    group_of(&mut sim, 4)?;
+    let mut v = Vector::join(&mut sim, 3, 0, true, None)?;
+    for (rejoining, exporter, tree_in_group_info) in [(1, 0, true), (0, 1, false)] {
+        v.external(
+            &mut sim,
+            exporter,
+            tree_in_group_info,
+            External::Rejoin(rejoining),
+        )?;
+        // The rejoined member removes its old leaf.
+        let stale = sim.stale.pop().ok_or("no old leaf")?;
+        let options =
+            CommitOptions::with_proposals(vec![Proposal::Remove(Remove { removed: stale })]);
+        let committer = sim.members.len() - 1;
+        v.commit(&mut sim, committer, options, Vec::new())?;
+    }
+    v.commit(&mut sim, 0, CommitOptions::default(), Vec::new())?;
     Ok(v.finish())
 }
 
@@ -567,7 +730,7 @@ fn handling_commit_vector(suite: u16, framing: HandshakeFormat) -> Result<Value,
 const MAX_RANDOM_MEMBERS: usize = 10;
 
 /// Random operations by random members: adds, removes, updates by
-/// reference, empty commits, PSKs.
+/// reference, empty commits, PSKs, external joins and rejoins.
 fn random_vector(
     suite: u16,
     framing: HandshakeFormat,
@@ -580,6 +743,23 @@ fn random_vector(
     group_of(&mut sim, 3)?;
     let mut v = Vector::join(&mut sim, 2, 1, choice.below(2) == 0, None)?;
     for _ in 0..epochs {
+        // One epoch in five is an external commit (RFC 9420 §12.4.3.2): a
+        // new client joins, or a member rejoins removing its old leaf.
+        // (Rejoins that keep the old leaf are in `rejoin_vector`: mls-rs
+        // cannot replay them.)
+        if choice.below(5) == 0 {
+            let exporter = sim
+                .active_member(&mut choice, None)
+                .ok_or("no active member")?;
+            let tree_in_group_info = choice.below(2) == 0;
+            let resync = choice.below(2) == 0 || sim.members.len() >= MAX_RANDOM_MEMBERS;
+            let who = match sim.active_member(&mut choice, Some(exporter)) {
+                Some(m) if resync => External::Resync(m),
+                _ => External::Join,
+            };
+            v.external(&mut sim, exporter, tree_in_group_info, who)?;
+            continue;
+        }
         let committer = sim
             .active_member(&mut choice, None)
             .ok_or("no active member")?;
@@ -652,6 +832,7 @@ pub fn generate(kind: Kind, suites: &[u16]) -> Result<Value, String> {
             Kind::HandlingCommit => {
                 all.push(handling_commit_vector(suite, HandshakeFormat::Public)?);
                 all.push(handling_commit_vector(suite, HandshakeFormat::Private)?);
+                all.push(rejoin_vector(suite, HandshakeFormat::Public)?);
             }
             Kind::Random => {
                 let seed = 0x5eed_0000 + u64::from(suite);
