@@ -38,8 +38,8 @@ use crate::framing::{
 };
 use crate::key_schedule::{GroupContext, interim_transcript_hash};
 use crate::messages::{
-    Commit, ExtensionType, Extensions, ExternalInit, ExternalPub, GroupInfo, PreSharedKey,
-    PreSharedKeyId, Proposal, ProposalOrRef, PskKind, RatchetTreeExtension, Remove, WireFormat,
+    Commit, Extension, ExtensionType, Extensions, ExternalInit, ExternalPub, GroupInfo,
+    PreSharedKey, PreSharedKeyId, Proposal, ProposalOrRef, PskKind, Remove, WireFormat,
 };
 use crate::tree::treekem::{self, PendingPath};
 use crate::tree::validate::{LeafRole, Timestamp};
@@ -130,7 +130,11 @@ impl<P: CryptoProvider> Group<P> {
         let crypto = self.crypto()?;
         let mut extensions = Extensions::new();
         if options.ratchet_tree {
-            extensions.set(&RatchetTreeExtension(self.state.tree().to_nodes()))?;
+            // The tree's kept node encodings, copied rather than cloned.
+            extensions.0.push(Extension {
+                extension_type: ExtensionType::RATCHET_TREE,
+                extension_data: self.state.tree().node_list_bytes()?,
+            });
         }
         if options.external_pub {
             // §8: external_pub = KEM.DeriveKeyPair(external_secret).
