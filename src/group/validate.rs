@@ -75,10 +75,13 @@ pub(crate) fn check_leaf_supports_extensions(
     extensions: &Extensions,
 ) -> Result<(), Error> {
     // RFC 9420 R-12.4.3-02, R-13.4-03, R-13.4-04, R-13.5-04 (docs/rfc9420-requirements.md)
+    // §13.5: a GREASE value in capabilities supports nothing (GREASE is
+    // never a GroupContext extension), so it is left out of the comparison.
+    let supports = |t: &ExtensionType| !t.is_grease() && node.capabilities.extensions.contains(t);
     match extensions
         .iter()
         .map(|e| e.extension_type)
-        .find(|t| !t.is_default() && !node.capabilities.extensions.contains(t))
+        .find(|t| !t.is_default() && !supports(t))
     {
         Some(extension_type) => Err(ProposalError::UnsupportedGroupExtension {
             leaf,
@@ -582,4 +585,65 @@ pub(crate) fn check_external_senders(
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod grease_tests {
+    //! RFC 9420 §13.5: a GREASE value in capabilities supports nothing.
+
+    use super::*;
+    use crate::crypto::{HpkePublicKey, SignaturePublicKey};
+    use crate::messages::{Credential, Extension};
+    use crate::tree::{Capabilities, LeafNodeSource};
+
+    fn leaf_listing(extension_type: ExtensionType) -> LeafNode {
+        LeafNode {
+            encryption_key: HpkePublicKey(vec![1; 32]),
+            signature_key: SignaturePublicKey(vec![2; 32]),
+            credential: Credential::basic(b"a".to_vec()),
+            capabilities: Capabilities {
+                extensions: vec![extension_type],
+                ..Capabilities::default()
+            },
+            leaf_node_source: LeafNodeSource::Update,
+            extensions: Extensions::new(),
+            signature: vec![3; 64],
+        }
+    }
+
+    fn group_extensions(extension_type: ExtensionType) -> Extensions {
+        Extensions(vec![Extension {
+            extension_type,
+            extension_data: Vec::new(),
+        }])
+    }
+
+    /// A member's own GREASE capability (or anyone's) does not count as
+    /// support for a GroupContext extension of that GREASE type (R-13.5-04);
+    /// a real type it lists does.
+    #[test]
+    fn grease_capabilities_support_no_group_extension() {
+        let grease = ExtensionType(0x0a0a);
+        let error = check_leaf_supports_extensions(
+            Some(LeafIndex(0)),
+            &leaf_listing(grease),
+            &group_extensions(grease),
+        )
+        .unwrap_err();
+        assert_eq!(
+            error,
+            ProposalError::UnsupportedGroupExtension {
+                leaf: Some(LeafIndex(0)),
+                extension_type: grease,
+            }
+            .into()
+        );
+        let custom = ExtensionType(0xff01);
+        check_leaf_supports_extensions(
+            Some(LeafIndex(0)),
+            &leaf_listing(custom),
+            &group_extensions(custom),
+        )
+        .unwrap();
+    }
 }
