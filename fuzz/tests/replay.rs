@@ -48,3 +48,68 @@ fn seeds() {
 fn regressions() {
     replay("regressions", false);
 }
+
+/// The KeyPackage-store seeds reach both ends of `join_from_store`: with
+/// every fixture bundle in the store each Welcome joins (the last-resort
+/// bundle is kept, the others removed), and without its joiner it is
+/// refused with `NoMatchingKeyPackage`.
+#[test]
+fn store_joins_and_refuses() {
+    use rfc9420::group::StateError;
+    use rfc9420::{Error, Group, JoinOptions, KeyPackageStore, RustCryptoProvider};
+    use rfc9420_fuzz::fixtures::{self, NOW};
+    let mut kept = 0;
+    for f in fixtures::all() {
+        for w in &f.welcomes {
+            let options = || match &w.tree {
+                Some(t) => JoinOptions::with_tree_bytes(t).expect("tree"),
+                None => JoinOptions::default(),
+            };
+            let mut store = KeyPackageStore::new();
+            for b in f.welcomes.iter().map(|x| &x.joiner).chain(&f.fresh) {
+                store
+                    .insert(&RustCryptoProvider, b.clone())
+                    .expect("insert");
+            }
+            let full = store.len();
+            let (g, r) = Group::join_from_store(
+                RustCryptoProvider,
+                f.config.clone(),
+                &w.welcome,
+                &mut store,
+                options(),
+                NOW,
+            )
+            .unwrap_or_else(|e| panic!("{} {}: {e:?}", f.spec.name, w.label));
+            assert_eq!(g.epoch_authenticator().as_bytes(), w.epoch_authenticator);
+            if w.joiner.is_last_resort() {
+                kept += 1;
+                assert_eq!(store.len(), full);
+            } else {
+                assert_eq!(store.len(), full - 1);
+            }
+            let e = Group::join_from_store(
+                RustCryptoProvider,
+                f.config.clone(),
+                &w.welcome,
+                &mut {
+                    let mut s = store.clone();
+                    s.remove(&r);
+                    s
+                },
+                options(),
+                NOW,
+            )
+            .expect_err("no bundle for the Welcome");
+            assert!(
+                matches!(e, Error::State(StateError::NoMatchingKeyPackage)),
+                "{e:?}"
+            );
+        }
+    }
+    assert_eq!(
+        kept,
+        fixtures::all().len(),
+        "one last-resort Welcome per fixture"
+    );
+}
