@@ -1,7 +1,8 @@
 //! A small messaging app on rfc9420, end to end: a delivery service with a
 //! totally ordered log per group, a KeyPackage directory, a five-member
 //! group with an offline member catching up, a removal, key updates, a
-//! commit race, a crash between sending a commit and its acceptance, and a
+//! commit race, a crash between sending a commit and its acceptance, a
+//! member who lost her device rejoining by external commit, and a
 //! 200-member group. Every client keeps its state only as bytes between
 //! steps (saved after every step, restored before the next), as an app that
 //! may be killed at any time does.
@@ -17,9 +18,9 @@ use rfc9420::group::{KeyPackageStore, MessageBuffer};
 use rfc9420::messages::{Add, Proposal, Remove};
 use rfc9420::rand_core::UnwrapErr;
 use rfc9420::{
-    CipherSuite, CommitOptions, Credential, Error, Group, GroupConfig, JoinOptions,
-    KeyPackageBundle, KeyPackageOptions, MlsMessage, Processed, RustCryptoProvider, SuiteCrypto,
-    Timestamp,
+    CipherSuite, CommitOptions, Credential, Error, ExternalJoinOptions, Group, GroupConfig,
+    GroupInfoOptions, JoinOptions, KeyPackageBundle, KeyPackageOptions, LeafIndex, MlsMessage,
+    Processed, RustCryptoProvider, SuiteCrypto, Timestamp,
 };
 
 const SUITE: CipherSuite = CipherSuite::MLS_128_DHKEMX25519_AES128GCM_SHA256_ED25519;
@@ -34,6 +35,8 @@ struct DeliveryService {
     committed_epochs: Vec<u64>,
     directory: BTreeMap<String, Vec<u8>>,
     welcomes: BTreeMap<String, Vec<u8>>,
+    /// The latest GroupInfo a committer published, for external joins.
+    group_info: Option<Vec<u8>>,
 }
 
 impl DeliveryService {
@@ -176,6 +179,40 @@ impl Client {
         Ok(())
     }
 
+    /// Joins by external commit from the delivery service's GroupInfo,
+    /// removing `old_leaf`, this client's leaf from a lost device (a
+    /// resync); the commit must be accepted, or the join is retried.
+    fn rejoin(
+        &mut self,
+        ds: &mut DeliveryService,
+        old_leaf: LeafIndex,
+        rng: &mut Rng,
+    ) -> Result<bool, Error> {
+        let reference = self.store.references().next().cloned().expect("a bundle");
+        let bundle = self.store.remove(&reference).expect("a bundle");
+        let options = ExternalJoinOptions {
+            resync: Some(old_leaf),
+            ..ExternalJoinOptions::default()
+        };
+        let info = ds.group_info.clone().expect("a published GroupInfo");
+        let joined = Group::join_external(
+            RustCryptoProvider,
+            GroupConfig::default(),
+            &info,
+            &bundle,
+            options,
+            now(),
+            rng,
+        )?;
+        if !ds.submit(&joined.commit) {
+            return Ok(false);
+        }
+        self.cursor = ds.log.len(); // its own commit is already applied
+        ds.group_info = Some(joined.group.group_info(&GroupInfoOptions::default())?);
+        self.save(&joined.group)?;
+        Ok(true)
+    }
+
     fn send(&mut self, ds: &mut DeliveryService, text: &str, rng: &mut Rng) -> Result<(), Error> {
         self.catch_up(ds)?;
         let mut group = self.load()?;
@@ -195,7 +232,11 @@ impl Client {
     ) -> Result<bool, Error> {
         self.catch_up(ds)?;
         let mut group = self.load()?;
-        let created = group.create_commit(CommitOptions::with_proposals(proposals), now(), rng)?;
+        let options = CommitOptions {
+            group_info: true, // published for clients that join by external commit
+            ..CommitOptions::with_proposals(proposals)
+        };
+        let created = group.create_commit(options, now(), rng)?;
         self.save(&group)?; // the pending commit is part of the saved state
         if !ds.submit(&created.commit) {
             println!(
@@ -206,6 +247,7 @@ impl Client {
             self.save(&group)?;
             return Ok(false);
         }
+        ds.group_info = created.group_info;
         if let Some(welcome) = created.welcome {
             for (_, key_package) in &created.staged.effects().added {
                 let name = String::from_utf8_lossy(
@@ -323,7 +365,38 @@ fn main() -> Result<(), Error> {
     );
     println!("  the four members agree on epoch {}", authenticators[0].0);
 
-    println!("6. a 200-member group");
+    println!("6. erin loses her phone and rejoins by external commit, removing her old leaf");
+    // The app's server tells her new device which leaf was hers.
+    let old_leaf = clients["alice"]
+        .load()?
+        .members_with_identity(b"erin")
+        .next()
+        .expect("erin is a member")
+        .leaf;
+    let mut erin = Client::new("erin", &mut ds, &mut rng)?;
+    assert!(erin.rejoin(&mut ds, old_leaf, &mut rng)?);
+    erin.send(&mut ds, "new phone, same erin", &mut rng)?;
+    clients.insert("erin", erin);
+    for name in ["alice", "bob", "carol", "erin"] {
+        clients.get_mut(name).unwrap().catch_up(&ds)?;
+    }
+    let groups: Vec<Group> = ["alice", "bob", "carol", "erin"]
+        .iter()
+        .map(|n| clients[n].load())
+        .collect::<Result<_, _>>()?;
+    assert!(
+        groups
+            .windows(2)
+            .all(|w| w[0].epoch_authenticator() == w[1].epoch_authenticator()),
+        "members disagree after the resync"
+    );
+    println!(
+        "  {} members agree on epoch {}",
+        groups[0].members().count(),
+        groups[0].epoch()
+    );
+
+    println!("7. a 200-member group");
     let mut big = DeliveryService::default();
     let mut owner = Client::new("owner", &mut big, &mut rng)?;
     let others: Vec<String> = (1..200).map(|i| format!("member-{i}")).collect();

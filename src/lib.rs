@@ -154,8 +154,9 @@ pub use crate::crypto::{CipherSuite, CryptoProvider, RustCryptoProvider, SuiteCr
 pub use crate::error::{Error, Result};
 pub use crate::framing::{MessageHeader, MlsMessage};
 pub use crate::group::{
-    CommitEffects, CommitOptions, CreatedCommit, Group, GroupConfig, JoinOptions, KeyPackageBundle,
-    KeyPackageOptions, KeyPackageStore, MessageBuffer, MessageSender, Processed, StagedCommit,
+    CommitEffects, CommitOptions, CreatedCommit, ExternalJoin, ExternalJoinOptions, Group,
+    GroupConfig, GroupInfoOptions, JoinOptions, KeyPackageBundle, KeyPackageOptions,
+    KeyPackageStore, MessageBuffer, MessageSender, Processed, StagedCommit,
 };
 pub use crate::messages::{
     Credential, CredentialType, Extension, ExtensionType, Extensions, KeyPackage, Proposal,

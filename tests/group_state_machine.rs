@@ -1,15 +1,23 @@
 //! Random operation sequences over 3 to 12 in-process members (RFC 9420
 //! §12): adds, updates and removes by value and by reference, commits with
-//! and without a path, as PublicMessages or PrivateMessages. After every
-//! step all members agree and exchange application messages.
+//! and without a path, as PublicMessages or PrivateMessages, external joins
+//! and resyncs (§12.4.3.2), external PSKs (§8.4) and GroupContextExtensions
+//! (§12.1.7). After every step all members agree and exchange application
+//! messages.
 
 use rfc9420_test_support::group_harness as harness;
 
 use harness::Harness;
 use proptest::prelude::*;
 use rfc9420::crypto::CipherSuite;
-use rfc9420::group::{CommitOptions, GroupConfig, WireFormatPolicy};
-use rfc9420::messages::{Add, Proposal, Remove};
+use rfc9420::crypto::Secret;
+use rfc9420::group::{
+    CommitOptions, ExternalJoinOptions, GroupConfig, GroupInfoOptions, WireFormatPolicy,
+};
+use rfc9420::messages::{
+    Add, CredentialType, Extensions, GroupContextExtensions, PreSharedKey, PreSharedKeyId,
+    Proposal, PskKind, Remove, RequiredCapabilities,
+};
 
 const SUITE_1: CipherSuite = CipherSuite::MLS_128_DHKEMX25519_AES128GCM_SHA256_ED25519;
 const MIN: usize = 3;
@@ -38,6 +46,17 @@ enum Op {
         committer: u8,
         target: u8,
     },
+    /// A new client joins by external commit from `exporter`'s GroupInfo
+    /// (with the tree in it or out of band).
+    ExternalJoin { exporter: u8, tree_in_info: bool },
+    /// `target` loses its state and comes back by external commit that
+    /// removes its old leaf (a resync).
+    Resync { exporter: u8, target: u8 },
+    /// Every member gets a fresh external PSK; `committer` injects it.
+    Psk { committer: u8 },
+    /// `committer` replaces the GroupContext extensions (alternating
+    /// between none and a `required_capabilities`).
+    Extensions { committer: u8, required: bool },
 }
 
 fn op() -> impl Strategy<Value = Op> {
@@ -64,6 +83,16 @@ fn op() -> impl Strategy<Value = Op> {
                 committer,
                 target,
             }
+        }),
+        (any::<u8>(), any::<bool>()).prop_map(|(exporter, tree_in_info)| Op::ExternalJoin {
+            exporter,
+            tree_in_info
+        }),
+        (any::<u8>(), any::<u8>()).prop_map(|(exporter, target)| Op::Resync { exporter, target }),
+        any::<u8>().prop_map(|committer| Op::Psk { committer }),
+        (any::<u8>(), any::<bool>()).prop_map(|(committer, required)| Op::Extensions {
+            committer,
+            required
         }),
     ]
 }
@@ -166,6 +195,84 @@ fn apply(h: &mut Harness, op: &Op) -> bool {
             .unwrap();
             h.commit(committer, CommitOptions::default(), vec![])
                 .unwrap();
+        }
+        Op::ExternalJoin {
+            exporter,
+            tree_in_info,
+        } => {
+            if size + 1 > MAX {
+                return false;
+            }
+            let joiner = h.new_key_packages(1).pop().unwrap();
+            let info = GroupInfoOptions {
+                ratchet_tree: tree_in_info,
+                external_pub: true,
+            };
+            h.external_join(
+                pick(&active, exporter),
+                info,
+                &joiner,
+                ExternalJoinOptions::default(),
+            )
+            .unwrap();
+        }
+        Op::Resync { exporter, target } => {
+            let exporter = pick(&active, exporter);
+            let target = pick_other(&active, target, exporter);
+            let leaf = h.group(target).own_leaf_node().unwrap();
+            let name = match &leaf.credential {
+                rfc9420::Credential::Basic { identity } => String::from_utf8(identity.clone()),
+                other => panic!("harness credentials are basic: {other:?}"),
+            }
+            .unwrap();
+            let old_leaf = h.group(target).own_leaf();
+            h.members[target] = None; // its state is lost
+            let again = h.key_package_named(&name);
+            let options = ExternalJoinOptions {
+                resync: Some(old_leaf),
+                ..ExternalJoinOptions::default()
+            };
+            h.external_join(exporter, GroupInfoOptions::default(), &again, options)
+                .unwrap();
+        }
+        Op::Psk { committer } => {
+            let id = format!("psk of epoch {}", h.group(active[0]).epoch()).into_bytes();
+            let secret = Secret::new(id.iter().rev().copied().chain([1; 16]).collect());
+            for &i in &active {
+                h.group(i).psks_mut().insert(id.clone(), secret.clone());
+            }
+            let committer = pick(&active, committer);
+            let nonce = vec![u8::try_from(size).unwrap(); 32];
+            let psk = Proposal::PreSharedKey(PreSharedKey {
+                psk: PreSharedKeyId {
+                    psk: PskKind::External { psk_id: id },
+                    psk_nonce: nonce,
+                },
+            });
+            h.commit(committer, CommitOptions::with_proposals(vec![psk]), vec![])
+                .unwrap();
+        }
+        Op::Extensions {
+            committer,
+            required,
+        } => {
+            let mut extensions = Extensions::new();
+            if required {
+                extensions
+                    .set(&RequiredCapabilities {
+                        extension_types: Vec::new(),
+                        proposal_types: Vec::new(),
+                        credential_types: vec![CredentialType::BASIC],
+                    })
+                    .unwrap();
+            }
+            let gce = Proposal::GroupContextExtensions(GroupContextExtensions { extensions });
+            h.commit(
+                pick(&active, committer),
+                CommitOptions::with_proposals(vec![gce]),
+                vec![],
+            )
+            .unwrap();
         }
     }
     true

@@ -20,7 +20,8 @@
 //! For each covered suite: both implementations derive the same key pairs
 //! from the same seeds; what one seals the other opens, with nonempty
 //! `info` and `aad` and plaintexts of several sizes; and a wrong `aad` is
-//! refused both ways.
+//! refused both ways. The secret export of RFC 9180 §5.3 (external joins,
+//! RFC 9420 §8.3) agrees both ways for several lengths.
 
 use hpke_rs::hpke_types::{AeadAlgorithm, KdfAlgorithm, KemAlgorithm};
 use hpke_rs::{Hpke, HpkePrivateKey as TheirPrivateKey, HpkePublicKey as TheirPublicKey, Mode};
@@ -155,6 +156,99 @@ fn theirs_seal_ours_open(suite: CipherSuite) {
             Err(CryptoError::DecryptionFailed)
         );
     }
+}
+
+/// The exporter context and the lengths exported: MLS exports `KDF.Nh`
+/// bytes under "MLS 1.0 external init secret" (RFC 9420 §8.3).
+const EXPORTER_CONTEXT: &[u8] = b"MLS 1.0 external init secret";
+const EXPORT_LENGTHS: [usize; 5] = [0, 1, 32, 64, 200];
+
+covered_suites!(ours_export_theirs_import);
+fn ours_export_theirs_import(suite: CipherSuite) {
+    let hpke = theirs(suite);
+    let pair = hpke
+        .derive_key_pair(&random(nsk(suite)))
+        .expect("their DeriveKeyPair");
+    let pk = HpkePublicKey(pair.public_key().as_slice().to_vec());
+    for length in EXPORT_LENGTHS {
+        let (enc, ours) = OURS
+            .hpke_export_sender(
+                suite,
+                &pk,
+                INFO,
+                EXPORTER_CONTEXT,
+                length,
+                &random(nsk(suite)),
+            )
+            .expect("our SetupBaseS + Export");
+        let exported = hpke
+            .receiver_export(
+                &enc,
+                pair.private_key(),
+                INFO,
+                None,
+                None,
+                None,
+                EXPORTER_CONTEXT,
+                length,
+            )
+            .expect("their SetupBaseR + Export");
+        assert_eq!(ours.as_bytes(), exported, "export of {length} bytes");
+        let other_context = hpke
+            .receiver_export(
+                &enc,
+                pair.private_key(),
+                INFO,
+                None,
+                None,
+                None,
+                b"another context",
+                length,
+            )
+            .expect("their export");
+        if length > 0 {
+            assert_ne!(ours.as_bytes(), other_context, "context binds the export");
+        }
+    }
+}
+
+covered_suites!(theirs_export_ours_import);
+fn theirs_export_ours_import(suite: CipherSuite) {
+    let mut hpke = theirs(suite);
+    let (sk, pk) = OURS
+        .kem_derive_key_pair(suite, &random(nsk(suite)))
+        .expect("our DeriveKeyPair");
+    let their_pk = TheirPublicKey::new(pk.0.clone());
+    for length in EXPORT_LENGTHS {
+        let (enc, theirs) = hpke
+            .send_export(&their_pk, INFO, None, None, None, EXPORTER_CONTEXT, length)
+            .expect("their SetupBaseS + Export");
+        let ours = OURS
+            .hpke_export_receiver(suite, &sk, &enc, INFO, EXPORTER_CONTEXT, length)
+            .expect("our SetupBaseR + Export");
+        assert_eq!(ours.as_bytes(), theirs, "export of {length} bytes");
+        let other_info = OURS
+            .hpke_export_receiver(suite, &sk, &enc, b"other info", EXPORTER_CONTEXT, length)
+            .expect("our export");
+        if length > 0 {
+            assert_ne!(other_info.as_bytes(), theirs, "info binds the export");
+        }
+    }
+}
+
+/// The export limit of RFC 9180 §5.3: at most `255 * Nh` bytes.
+#[test]
+fn export_longer_than_255_hash_lengths_is_refused() {
+    let suite = CipherSuite(1);
+    let (_, pk) = OURS
+        .kem_derive_key_pair(suite, &random(nsk(suite)))
+        .expect("our DeriveKeyPair");
+    let too_long = 255 * 32 + 1;
+    assert_eq!(
+        OURS.hpke_export_sender(suite, &pk, b"", b"", too_long, &random(nsk(suite)))
+            .map(|_| ()),
+        Err(CryptoError::KdfOutputTooLong(too_long))
+    );
 }
 
 /// Suites 4, 5 and 6 are left out because hpke-rs-rust-crypto has no

@@ -124,6 +124,52 @@ impl SuiteCrypto<'_> {
     }
 }
 
+impl SuiteCrypto<'_> {
+    /// HPKE `SetupBaseS(public_key, info)` then `Export(exporter_context,
+    /// length)` (RFC 9180 §5.1.1, §5.3), the ephemeral key from `rng`:
+    /// returns the KEM output and the exported secret (RFC 9420 §8.3).
+    pub fn hpke_export_to(
+        &self,
+        public_key: &HpkePublicKey,
+        info: &[u8],
+        exporter_context: &[u8],
+        length: usize,
+        rng: &mut (impl CryptoRng + ?Sized),
+    ) -> Result<(Vec<u8>, Secret), CryptoError> {
+        let ikm_e = self.random_secret(self.params.kem.private_key_len(), rng);
+        self.provider.hpke_export_sender(
+            self.suite,
+            public_key,
+            info,
+            exporter_context,
+            length,
+            ikm_e.as_bytes(),
+        )
+    }
+
+    /// HPKE `SetupBaseR(kem_output, private_key, info)` then
+    /// `Export(exporter_context, length)` (RFC 9180 §5.1.1, §5.3): the
+    /// secret [`hpke_export_to`](Self::hpke_export_to) exported
+    /// (RFC 9420 §8.3).
+    pub fn hpke_export_from(
+        &self,
+        private_key: &HpkePrivateKey,
+        kem_output: &[u8],
+        info: &[u8],
+        exporter_context: &[u8],
+        length: usize,
+    ) -> Result<Secret, CryptoError> {
+        self.provider.hpke_export_receiver(
+            self.suite,
+            private_key,
+            kem_output,
+            info,
+            exporter_context,
+            length,
+        )
+    }
+}
+
 fn encrypt_context(label: &str, context: &[u8]) -> Result<Vec<u8>, CryptoError> {
     let mut info = Vec::with_capacity(label.len() + context.len() + 16);
     labeled_content(label.as_bytes(), context, &mut info)?;

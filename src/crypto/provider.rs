@@ -154,6 +154,36 @@ pub trait CryptoProvider: Send + Sync {
         ciphertext: &[u8],
     ) -> Result<Secret, CryptoError>;
 
+    /// HPKE `SetupBaseS(pk_r, info)` and `context.Export(exporter_context,
+    /// length)` (RFC 9180 §5.1.1, §5.3), with the ephemeral key pair
+    /// derived as `DeriveKeyPair(ikm_e)`: returns the KEM output `enc` and
+    /// the exported secret. External joins derive their `init_secret` this
+    /// way from the group's `external_pub` (RFC 9420 §8.3).
+    fn hpke_export_sender(
+        &self,
+        suite: CipherSuite,
+        public_key: &HpkePublicKey,
+        info: &[u8],
+        exporter_context: &[u8],
+        length: usize,
+        ikm_e: &[u8],
+    ) -> Result<(Vec<u8>, Secret), CryptoError>;
+
+    /// HPKE `SetupBaseR(enc, sk_r, info)` and
+    /// `context.Export(exporter_context, length)` (RFC 9180 §5.1.1,
+    /// §5.3): the secret [`hpke_export_sender`](Self::hpke_export_sender)
+    /// exported, recovered with the recipient's private key (RFC 9420
+    /// §8.3).
+    fn hpke_export_receiver(
+        &self,
+        suite: CipherSuite,
+        private_key: &HpkePrivateKey,
+        kem_output: &[u8],
+        info: &[u8],
+        exporter_context: &[u8],
+        length: usize,
+    ) -> Result<Secret, CryptoError>;
+
     /// `Signature.Verify` of each check (RFC 9420 §5.1.2): `Ok(())` if
     /// every signature verifies; otherwise the first check, in order, whose
     /// [`verify`](Self::verify) fails, with that call's error. The result is

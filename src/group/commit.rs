@@ -42,7 +42,10 @@ pub struct CommitOptions {
     /// caller delivers the tree out of band ([`Group::tree`] after the
     /// merge, or [`CreatedCommit::ratchet_tree`]).
     pub ratchet_tree_in_welcome: bool,
-    /// Whether to also return a signed GroupInfo of the new epoch.
+    /// Whether to also return a signed GroupInfo of the new epoch, with
+    /// `external_pub` (RFC 9420 §12.4.3.2), for clients to join by
+    /// external commit; it carries the tree if
+    /// [`ratchet_tree_in_welcome`](Self::ratchet_tree_in_welcome).
     pub group_info: bool,
     /// Application data bound to the commit (RFC 9420 §6).
     pub authenticated_data: Vec<u8>,
@@ -81,7 +84,8 @@ pub struct CreatedCommit {
     /// The encoded MLSMessage carrying the Welcome, if members were added.
     pub welcome: Option<Vec<u8>>,
     /// The encoded MLSMessage carrying a signed GroupInfo of the new
-    /// epoch, if [`CommitOptions::group_info`] asked for it.
+    /// epoch with `external_pub`, if [`CommitOptions::group_info`] asked
+    /// for it.
     pub group_info: Option<Vec<u8>>,
     /// The ratchet tree of the new epoch, encoded as in the
     /// `ratchet_tree` extension, when the Welcome does not carry it.
@@ -190,6 +194,7 @@ impl<P: CryptoProvider> Group<P> {
             private,
             path_leaf,
             committer_credential,
+            external_init_secret: None,
         };
         let step = stage_epoch(&crypto, state, inputs, Confirmation::Create)?;
         let next = step
@@ -384,16 +389,26 @@ impl<P: CryptoProvider> Group<P> {
         } else {
             (None, Some(nodes))
         };
-        let group_info = build_group_info(crypto, self.state.signer(), step, in_group_info)?;
+        if options.group_info {
+            // The GroupInfo for external joiners carries external_pub
+            // (§12.4.3.2); the Welcome's does not need it.
+            let group_info = build_group_info(
+                crypto,
+                self.state.signer(),
+                step,
+                in_group_info.clone(),
+                true,
+            )?;
+            out.group_info =
+                Some(MlsMessage::new(MlsMessageBody::GroupInfo(group_info)).to_bytes()?);
+        }
         if !added.is_empty() {
+            let group_info =
+                build_group_info(crypto, self.state.signer(), step, in_group_info, false)?;
             if let Some(nodes) = out_of_band {
                 out.ratchet_tree = Some(RatchetTreeExtension(nodes).to_bytes()?);
             }
             out.welcome = Some(build_welcome(crypto, step, &group_info, pending_path, rng)?);
-        }
-        if options.group_info {
-            out.group_info =
-                Some(MlsMessage::new(MlsMessageBody::GroupInfo(group_info)).to_bytes()?);
         }
         Ok(out)
     }

@@ -35,8 +35,11 @@ impl HandshakeFormat {
     }
 }
 
-/// Which wire formats a member sends and accepts for handshake messages.
-/// Application messages are always PrivateMessages (RFC 9420 §6).
+/// Which wire formats a member sends and accepts for handshake messages
+/// of members. Application messages are always PrivateMessages (RFC 9420
+/// §6). Non-members can only send PublicMessages (§6.3.2): whether their
+/// proposals and external commits are accepted is decided by
+/// [`ProposalPolicy`] and [`ExternalCommitPolicy`], whatever this policy.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct WireFormatPolicy {
     /// The framing of the handshake messages this member creates.
@@ -122,6 +125,34 @@ impl<F: Fn(&Proposal, &MessageSender) -> bool> ProposalPolicy for F {
     }
 }
 
+/// Which external commits (RFC 9420 §12.4.3.2) this member accepts.
+///
+/// An external commit is only possible for a client that holds a
+/// GroupInfo of the current epoch with the `external_pub` extension
+/// ([`Group::group_info`](super::Group::group_info)): giving out GroupInfo
+/// is how an application lets clients join this way. A *resync* external
+/// commit also removes a member, the joiner's old appearance; its new leaf
+/// must then meet the criteria of an Update of the removed leaf: a
+/// credential acceptable for the removed participant (§12.4.3.2). Since
+/// a resync lets whoever holds a GroupInfo remove a member, the default
+/// accepts it only with the removed leaf's very credential.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum ExternalCommitPolicy {
+    /// Refuse every external commit.
+    Refuse,
+    /// Accept external commits that only add the joiner.
+    JoinOnly,
+    /// Accept joins, and resyncs whose new leaf has the removed leaf's
+    /// credential (the default).
+    #[default]
+    JoinAndResync,
+    /// Accept joins, and resyncs whose new leaf has the removed leaf's
+    /// credential or one the application's
+    /// [`CredentialValidator::validate_successor`] accepts as its successor
+    /// (for example a renewed certificate for the same identity).
+    JoinAndResyncBySuccessor,
+}
+
 /// A credential check that accepts every credential.
 ///
 /// Basic credentials (RFC 9420 §5.3) carry no proof; an application with an
@@ -173,6 +204,8 @@ pub struct GroupConfig {
     /// The application's decision on proposals from non-members
     /// (RFC 9420 §12.1.8); the default refuses them.
     pub proposals: Arc<dyn ProposalPolicy + Send + Sync>,
+    /// Which external commits are accepted (RFC 9420 §12.4.3.2).
+    pub external_commits: ExternalCommitPolicy,
 }
 
 impl core::fmt::Debug for GroupConfig {
@@ -185,6 +218,7 @@ impl core::fmt::Debug for GroupConfig {
             .field("max_resumption_psks", &self.max_resumption_psks)
             .field("lifetime", &self.lifetime)
             .field("max_tree_leaves", &self.max_tree_leaves)
+            .field("external_commits", &self.external_commits)
             .finish_non_exhaustive()
     }
 }
@@ -193,7 +227,8 @@ impl Default for GroupConfig {
     /// Private handshake messages (public ones accepted), default padding
     /// and secret tree limits, one past epoch, eight resumption PSKs, the
     /// default lifetimes, trees of up to 2^20 leaves,
-    /// [`AcceptAllCredentials`] and [`RefuseNonMemberProposals`].
+    /// [`AcceptAllCredentials`], [`RefuseNonMemberProposals`] and
+    /// [`ExternalCommitPolicy::JoinAndResync`].
     fn default() -> Self {
         Self {
             wire_format: WireFormatPolicy::default(),
@@ -205,6 +240,7 @@ impl Default for GroupConfig {
             max_tree_leaves: 1 << 20,
             credentials: Arc::new(AcceptAllCredentials),
             proposals: Arc::new(RefuseNonMemberProposals),
+            external_commits: ExternalCommitPolicy::default(),
         }
     }
 }

@@ -14,17 +14,21 @@ use crate::crypto::{Secret, SuiteCrypto};
 use crate::error::Error;
 use crate::framing::{AuthenticatedContent, ConfirmedTranscriptHashInput, Sender};
 use crate::key_schedule::{
-    GroupContext, JoinerSecret, WelcomeSecret, confirmed_transcript_hash, interim_transcript_hash,
-    psk_secret,
+    EpochSecrets, GroupContext, JoinerSecret, WelcomeSecret, confirmed_transcript_hash,
+    interim_transcript_hash, psk_secret,
 };
-use crate::messages::{Credential, Extensions};
+use crate::messages::{Credential, Extensions, PreSharedKeyId};
 use crate::tree::treekem::TreeKemPrivate;
 use crate::tree::{LeafNode, TreeDiff};
 
 /// The next epoch's number (RFC 9420 §8: epochs are uint64).
 pub(crate) fn next_epoch_number(state: &GroupState) -> Result<u64, Error> {
-    state
-        .context()
+    epoch_after(state.context())
+}
+
+/// The number of the epoch after `context`'s.
+fn epoch_after(context: &GroupContext) -> Result<u64, Error> {
+    context
         .epoch
         .checked_add(1)
         .ok_or_else(|| CommitError::EpochExhausted.into())
@@ -39,13 +43,27 @@ pub(crate) fn next_context(
     extensions: Extensions,
     confirmed_transcript_hash: Vec<u8>,
 ) -> Result<GroupContext, Error> {
+    context_after(
+        state.context(),
+        tree_hash,
+        extensions,
+        confirmed_transcript_hash,
+    )
+}
+
+/// The GroupContext of the epoch after `old`, as [`next_context`].
+pub(crate) fn context_after(
+    old: &GroupContext,
+    tree_hash: Vec<u8>,
+    extensions: Extensions,
+    confirmed_transcript_hash: Vec<u8>,
+) -> Result<GroupContext, Error> {
     // RFC 9420 R-8.1-01 (docs/rfc9420-requirements.md)
-    let old = state.context();
     Ok(GroupContext {
         version: old.version,
         cipher_suite: old.cipher_suite,
         group_id: old.group_id.clone(),
-        epoch: next_epoch_number(state)?,
+        epoch: epoch_after(old)?,
         tree_hash,
         confirmed_transcript_hash,
         extensions,
@@ -91,6 +109,9 @@ pub(crate) struct CommitInputs<'a, 'd> {
     pub(crate) path_leaf: Option<LeafNode>,
     /// The committer's credential in the current epoch.
     pub(crate) committer_credential: Credential,
+    /// The `init_secret` an external commit's ExternalInit brings
+    /// (RFC 9420 §8.3), in place of the current epoch's.
+    pub(crate) external_init_secret: Option<Secret>,
 }
 
 /// A staged commit with what a Welcome for it needs.
@@ -100,40 +121,64 @@ pub(crate) struct EpochStep {
     pub(crate) welcome_secret: WelcomeSecret,
 }
 
-/// Computes the next epoch from `state` for a commit whose proposals are
-/// applied and whose path is merged (RFC 9420 §8, §8.2, §8.4, §12.4.2):
-/// the confirmed transcript hash, the new GroupContext, the PSK secret,
-/// the joiner, welcome and epoch secrets, the confirmation tag (created or
-/// verified), and the interim transcript hash.
-pub(crate) fn stage_epoch(
+/// The epoch a commit starts from, as the key schedule needs it
+/// (RFC 9420 §8): its GroupContext, interim transcript hash and
+/// `init_secret`.
+pub(crate) struct EpochBase<'a> {
+    pub(crate) context: &'a GroupContext,
+    pub(crate) interim_transcript_hash: &'a [u8],
+    pub(crate) init_secret: &'a Secret,
+}
+
+/// What the next epoch's key schedule takes besides the old epoch and the
+/// commit (RFC 9420 §8): the new tree hash and GroupContext extensions, the
+/// commit secret, and the PSKs with their secrets.
+pub(crate) struct NextEpochInputs<'a> {
+    pub(crate) tree_hash: Vec<u8>,
+    pub(crate) extensions: Extensions,
+    pub(crate) commit_secret: &'a Secret,
+    pub(crate) psks: Vec<(&'a PreSharedKeyId, &'a Secret)>,
+}
+
+/// What the key schedule of a commit yields (RFC 9420 §8, §8.2).
+pub(crate) struct KeyScheduleStep {
+    pub(crate) context: GroupContext,
+    pub(crate) joiner_secret: JoinerSecret,
+    pub(crate) welcome_secret: WelcomeSecret,
+    pub(crate) secrets: EpochSecrets,
+    pub(crate) confirmation_tag: Vec<u8>,
+    pub(crate) interim_transcript_hash: Vec<u8>,
+}
+
+/// The transcript hashes and key schedule of the commit `content` from
+/// `base` (RFC 9420 §8, §8.2, §8.4): the confirmed transcript hash, the new
+/// GroupContext with `tree_hash` and `extensions`, the joiner, welcome and
+/// epoch secrets with the PSK secret of `psks`, the confirmation tag
+/// (created or verified), and the interim transcript hash. Shared by
+/// member commits and by external commits (§12.4.3.2), which bring their
+/// own `init_secret`.
+pub(crate) fn key_schedule_step(
     crypto: &SuiteCrypto<'_>,
-    state: &GroupState,
-    mut inputs: CommitInputs<'_, '_>,
+    base: &EpochBase<'_>,
+    content: &AuthenticatedContent,
+    next: NextEpochInputs<'_>,
     confirmation: Confirmation<'_>,
-) -> Result<EpochStep, Error> {
-    // RFC 9420 R-8.1-01, R-12.1.7-01, R-12.4.1-01, R-12.4.2-05, R-6.1-06 (docs/rfc9420-requirements.md)
-    let applied = &inputs.applied;
+) -> Result<KeyScheduleStep, Error> {
+    // RFC 9420 R-8.1-01, R-12.4.2-05, R-6.1-06 (docs/rfc9420-requirements.md)
+    let NextEpochInputs {
+        tree_hash,
+        extensions,
+        commit_secret,
+        psks,
+    } = next;
     let transcript_input =
-        ConfirmedTranscriptHashInput::from_authenticated_content(inputs.content)?.to_bytes()?;
+        ConfirmedTranscriptHashInput::from_authenticated_content(content)?.to_bytes()?;
     let confirmed =
-        confirmed_transcript_hash(crypto, state.interim_transcript_hash(), &transcript_input)?;
-    let extensions = applied
-        .extensions
-        .clone()
-        .unwrap_or_else(|| state.context().extensions.clone());
-    let context = next_context(state, inputs.diff.tree_hash(crypto)?, extensions, confirmed)?;
+        confirmed_transcript_hash(crypto, base.interim_transcript_hash, &transcript_input)?;
+    let context = context_after(base.context, tree_hash, extensions, confirmed)?;
     let context_bytes = context.to_bytes()?;
-    let joiner_secret = JoinerSecret::derive(
-        crypto,
-        &state.secrets().init_secret,
-        &inputs.commit_secret,
-        &context_bytes,
-    )?;
-    let psks = applied
-        .psks
-        .iter()
-        .map(|id| state.resolve_psk(id).map(|s| (id, s)))
-        .collect::<Result<Vec<_>, Error>>()?;
+    let joiner_secret =
+        JoinerSecret::derive(crypto, base.init_secret, commit_secret, &context_bytes)?;
     let psk = psk_secret(crypto, psks)?;
     let (welcome_secret, secrets) = joiner_secret.derive_epoch(crypto, &psk, &context_bytes)?;
     let confirmation_tag = match confirmation {
@@ -146,16 +191,62 @@ pub(crate) fn stage_epoch(
             secrets.confirmation_tag(crypto, &context.confirmed_transcript_hash)?
         }
     };
-    let interim = interim_transcript_hash(
+    let interim_transcript_hash = interim_transcript_hash(
         crypto,
         &context.confirmed_transcript_hash,
         &confirmation_tag,
     )?;
+    Ok(KeyScheduleStep {
+        context,
+        joiner_secret,
+        welcome_secret,
+        secrets,
+        confirmation_tag,
+        interim_transcript_hash,
+    })
+}
+
+/// Computes the next epoch from `state` for a commit whose proposals are
+/// applied and whose path is merged (RFC 9420 §8, §8.2, §8.4, §12.4.2):
+/// resolves the PSKs and runs [`key_schedule_step`].
+pub(crate) fn stage_epoch(
+    crypto: &SuiteCrypto<'_>,
+    state: &GroupState,
+    mut inputs: CommitInputs<'_, '_>,
+    confirmation: Confirmation<'_>,
+) -> Result<EpochStep, Error> {
+    // RFC 9420 R-8.1-01, R-12.1.7-01, R-12.4.1-01, R-12.4.2-05, R-6.1-06 (docs/rfc9420-requirements.md)
+    let applied = &inputs.applied;
+    let extensions = applied
+        .extensions
+        .clone()
+        .unwrap_or_else(|| state.context().extensions.clone());
+    let psks = applied
+        .psks
+        .iter()
+        .map(|id| state.resolve_psk(id).map(|s| (id, s)))
+        .collect::<Result<Vec<_>, Error>>()?;
+    let base = EpochBase {
+        context: state.context(),
+        interim_transcript_hash: state.interim_transcript_hash(),
+        init_secret: inputs
+            .external_init_secret
+            .as_ref()
+            .unwrap_or(&state.secrets().init_secret),
+    };
+    let tree_hash = inputs.diff.tree_hash(crypto)?;
+    let next = NextEpochInputs {
+        tree_hash,
+        extensions,
+        commit_secret: &inputs.commit_secret,
+        psks,
+    };
+    let step = key_schedule_step(crypto, &base, inputs.content, next, confirmation)?;
     let committer = inputs.content.content.sender;
     let effects = applied.effects(
         committer,
         inputs.committer_credential.clone(),
-        context.epoch,
+        step.context.epoch,
         inputs.path_leaf.take(),
         inputs.private.own_leaf(),
     );
@@ -165,19 +256,19 @@ pub(crate) fn stage_epoch(
         base_own_leaf: state.own_leaf(),
         effects,
         next: Some(NextEpoch {
-            context,
+            context: step.context,
             tree: inputs.diff.into_staged(crypto)?,
             private: inputs.private,
-            secrets,
-            interim_transcript_hash: interim,
-            confirmation_tag,
+            secrets: step.secrets,
+            interim_transcript_hash: step.interim_transcript_hash,
+            confirmation_tag: step.confirmation_tag,
         }),
         previous_leaves: inputs.applied.previous_leaves,
     };
     Ok(EpochStep {
         staged,
-        joiner_secret,
-        welcome_secret,
+        joiner_secret: step.joiner_secret,
+        welcome_secret: step.welcome_secret,
     })
 }
 

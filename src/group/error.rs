@@ -33,14 +33,6 @@ pub enum MessageError {
     /// `external_senders` extension (RFC 9420 §12.1.8.1).
     #[error("external sender {0} is unknown")]
     UnknownExternalSender(u32),
-    /// A sender type this crate does not accept for this content.
-    #[error("{sender_type:?} sender with {content_type:?} content is not accepted")]
-    UnsupportedSender {
-        /// The sender's type.
-        sender_type: SenderType,
-        /// The content type.
-        content_type: ContentType,
-    },
     /// A proposal from a non-member (an external sender or a new member)
     /// that the application's `ProposalPolicy` did not accept (RFC 9420
     /// §12.1.8).
@@ -208,6 +200,37 @@ pub enum CommitError {
     /// An epoch counter at its maximum (RFC 9420 §8: epochs are uint64).
     #[error("epoch counter exhausted")]
     EpochExhausted,
+    /// A GroupInfo without the `external_pub` extension: the group cannot
+    /// be joined by external commit from it (RFC 9420 §12.4.3.2).
+    #[error("GroupInfo has no external_pub extension")]
+    MissingExternalPub,
+    /// An external commit without exactly one ExternalInit proposal
+    /// (RFC 9420 §12.2).
+    #[error("external commit with {count} ExternalInit proposals, not one")]
+    ExternalInitCount {
+        /// How many it has.
+        count: usize,
+    },
+    /// An external commit with more than one Remove proposal (RFC 9420
+    /// §12.2: at most one, of the joiner's old leaf).
+    #[error("external commit with {count} Remove proposals")]
+    ExternalCommitRemoves {
+        /// How many it has.
+        count: usize,
+    },
+    /// An external commit that includes a proposal by reference
+    /// (RFC 9420 §12.4.3.2).
+    #[error("external commit includes a proposal by reference")]
+    ExternalProposalByReference,
+    /// An external commit, refused by this member's
+    /// [`ExternalCommitPolicy`](super::ExternalCommitPolicy).
+    #[error("external commits are refused by policy")]
+    ExternalCommitRefused,
+    /// An external commit that removes a member (a resync, RFC 9420
+    /// §12.4.3.2), refused by this member's
+    /// [`ExternalCommitPolicy`](super::ExternalCommitPolicy).
+    #[error("external commit removing {0:?} refused by policy")]
+    ResyncRefused(LeafIndex),
 }
 
 /// The group's state does not allow the operation, or saved state could

@@ -84,18 +84,7 @@ impl<P: CryptoProvider> Group<P> {
         let context = group_info.group_context.clone();
         check_group_parameters(&context, key_package)?;
 
-        let nodes = ratchet_tree_from(&group_info, options.ratchet_tree)?;
-        let tree = RatchetTree::from_nodes_with_max(&crypto, nodes, config.max_tree_leaves)?;
-        verify_group_info_in_tree(&crypto, &group_info, &tree)?;
-        let required = required_capabilities(&context.extensions)?;
-        let ctx = LeafContext {
-            group_id: &context.group_id,
-            required_capabilities: required.as_ref(),
-            lifetime: config.lifetime.receive,
-            now,
-            credentials: config.credentials.as_ref(),
-        };
-        validate_tree(&crypto, &tree, &context.tree_hash, &ctx)?;
+        let tree = checked_tree(&crypto, &config, &group_info, options.ratchet_tree, now)?;
         let own_leaf = find_own_leaf(&tree, &key_package.leaf_node)?;
         // §12.4.3: the joiner supports the group's extensions.
         check_leaf_supports_extensions(
@@ -141,14 +130,48 @@ impl<P: CryptoProvider> Group<P> {
     }
 }
 
-/// Decodes an MLSMessage that must carry a Welcome of MLS 1.0.
-fn open_welcome(bytes: &[u8]) -> Result<Welcome, Error> {
+/// The ratchet tree of a group joined from `group_info` (RFC 9420
+/// §12.4.3.1, §12.4.3.2), from its `ratchet_tree` extension or
+/// `out_of_band`: within `config.max_tree_leaves`, holding the GroupInfo's
+/// signer, whose signature it verifies, and valid as a whole (tree hash,
+/// parent hashes, every leaf with `now` for lifetimes, unique keys).
+pub(crate) fn checked_tree(
+    crypto: &SuiteCrypto<'_>,
+    config: &GroupConfig,
+    group_info: &GroupInfo,
+    out_of_band: Option<Vec<Option<Node>>>,
+    now: Timestamp,
+) -> Result<RatchetTree, Error> {
+    // RFC 9420 R-12.4.3-04, R-12.4.3.1-07 (docs/rfc9420-requirements.md)
+    let context = &group_info.group_context;
+    let nodes = ratchet_tree_from(group_info, out_of_band)?;
+    let tree = RatchetTree::from_nodes_with_max(crypto, nodes, config.max_tree_leaves)?;
+    verify_group_info_in_tree(crypto, group_info, &tree)?;
+    let required = required_capabilities(&context.extensions)?;
+    let ctx = LeafContext {
+        group_id: &context.group_id,
+        required_capabilities: required.as_ref(),
+        lifetime: config.lifetime.receive,
+        now,
+        credentials: config.credentials.as_ref(),
+    };
+    validate_tree(crypto, &tree, &context.tree_hash, &ctx)?;
+    Ok(tree)
+}
+
+/// The body of an encoded MLSMessage of MLS 1.0 (RFC 9420 §6).
+pub(crate) fn open_mls10(bytes: &[u8]) -> Result<MlsMessageBody, Error> {
     // RFC 9420 R-6-03 (docs/rfc9420-requirements.md)
     let message: MlsMessage = decode_exact(bytes)?;
     if message.version != ProtocolVersion::MLS10 {
         return Err(MessageError::UnsupportedVersion(message.version).into());
     }
-    match message.body {
+    Ok(message.body)
+}
+
+/// Decodes an MLSMessage that must carry a Welcome of MLS 1.0.
+fn open_welcome(bytes: &[u8]) -> Result<Welcome, Error> {
+    match open_mls10(bytes)? {
         MlsMessageBody::Welcome(w) => Ok(w),
         other => Err(MessageError::UnexpectedWireFormat(other.wire_format()).into()),
     }
@@ -178,7 +201,10 @@ fn joiner_psk_secret(
 
 /// The group's version and suite are the KeyPackage's, and the version is
 /// MLS 1.0 (RFC 9420 §12.4.3.1); its extensions are well formed.
-fn check_group_parameters(context: &GroupContext, key_package: &KeyPackage) -> Result<(), Error> {
+pub(crate) fn check_group_parameters(
+    context: &GroupContext,
+    key_package: &KeyPackage,
+) -> Result<(), Error> {
     // RFC 9420 R-12.4.3.1-06 (docs/rfc9420-requirements.md)
     if context.version != ProtocolVersion::MLS10 || context.version != key_package.version {
         return Err(WelcomeError::VersionMismatch {
@@ -199,7 +225,7 @@ fn check_group_parameters(context: &GroupContext, key_package: &KeyPackage) -> R
 
 /// The ratchet tree from the GroupInfo's `ratchet_tree` extension, or the
 /// one delivered out of band (RFC 9420 §12.4.3.3).
-fn ratchet_tree_from(
+pub(crate) fn ratchet_tree_from(
     group_info: &GroupInfo,
     out_of_band: Option<Vec<Option<Node>>>,
 ) -> Result<Vec<Option<Node>>, Error> {

@@ -26,6 +26,7 @@ mod commit;
 mod config;
 mod epoch;
 mod error;
+mod external;
 mod join;
 pub mod key_package;
 mod key_package_store;
@@ -43,10 +44,11 @@ use rand_core::CryptoRng;
 pub use buffer::MessageBuffer;
 pub use commit::{CommitOptions, CreatedCommit};
 pub use config::{
-    AcceptAllCredentials, GroupConfig, HandshakeFormat, ProposalPolicy, RefuseNonMemberProposals,
-    WireFormatPolicy,
+    AcceptAllCredentials, ExternalCommitPolicy, GroupConfig, HandshakeFormat, ProposalPolicy,
+    RefuseNonMemberProposals, WireFormatPolicy,
 };
 pub use error::{CommitError, MessageError, ProposalError, StateError};
+pub use external::{ExternalJoin, ExternalJoinOptions, GroupInfoOptions};
 pub use join::JoinOptions;
 pub use key_package::{
     KeyPackageBundle, KeyPackageError, KeyPackageKey, KeyPackageOptions, validate_key_package,

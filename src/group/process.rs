@@ -228,7 +228,12 @@ impl<P: CryptoProvider> Group<P> {
         message: PublicMessage,
     ) -> Result<Opened, Error> {
         // RFC 9420 R-6.2-02 (docs/rfc9420-requirements.md)
-        self.check_handshake_format(WireFormat::PUBLIC_MESSAGE)?;
+        // Non-members can only send PublicMessages (§6.3.2, §12.1.8,
+        // §12.4.3.2): the policy on their proposals and commits is the
+        // ProposalPolicy and the ExternalCommitPolicy, not the wire format.
+        if matches!(message.content.sender, Sender::Member(_)) {
+            self.check_handshake_format(WireFormat::PUBLIC_MESSAGE)?;
+        }
         let unverified = message.unprotect(
             crypto,
             self.state.context(),
@@ -254,10 +259,6 @@ impl<P: CryptoProvider> Group<P> {
         body: &FramedContentBody,
     ) -> Result<MessageSender, Error> {
         // RFC 9420 R-6.1-04, R-12.1.8-03, R-12.1.8-04 (docs/rfc9420-requirements.md)
-        let unsupported = || MessageError::UnsupportedSender {
-            sender_type: sender.sender_type(),
-            content_type: body.content_type(),
-        };
         match (sender, body) {
             (Sender::Member(leaf), _) => {
                 self.check_not_own(*leaf, body.content_type())?;
@@ -289,6 +290,19 @@ impl<P: CryptoProvider> Group<P> {
                     })
                     .ok_or_else(|| MessageError::UnknownExternalSender(*index).into())
             }
+            // §12.4.3.2: signed by the key of the path's leaf.
+            (Sender::NewMemberCommit, FramedContentBody::Commit(commit)) => {
+                let leaf = &commit
+                    .path
+                    .as_ref()
+                    .ok_or(CommitError::PathRequired)?
+                    .leaf_node;
+                Ok(MessageSender {
+                    sender: *sender,
+                    credential: leaf.credential.clone(),
+                    signature_key: leaf.signature_key.clone(),
+                })
+            }
             // §12.1.8: signed by the key of the KeyPackage's leaf.
             (Sender::NewMemberProposal, FramedContentBody::Proposal(Proposal::Add(add))) => {
                 let leaf = &add.key_package.leaf_node;
@@ -298,7 +312,8 @@ impl<P: CryptoProvider> Group<P> {
                     signature_key: leaf.signature_key.clone(),
                 })
             }
-            _ => Err(unsupported().into()),
+            // The framing refused every other sender and content (§6.1).
+            _ => Err(Error::Internal("sender and content the framing refuses")),
         }
     }
 
@@ -438,6 +453,9 @@ impl<P: CryptoProvider> Group<P> {
         // RFC 9420 R-12.2-01, R-12.4-04, R-6.1-06 (docs/rfc9420-requirements.md)
         let state = &self.state;
         let sender = content.content.sender;
+        if sender == Sender::NewMemberCommit {
+            return self.stage_external_commit(crypto, content, commit, now);
+        }
         let committer = member_committer(sender)?;
         let own = matches!(path_keys, PathKeys::Own { .. });
         if !own {
@@ -500,6 +518,7 @@ impl<P: CryptoProvider> Group<P> {
             private,
             path_leaf,
             committer_credential,
+            external_init_secret: None,
         };
         let received = Confirmation::Received(confirmation_tag);
         let mut staged = stage_epoch(crypto, state, inputs, received)?.staged;
@@ -531,7 +550,7 @@ impl<P: CryptoProvider> Group<P> {
     /// Decrypts this member's path secret from a merged UpdatePath under
     /// the provisional GroupContext (RFC 9420 §12.4.2) and derives the
     /// commit secret and the new private keys.
-    fn receive_path(
+    pub(crate) fn receive_path(
         &self,
         crypto: &SuiteCrypto<'_>,
         diff: &mut TreeDiff<'_>,

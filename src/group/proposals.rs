@@ -7,7 +7,7 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 
-use super::error::{MessageError, ProposalError};
+use super::error::ProposalError;
 use super::staged::CommitEffects;
 use super::state::{GroupState, PendingProposal};
 use super::validate::{ProposalValidator, check_credential_support, check_leaf_meets_group};
@@ -254,6 +254,7 @@ impl AppliedProposals {
             reinit: self.reinit.clone(),
             removes_self: self.removes(own),
             discards_pending_commit: false,
+            external_joiner: None,
         }
     }
 
@@ -504,7 +505,7 @@ fn invalid_add(
 
 /// §12.3 phase 5: the PSKs, in list order, each valid, once (§12.2), and
 /// available (§12.4.2).
-fn apply_psks(
+pub(crate) fn apply_psks(
     validator: &ProposalValidator<'_>,
     psks: &[&PreSharedKeyId],
     applied: &mut AppliedProposals,
@@ -553,11 +554,9 @@ fn check_post_conditions(
 pub(crate) fn member_committer(sender: Sender) -> Result<LeafIndex, Error> {
     match sender {
         Sender::Member(leaf) => Ok(leaf),
-        other => Err(MessageError::UnsupportedSender {
-            sender_type: other.sender_type(),
-            content_type: crate::framing::ContentType::Commit,
-        }
-        .into()),
+        // The framing lets only members and new members commit (§6.1), and
+        // external commits are staged apart.
+        _ => Err(Error::Internal("commit from a sender that is not a member")),
     }
 }
 

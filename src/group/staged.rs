@@ -46,6 +46,9 @@ pub struct CommitEffects {
     /// service accepted the other one first, so this member's proposals by
     /// value and its path were not applied and must be sent again.
     pub discards_pending_commit: bool,
+    /// For an external commit (RFC 9420 §12.4.3.2): the leaf the new
+    /// member took; its leaf node is [`path_leaf`](Self::path_leaf).
+    pub external_joiner: Option<LeafIndex>,
 }
 
 /// The state of the next epoch.

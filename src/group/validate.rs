@@ -290,7 +290,7 @@ impl<'a> ProposalValidator<'a> {
 
     /// §5.3.1: a member that changes its credential presents a valid
     /// successor of the old one, as the application's validator decides.
-    fn check_successor(
+    pub(crate) fn check_successor(
         &self,
         leaf: LeafIndex,
         current: &LeafNode,
@@ -306,6 +306,21 @@ impl<'a> ProposalValidator<'a> {
             return Err(ProposalError::CredentialChangeRejected(leaf).into());
         }
         Ok(())
+    }
+
+    /// §7.3, §12.4.3.2: the leaf of a new member that brings no KeyPackage
+    /// (an external joiner's path leaf, source `commit`) is valid for
+    /// `leaf` of this group and supports the group's extensions and
+    /// required capabilities.
+    pub(crate) fn check_new_leaf(
+        &self,
+        leaf: LeafIndex,
+        leaf_node: &LeafNode,
+        role: LeafRole,
+    ) -> Result<(), Error> {
+        // RFC 9420 R-12.4.2-03 (docs/rfc9420-requirements.md)
+        validate_leaf_node(self.crypto, leaf_node, leaf, role, &self.leaf_context())?;
+        check_leaf_supports_extensions(Some(leaf), leaf_node, &self.extensions)
     }
 
     /// §5.3.1, §12.1.8.1: every entry of an `external_senders` extension

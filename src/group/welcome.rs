@@ -20,8 +20,8 @@ use crate::error::Error;
 use crate::framing::{MlsMessage, MlsMessageBody};
 use crate::key_schedule::WelcomeSecret;
 use crate::messages::{
-    EncryptedGroupSecrets, Extensions, GroupInfo, GroupSecrets, KeyPackage, KeyPackageRef,
-    PathSecret, ProtocolVersion, RatchetTreeExtension, Welcome,
+    EncryptedGroupSecrets, Extensions, ExternalPub, GroupInfo, GroupSecrets, KeyPackage,
+    KeyPackageRef, PathSecret, ProtocolVersion, RatchetTreeExtension, Welcome,
 };
 use crate::tree::Node;
 use crate::tree::treekem::PendingPath;
@@ -211,12 +211,14 @@ pub fn joiner_private_state(
 
 /// The signed GroupInfo of the epoch `step` starts (RFC 9420 §12.4.3),
 /// with the ratchet tree `nodes`, if given, in a `ratchet_tree`
-/// extension.
+/// extension, and, if `external_pub`, the epoch's `external_pub`
+/// (§12.4.3.2).
 pub(crate) fn build_group_info(
     crypto: &SuiteCrypto<'_>,
     signer: &SignaturePrivateKey,
     step: &EpochStep,
     nodes: Option<Vec<Option<Node>>>,
+    external_pub: bool,
 ) -> Result<GroupInfo, Error> {
     // RFC 9420 R-12.4.1-02 (docs/rfc9420-requirements.md)
     let next = step
@@ -227,6 +229,10 @@ pub(crate) fn build_group_info(
     let mut extensions = Extensions::new();
     if let Some(nodes) = nodes {
         extensions.set(&RatchetTreeExtension(nodes))?;
+    }
+    if external_pub {
+        let (_, external_pub) = next.secrets.external_key_pair(crypto)?;
+        extensions.set(&ExternalPub { external_pub })?;
     }
     let mut group_info = GroupInfo {
         group_context: next.context.clone(),

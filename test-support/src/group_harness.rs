@@ -4,8 +4,8 @@
 
 use rfc9420::crypto::{CipherSuite, SuiteCrypto};
 use rfc9420::group::{
-    CommitOptions, CreatedCommit, Group, GroupConfig, JoinOptions, KeyPackageBundle,
-    KeyPackageOptions, Processed,
+    CommitOptions, CreatedCommit, ExternalJoinOptions, Group, GroupConfig, GroupInfoOptions,
+    JoinOptions, KeyPackageBundle, KeyPackageOptions, Processed,
 };
 use rfc9420::messages::{Add, Credential, Extensions, Proposal};
 use rfc9420::tree::validate::Timestamp;
@@ -143,6 +143,62 @@ impl Harness {
             }
         }
         Ok((commit, welcome))
+    }
+
+    /// A fresh KeyPackage bundle for the client named `name` (same basic
+    /// credential as an earlier one of that name, new keys).
+    pub fn key_package_named(&mut self, name: &str) -> KeyPackageBundle {
+        key_package(self.suite, name, &mut self.rng)
+    }
+
+    /// The client of `bundle` joins by external commit from a GroupInfo
+    /// member `exporter` exports with `info`; every active member
+    /// processes and merges the commit; the joiner becomes a member (and
+    /// the member whose leaf a resync removed is dropped). Returns the
+    /// commit.
+    pub fn external_join(
+        &mut self,
+        exporter: usize,
+        info: GroupInfoOptions,
+        bundle: &KeyPackageBundle,
+        mut options: ExternalJoinOptions,
+    ) -> Result<Vec<u8>, Error> {
+        let group_info = self.group(exporter).group_info(&info)?;
+        if !info.ratchet_tree && options.ratchet_tree.is_none() {
+            options.ratchet_tree = Some(self.group(exporter).tree().to_nodes());
+        }
+        let mut rng = std::mem::replace(&mut self.rng, TestRng::new(0));
+        let joined = Group::join_external(
+            RustCryptoProvider,
+            self.config.clone(),
+            &group_info,
+            bundle,
+            options,
+            NOW,
+            &mut rng,
+        );
+        self.rng = rng;
+        let joined = joined?;
+        self.deliver_commit(&joined.commit)?;
+        self.members.push(Some(joined.group));
+        Ok(joined.commit)
+    }
+
+    /// Every active member processes and merges `commit`; members it
+    /// removed are dropped.
+    pub fn deliver_commit(&mut self, commit: &[u8]) -> Result<(), Error> {
+        for i in self.active() {
+            match self.group(i).process_message(commit, NOW)? {
+                Processed::Commit(staged) => self.group(i).merge_staged_commit(*staged)?,
+                other => panic!("member {i} got {other:?} for a commit"),
+            }
+        }
+        for i in 0..self.members.len() {
+            if self.members[i].as_ref().is_some_and(|g| !g.is_active()) {
+                self.members[i] = None;
+            }
+        }
+        Ok(())
     }
 
     /// Member `sender` proposes `proposal` by reference; every other

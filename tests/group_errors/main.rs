@@ -27,7 +27,7 @@ use rfc9420::crypto::{
 };
 use rfc9420::framing::{
     AuthenticatedContent, ContentType, FramedContent, FramedContentBody, MlsMessage,
-    MlsMessageBody, PublicMessage, Sender, SenderType,
+    MlsMessageBody, PublicMessage, Sender,
 };
 use rfc9420::group::welcome::{decrypt_group_info, decrypt_group_secrets};
 use rfc9420::group::{

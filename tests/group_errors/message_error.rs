@@ -83,25 +83,6 @@ fn unknown_external_sender() {
 
 /// External commits are not processed by member groups.
 #[test]
-fn unsupported_sender() {
-    let mut h = group_of(2, GroupConfig::default(), 6);
-    let commit = Commit {
-        proposals: Vec::new(),
-        path: None,
-    };
-    let message = forge(
-        h.group(1),
-        Sender::NewMemberCommit,
-        FramedContentBody::Commit(commit),
-    );
-    let want = MessageError::UnsupportedSender {
-        sender_type: SenderType::NewMemberCommit,
-        content_type: ContentType::Commit,
-    };
-    refuse(h.group(0), &message, want.into());
-}
-
-#[test]
 fn wire_format_refused() {
     let mut h = group_of(2, GroupConfig::default(), 7);
     h.group(0).set_config(GroupConfig {

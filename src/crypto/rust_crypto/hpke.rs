@@ -1,9 +1,10 @@
 //! HPKE in base mode (RFC 9180 §5.1, §6.1): the labeled KDF functions of
-//! §4, the key schedule of §5.1, and single-shot `SealBase` / `OpenBase`
-//! at sequence number 0 (§5.2, §6.1), which is all MLS uses (RFC 9420
-//! §5.1.3).
+//! §4, the key schedule of §5.1, single-shot `SealBase` / `OpenBase` at
+//! sequence number 0 (§5.2, §6.1), which is what MLS encrypts with
+//! (RFC 9420 §5.1.3), and the secret export of a base-mode context
+//! (§5.3), which external joins use (RFC 9420 §8.3).
 //!
-//! The export interface and the PSK and Auth modes are not implemented.
+//! The PSK and Auth modes are not implemented: MLS uses neither.
 
 use zeroize::Zeroizing;
 
@@ -168,6 +169,91 @@ impl Hpke {
         Ok(Secret::new(plaintext))
     }
 
+    /// `SetupBaseS(pkR, info)` followed by `Export(exporter_context, L)`
+    /// (RFC 9180 §5.1.1, §5.3) with the ephemeral key pair
+    /// `DeriveKeyPair(ikm_e)`: returns `enc` and the exported secret of
+    /// `length` bytes.
+    pub(super) fn setup_sender_export(
+        &self,
+        pk_r: &HpkePublicKey,
+        info: &[u8],
+        exporter_context: &[u8],
+        length: usize,
+        ikm_e: &[u8],
+    ) -> Result<(Vec<u8>, Secret), CryptoError> {
+        let (shared_secret, enc) = self.kem.encap(&pk_r.0, ikm_e)?;
+        let context = self.key_schedule_context(info)?;
+        let exported = self.export(&shared_secret, &context, exporter_context, length)?;
+        Ok((enc, exported))
+    }
+
+    /// `SetupBaseR(enc, skR, info)` followed by `Export(exporter_context,
+    /// L)` (RFC 9180 §5.1.1, §5.3).
+    pub(super) fn setup_receiver_export(
+        &self,
+        enc: &[u8],
+        sk_r: &HpkePrivateKey,
+        info: &[u8],
+        exporter_context: &[u8],
+        length: usize,
+    ) -> Result<Secret, CryptoError> {
+        let shared_secret = self.kem.decap(enc, sk_r)?;
+        let context = self.key_schedule_context(info)?;
+        self.export(&shared_secret, &context, exporter_context, length)
+    }
+
+    /// `secret = LabeledExtract(shared_secret, "secret", psk)` of base
+    /// mode (RFC 9180 §5.1: `psk` is empty), keyed for expansion.
+    fn secret(&self, shared_secret: &Secret) -> Result<Prk, CryptoError> {
+        labeled_extract(
+            self.kdf,
+            &self.suite_id,
+            shared_secret.as_bytes(),
+            b"secret",
+            &[],
+        )
+    }
+
+    /// The exporter of a base-mode context (RFC 9180 §5.1, §5.3):
+    ///
+    /// ```text
+    /// secret = LabeledExtract(shared_secret, "secret", psk)
+    /// exporter_secret = LabeledExpand(secret, "exp", key_schedule_context, Nh)
+    /// Export(exporter_context, L) =
+    ///     LabeledExpand(exporter_secret, "sec", exporter_context, L)
+    /// ```
+    ///
+    /// `L` is at most `255 * Nh` (§5.3: larger lengths are an error).
+    fn export(
+        &self,
+        shared_secret: &Secret,
+        context: &KeyScheduleContext,
+        exporter_context: &[u8],
+        length: usize,
+    ) -> Result<Secret, CryptoError> {
+        let context = context.as_bytes()?;
+        let secret = self.secret(shared_secret)?;
+        let mut exporter_secret = Zeroizing::new([0u8; MAX_HASH_LEN]);
+        let exporter_secret = exporter_secret
+            .get_mut(..self.kdf.len())
+            .ok_or(CryptoError::Encoding)?;
+        labeled_expand_into(&secret, &self.suite_id, b"exp", &[context], exporter_secret)?;
+        let exporter = self.kdf.prk(exporter_secret)?;
+        let max = self.kdf.len().saturating_mul(255);
+        if length > max {
+            return Err(CryptoError::KdfOutputTooLong(length));
+        }
+        let mut out = Zeroizing::new(vec![0u8; length]);
+        labeled_expand_into(
+            &exporter,
+            &self.suite_id,
+            b"sec",
+            &[exporter_context],
+            &mut out,
+        )?;
+        Ok(Secret::new(core::mem::take(&mut *out)))
+    }
+
     /// The part of `KeySchedule(mode_base, shared_secret, info, "", "")`
     /// (RFC 9180 §5.1) that depends on `info` only, not on the shared
     /// secret:
@@ -219,20 +305,15 @@ impl Hpke {
     /// base_nonce = LabeledExpand(secret, "base_nonce", key_schedule_context, Nn)
     /// ```
     ///
-    /// The exporter secret is not derived: MLS does not use it.
+    /// The exporter secret is derived apart, by [`export`](Self::export),
+    /// when a context is set up for export only (RFC 9420 §8.3).
     fn key_and_nonce(
         &self,
         shared_secret: &Secret,
         context: &KeyScheduleContext,
     ) -> Result<(Zeroizing<[u8; MAX_KEY_LEN]>, [u8; NONCE_LEN]), CryptoError> {
         let context = context.as_bytes()?;
-        let secret = labeled_extract(
-            self.kdf,
-            &self.suite_id,
-            shared_secret.as_bytes(),
-            b"secret",
-            &[],
-        )?;
+        let secret = self.secret(shared_secret)?;
         let mut key = Zeroizing::new([0u8; MAX_KEY_LEN]);
         let key_out = key
             .get_mut(..self.aead.key_len())

@@ -231,6 +231,42 @@ impl CryptoProvider for RustCryptoProvider {
             .open(private_key, kem_output, info, aad, ciphertext)
     }
 
+    fn hpke_export_sender(
+        &self,
+        suite: CipherSuite,
+        public_key: &HpkePublicKey,
+        info: &[u8],
+        exporter_context: &[u8],
+        length: usize,
+        ikm_e: &[u8],
+    ) -> Result<(Vec<u8>, Secret), CryptoError> {
+        algorithms(suite)?.hpke.setup_sender_export(
+            public_key,
+            info,
+            exporter_context,
+            length,
+            ikm_e,
+        )
+    }
+
+    fn hpke_export_receiver(
+        &self,
+        suite: CipherSuite,
+        private_key: &HpkePrivateKey,
+        kem_output: &[u8],
+        info: &[u8],
+        exporter_context: &[u8],
+        length: usize,
+    ) -> Result<Secret, CryptoError> {
+        algorithms(suite)?.hpke.setup_receiver_export(
+            kem_output,
+            private_key,
+            info,
+            exporter_context,
+            length,
+        )
+    }
+
     fn signature_key_pair(
         &self,
         suite: CipherSuite,
