@@ -216,6 +216,30 @@ fn from_fixtures(seeds: &mut Seeds) {
                 );
             }
         }
+        // External commits: mutated at a member; joins from the GroupInfo
+        // as it is (raw mode) and mutated (structure-aware mode).
+        for k in 0..2u8 {
+            for script in [&[][..], &[0, 10, 3, 0], &[1, 12, 6, 6], &[0, 30, 3]] {
+                add(seeds, "process_external", [&[fi, k], script].concat());
+            }
+        }
+        add(seeds, "decode_mls_message", f.external_group_info.clone());
+        for mode in [1u8, 3] {
+            add(
+                seeds,
+                "join_external",
+                [&[fi, mode, 0][..], &f.external_group_info].concat(),
+            );
+        }
+        for script in [
+            &[0u8, 3, 1][..],
+            &[0, 9, 0],
+            &[2, 10, 0, 4, 0],
+            &[0, 13, 2, 0, 7],
+        ] {
+            add(seeds, "join_external", [&[fi, 0, 1][..], script].concat());
+            add(seeds, "join_external", [&[fi, 2, 1][..], script].concat());
+        }
         add(seeds, "decode_mls_message", f.group_info.clone());
         add(seeds, "decode_group_info", body_bytes(&f.group_info));
         for kp in &f.fresh {

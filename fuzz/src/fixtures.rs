@@ -28,9 +28,9 @@ use rfc9420::messages::{RatchetTreeExtension, Remove};
 use rfc9420::secret_tree::SecretTree;
 use rfc9420::tree::treekem::TreeKemPrivate;
 use rfc9420::{
-    CipherSuite, CommitOptions, Credential, Extensions, Group, GroupConfig, JoinOptions,
-    KeyPackageBundle, KeyPackageOptions, LeafIndex, LeafNode, MlsMessage, Processed, Proposal,
-    RustCryptoProvider, SuiteCrypto, Timestamp,
+    CipherSuite, CommitOptions, Credential, Extensions, ExternalJoinOptions, Group, GroupConfig,
+    GroupInfoOptions, JoinOptions, KeyPackageBundle, KeyPackageOptions, LeafIndex, LeafNode,
+    MlsMessage, Processed, Proposal, RustCryptoProvider, SuiteCrypto, Timestamp,
 };
 
 use crate::rng::FixedRng;
@@ -228,6 +228,12 @@ pub struct Fixture {
     pub group_info: Vec<u8>,
     /// Fresh KeyPackage bundles of this suite, not yet in the group.
     pub fresh: Vec<KeyPackageBundle>,
+    /// The receiver's GroupInfo with the tree and `external_pub`, from
+    /// which the external-join samples were made.
+    pub external_group_info: Vec<u8>,
+    /// The bundles of the external joiners: a new client, and the one
+    /// that resyncs the sender's leaf (with the sender's credential).
+    pub external_joiners: Vec<KeyPackageBundle>,
 }
 
 /// Every fixture, built once per process.
@@ -627,9 +633,56 @@ pub fn build(spec: Spec, seed: u64) -> Fixture {
             .as_bytes()
             .to_vec(),
     });
+    // External joins (RFC 9420 §12.4.3.2) from the receiver's GroupInfo:
+    // a new client, and a resync of the sender's leaf by a client with the
+    // sender's credential.
+    let external_group_info = m
+        .g(r)
+        .group_info(&GroupInfoOptions::default())
+        .expect("group info");
+    let external_joiner = fresh_kp(&mut rng);
+    let resync_joiner = {
+        let crypto = SuiteCrypto::new(&RustCryptoProvider, suite).expect("suite");
+        let credential = m.g(s).own_leaf_node().expect("leaf").credential.clone();
+        KeyPackageBundle::generate_with_new_signature_key(
+            &crypto,
+            credential,
+            &KeyPackageOptions::default(),
+            NOW,
+            &mut rng,
+        )
+        .expect("resync key package")
+    };
+    for (label, bundle, resync) in [
+        ("external-join", &external_joiner, None),
+        ("external-resync", &resync_joiner, Some(sender_leaf)),
+    ] {
+        let options = ExternalJoinOptions {
+            resync,
+            ..ExternalJoinOptions::default()
+        };
+        let joined = Group::join_external(
+            RustCryptoProvider,
+            config.clone(),
+            &external_group_info,
+            bundle,
+            options,
+            NOW,
+            &mut rng,
+        )
+        .expect("external join");
+        let content = content_of(&joined.commit, &keys, suite);
+        samples.push(Sample {
+            label,
+            bytes: joined.commit,
+            content,
+        });
+    }
     Fixture {
         spec,
         config,
+        external_group_info,
+        external_joiners: vec![external_joiner, resync_joiner],
         receiver,
         keys,
         witness,

@@ -113,3 +113,41 @@ fn store_joins_and_refuses() {
         "one last-resort Welcome per fixture"
     );
 }
+
+/// The external-join seeds reach acceptance: from each fixture's
+/// GroupInfo as it is, a join and a resync succeed and the receiver
+/// accepts their commits into the joiner's epoch.
+#[test]
+fn external_joins_are_accepted() {
+    use rfc9420::{ExternalJoinOptions, Group, Processed, RustCryptoProvider};
+    use rfc9420_fuzz::fixtures::{self, NOW};
+    use rfc9420_fuzz::rng::FixedRng;
+    for f in fixtures::all() {
+        for (own, resync) in [
+            (&f.external_joiners[0], None),
+            (&f.external_joiners[1], Some(f.sender_leaf)),
+        ] {
+            let joined = Group::join_external(
+                RustCryptoProvider,
+                f.config.clone(),
+                &f.external_group_info,
+                own,
+                ExternalJoinOptions {
+                    resync,
+                    ..ExternalJoinOptions::default()
+                },
+                NOW,
+                &mut FixedRng::new(3),
+            )
+            .unwrap_or_else(|e| panic!("{}: {e:?}", f.spec.name));
+            let mut g = fixtures::restore(&f.config, &f.receiver);
+            match g.process_message(&joined.commit, NOW) {
+                Ok(Processed::Commit(staged)) => assert_eq!(
+                    staged.epoch_authenticator().map(|a| a.as_bytes()),
+                    Some(joined.group.epoch_authenticator().as_bytes())
+                ),
+                other => panic!("{}: {other:?}", f.spec.name),
+            }
+        }
+    }
+}
