@@ -1,6 +1,7 @@
 //! Writes the seed corpus of every target to `fuzz/seeds/TARGET/`, from
 //! the official vectors in `test-vectors/` and from the fixture groups.
-//! Deterministic: re-running it rewrites the same files.
+//! Deterministic: re-running it rewrites the same files (and keeps the
+//! inputs campaigns added, which have libFuzzer's 40-digit names).
 //!
 //! ```text
 //! cd fuzz && cargo run --example gen_seeds
@@ -181,6 +182,64 @@ fn from_fixtures(seeds: &mut Seeds) {
                 add(seeds, "decode_ratchet_tree", t.clone());
             }
         }
+        // KeyPackage stores: every bundle of the fixture, one bundle,
+        // none; joins from each Welcome with the store built from a mask
+        // (all bundles; all but the Welcome's joiner) or decoded from
+        // bytes.
+        let bundles: Vec<_> = f
+            .welcomes
+            .iter()
+            .map(|w| w.joiner.clone())
+            .chain(f.fresh.iter().cloned())
+            .collect();
+        let store_of = |list: &[rfc9420::KeyPackageBundle]| {
+            let mut store = rfc9420::KeyPackageStore::new();
+            for b in list {
+                store
+                    .insert(&rfc9420::RustCryptoProvider, b.clone())
+                    .expect("insert");
+            }
+            store.to_bytes().expect("store").to_vec()
+        };
+        let full = store_of(&bundles);
+        add(seeds, "decode_key_package_store", full.clone());
+        add(seeds, "decode_key_package_store", store_of(&bundles[..1]));
+        add(seeds, "decode_key_package_store", store_of(&[]));
+        for (wi, w) in f.welcomes.iter().enumerate() {
+            let len = (w.welcome.len() as u16).to_be_bytes();
+            let all_but = !(1u8 << wi);
+            for (mask, store) in [(0xff, &[][..]), (all_but, &[][..]), (0, full.as_slice())] {
+                add(
+                    seeds,
+                    "join_from_store",
+                    [&[fi, wi as u8, mask][..], &len[..], &w.welcome, store].concat(),
+                );
+            }
+        }
+        // External commits: mutated at a member; joins from the GroupInfo
+        // as it is (raw mode) and mutated (structure-aware mode).
+        for k in 0..2u8 {
+            for script in [&[][..], &[0, 10, 3, 0], &[1, 12, 6, 6], &[0, 30, 3]] {
+                add(seeds, "process_external", [&[fi, k], script].concat());
+            }
+        }
+        add(seeds, "decode_mls_message", f.external_group_info.clone());
+        for mode in [1u8, 3] {
+            add(
+                seeds,
+                "join_external",
+                [&[fi, mode, 0][..], &f.external_group_info].concat(),
+            );
+        }
+        for script in [
+            &[0u8, 3, 1][..],
+            &[0, 9, 0],
+            &[2, 10, 0, 4, 0],
+            &[0, 13, 2, 0, 7],
+        ] {
+            add(seeds, "join_external", [&[fi, 0, 1][..], script].concat());
+            add(seeds, "join_external", [&[fi, 2, 1][..], script].concat());
+        }
         add(seeds, "decode_mls_message", f.group_info.clone());
         add(seeds, "decode_group_info", body_bytes(&f.group_info));
         for kp in &f.fresh {
@@ -224,8 +283,16 @@ fn main() {
     assert_eq!(formats.len(), 5, "wire formats in the seeds: {formats:?}");
     for (name, _) in TARGETS {
         let dir = fuzz.join("seeds").join(name);
-        let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).expect("seed dir");
+        // Generated seeds have 16-hex-digit names; inputs a campaign
+        // added (libFuzzer's 40-digit names) are kept.
+        for e in std::fs::read_dir(&dir).expect("seed dir") {
+            let path = e.expect("entry").path();
+            let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+            if name.len() == 16 && name.bytes().all(|b| b.is_ascii_hexdigit()) {
+                std::fs::remove_file(&path).expect("remove old seed");
+            }
+        }
         let list = seeds.get(name).cloned().unwrap_or_default();
         assert!(!list.is_empty(), "no seeds for {name}");
         let mut written = std::collections::BTreeSet::new();

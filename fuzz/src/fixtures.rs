@@ -28,9 +28,9 @@ use rfc9420::messages::{RatchetTreeExtension, Remove};
 use rfc9420::secret_tree::SecretTree;
 use rfc9420::tree::treekem::TreeKemPrivate;
 use rfc9420::{
-    CipherSuite, CommitOptions, Credential, Extensions, Group, GroupConfig, JoinOptions,
-    KeyPackageBundle, KeyPackageOptions, LeafIndex, LeafNode, MlsMessage, Processed, Proposal,
-    RustCryptoProvider, SuiteCrypto, Timestamp,
+    CipherSuite, CommitOptions, Credential, Extensions, ExternalJoinOptions, Group, GroupConfig,
+    GroupInfoOptions, JoinOptions, KeyPackageBundle, KeyPackageOptions, LeafIndex, LeafNode,
+    MlsMessage, Processed, Proposal, RustCryptoProvider, SuiteCrypto, Timestamp,
 };
 
 use crate::rng::FixedRng;
@@ -109,23 +109,33 @@ pub const SPECS: [Spec; 6] = [
     },
 ];
 
-/// How often each fixture is picked, by index into [`SPECS`], out of 64:
-/// the suites with cheap primitives (1, 3) get 61 picks, P-256, P-384
-/// and Ed448 one each. One handshake in the slow suites costs 1 to 15 ms
-/// against 0.03 to 0.25 ms in suites 1 and 3, so even at one pick in 64
-/// each they take about half of a processing target's time; their code
-/// paths differ from the fast suites' only in the primitives.
-const WEIGHTS: [usize; 64] = {
-    let mut w = [0; 64];
+/// How often each fixture is picked, by index into [`SPECS`], out of the
+/// 256 values of a selector byte: the suites with cheap primitives (1, 3)
+/// get 253 picks, P-256, P-384 and Ed448 one each (selectors 253, 254,
+/// 255). One handshake in the slow suites costs 0.5 to 9 ms against 0.04
+/// to 0.3 ms in suites 1 and 3 (`examples/cost.rs`), so even at one pick
+/// in 256 each they take about a quarter of a processing target's time;
+/// their code paths differ from the fast suites' only in the primitives.
+///
+/// Selectors below 253 whose value modulo 64 is below 61 pick what they
+/// picked under the earlier weighting (64 values, 61 fast), so committed
+/// corpus inputs keep their fixture.
+const WEIGHTS: [usize; 256] = {
+    let mut w = [0; 256];
     let mut i = 0;
-    while i < 64 {
+    while i < 256 {
         w[i] = match i {
-            0..=20 => 0,
-            21..=40 => 1,
-            41..=60 => 3,
-            61 => 2,
-            62 => 4,
-            _ => 5,
+            253 => 2,
+            254 => 4,
+            255 => 5,
+            _ => match i % 64 {
+                0..=20 => 0,
+                21..=40 => 1,
+                41..=60 => 3,
+                61 => 0,
+                62 => 1,
+                _ => 3,
+            },
         };
         i += 1;
     }
@@ -134,7 +144,7 @@ const WEIGHTS: [usize; 64] = {
 
 /// The fixture a selector byte picks.
 pub fn pick(selector: u8) -> usize {
-    WEIGHTS[usize::from(selector) % WEIGHTS.len()]
+    WEIGHTS[usize::from(selector)]
 }
 
 /// A selector byte that picks fixture `index`.
@@ -218,6 +228,12 @@ pub struct Fixture {
     pub group_info: Vec<u8>,
     /// Fresh KeyPackage bundles of this suite, not yet in the group.
     pub fresh: Vec<KeyPackageBundle>,
+    /// The receiver's GroupInfo with the tree and `external_pub`, from
+    /// which the external-join samples were made.
+    pub external_group_info: Vec<u8>,
+    /// The bundles of the external joiners: a new client, and the one
+    /// that resyncs the sender's leaf (with the sender's credential).
+    pub external_joiners: Vec<KeyPackageBundle>,
 }
 
 /// Every fixture, built once per process.
@@ -581,9 +597,92 @@ pub fn build(spec: Spec, seed: u64) -> Fixture {
         });
     }
     let fresh = (0..3).map(|_| fresh_kp(&mut rng)).collect();
+    // A Welcome to a last-resort KeyPackage (RFC 9420 §16.8), which a
+    // KeyPackage store keeps after a join. Made last, so the samples and
+    // KeyPackages above do not depend on it.
+    let joiner = {
+        let crypto = SuiteCrypto::new(&RustCryptoProvider, suite).expect("suite");
+        let options = KeyPackageOptions {
+            last_resort: true,
+            ..KeyPackageOptions::default()
+        };
+        KeyPackageBundle::generate_with_new_signature_key(
+            &crypto,
+            Credential::basic(format!("{}-last-resort", spec.name).into_bytes()),
+            &options,
+            NOW,
+            &mut rng,
+        )
+        .expect("last-resort key package")
+    };
+    let mut options = CommitOptions::with_proposals(adds(std::slice::from_ref(&joiner)));
+    options.include_pending = false;
+    let out = m
+        .g(s)
+        .create_commit(options, NOW, &mut rng)
+        .expect("commit e");
+    welcomes.push(WelcomeSample {
+        label: "welcome-last-resort",
+        welcome: out.welcome.expect("welcome"),
+        tree: out.ratchet_tree,
+        joiner,
+        epoch_authenticator: out
+            .staged
+            .epoch_authenticator()
+            .expect("next epoch")
+            .as_bytes()
+            .to_vec(),
+    });
+    // External joins (RFC 9420 §12.4.3.2) from the receiver's GroupInfo:
+    // a new client, and a resync of the sender's leaf by a client with the
+    // sender's credential.
+    let external_group_info = m
+        .g(r)
+        .group_info(&GroupInfoOptions::default())
+        .expect("group info");
+    let external_joiner = fresh_kp(&mut rng);
+    let resync_joiner = {
+        let crypto = SuiteCrypto::new(&RustCryptoProvider, suite).expect("suite");
+        let credential = m.g(s).own_leaf_node().expect("leaf").credential.clone();
+        KeyPackageBundle::generate_with_new_signature_key(
+            &crypto,
+            credential,
+            &KeyPackageOptions::default(),
+            NOW,
+            &mut rng,
+        )
+        .expect("resync key package")
+    };
+    for (label, bundle, resync) in [
+        ("external-join", &external_joiner, None),
+        ("external-resync", &resync_joiner, Some(sender_leaf)),
+    ] {
+        let options = ExternalJoinOptions {
+            resync,
+            ..ExternalJoinOptions::default()
+        };
+        let joined = Group::join_external(
+            RustCryptoProvider,
+            config.clone(),
+            &external_group_info,
+            bundle,
+            options,
+            NOW,
+            &mut rng,
+        )
+        .expect("external join");
+        let content = content_of(&joined.commit, &keys, suite);
+        samples.push(Sample {
+            label,
+            bytes: joined.commit,
+            content,
+        });
+    }
     Fixture {
         spec,
         config,
+        external_group_info,
+        external_joiners: vec![external_joiner, resync_joiner],
         receiver,
         keys,
         witness,

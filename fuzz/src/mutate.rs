@@ -12,7 +12,7 @@
 //! that survives every other check is refused at the confirmation tag.
 //! The commit-creation target covers acceptance instead.
 
-use rfc9420::codec::Encode;
+use rfc9420::codec::{Encode, decode_exact};
 use rfc9420::crypto::{HpkePublicKey, SignaturePrivateKey, SignaturePublicKey};
 use rfc9420::framing::MlsMessageBody;
 use rfc9420::framing::{FramedContentBody, Padding, PrivateMessage, PublicMessage, Sender};
@@ -20,11 +20,12 @@ use rfc9420::messages::extension::{
     ExtensionType, ExternalSender, ExternalSenders, RequiredCapabilities,
 };
 use rfc9420::messages::{
-    Add, Certificate, CredentialType, Extension, ExternalInit, GroupContextExtensions, KeyPackage,
-    PreSharedKey, PreSharedKeyId, ProposalOrRef, ProposalRef, ProposalType, ProtocolVersion,
-    PskKind, ReInit, Remove, ResumptionPskUsage, Update, UpdatePathNode, WireFormat,
+    Add, Certificate, CredentialType, Extension, ExternalInit, ExternalPub, GroupContextExtensions,
+    KeyPackage, PreSharedKey, PreSharedKeyId, ProposalOrRef, ProposalRef, ProposalType,
+    ProtocolVersion, PskKind, RatchetTreeExtension, ReInit, Remove, ResumptionPskUsage, Update,
+    UpdatePathNode, WireFormat,
 };
-use rfc9420::tree::{Capabilities, LeafNode, LeafNodeSource, Lifetime};
+use rfc9420::tree::{Capabilities, LeafNode, LeafNodeSource, Lifetime, Node};
 use rfc9420::{
     CipherSuite, Credential, Extensions, LeafIndex, MlsMessage, Proposal, RustCryptoProvider,
     SuiteCrypto,
@@ -58,7 +59,7 @@ impl<'f> Malicious<'f> {
             .iter()
             .map(|(_, public, private)| (public.clone(), private.clone()))
             .collect();
-        for kp in &f.fresh {
+        for kp in f.fresh.iter().chain(&f.external_joiners) {
             keys.push((
                 kp.key_package().leaf_node.signature_key.clone(),
                 kp.signature_private_key().clone(),
@@ -164,6 +165,12 @@ impl<'f> Malicious<'f> {
                     FramedContentBody::Proposal(Proposal::Add(add)) => self
                         .key_for(&add.key_package.leaf_node.signature_key)
                         .unwrap_or(self.sender_key()),
+                    // An external joiner signs with its new leaf's key.
+                    FramedContentBody::Commit(c) => c
+                        .path
+                        .as_ref()
+                        .and_then(|p| self.key_for(&p.leaf_node.signature_key))
+                        .unwrap_or(self.sender_key()),
                     _ => self.sender_key(),
                 },
             };
@@ -218,6 +225,107 @@ impl<'f> Malicious<'f> {
         MlsMessage {
             version: ProtocolVersion::MLS10,
             body,
+        }
+        .to_bytes()
+        .ok()
+    }
+
+    /// Mutates the fixture's GroupInfo (with tree and `external_pub`) as
+    /// the script says, and signs it again as its signer (or whoever the
+    /// mutated `signer` names) unless the script says not to: what a
+    /// malicious member can publish for external joiners. Edits: the
+    /// GroupContext (version, suite, group ID, epoch, tree hash,
+    /// transcript hash, extensions), the GroupInfo's extensions (drop,
+    /// duplicate, replace, corrupt the `external_pub` key or the tree),
+    /// tree nodes (blank, drop, duplicate, edit and re-sign a leaf), the
+    /// confirmation tag, the signer.
+    pub fn mutate_group_info(&mut self, s: &mut Script) -> Option<Vec<u8>> {
+        let message: MlsMessage = decode_exact(&self.f.external_group_info).ok()?;
+        let MlsMessageBody::GroupInfo(mut gi) = message.body else {
+            return None;
+        };
+        let mut resign = true;
+        for _ in 0..1 + s.below(4) {
+            match s.below(16) {
+                0 => gi.group_context.version = ProtocolVersion(u16::from(s.u8() % 3)),
+                1 => gi.group_context.cipher_suite = gen_suite(s),
+                2 => mutate_bytes(&mut gi.group_context.group_id, s),
+                3 => {
+                    let delta = i64::from(s.u8() as i8);
+                    gi.group_context.epoch = gi.group_context.epoch.wrapping_add_signed(delta);
+                }
+                4 => mutate_bytes(&mut gi.group_context.tree_hash, s),
+                5 => mutate_bytes(&mut gi.group_context.confirmed_transcript_hash, s),
+                6 => gi.group_context.extensions = self.gen_extensions(s),
+                7 => {
+                    let n = gi.extensions.0.len();
+                    if n > 0 {
+                        let i = s.below(n);
+                        match s.below(3) {
+                            0 => {
+                                gi.extensions.0.remove(i);
+                            }
+                            1 => {
+                                let e = gi.extensions.0[i].clone();
+                                gi.extensions.0.push(e);
+                            }
+                            _ => mutate_bytes(&mut gi.extensions.0[i].extension_data, s),
+                        }
+                    }
+                }
+                8 => gi.extensions = self.gen_extensions(s),
+                9 => {
+                    let key = self.some_key(s);
+                    let _ = gi.extensions.set(&ExternalPub { external_pub: key });
+                }
+                10..=12 => {
+                    let Ok(Some(RatchetTreeExtension(mut nodes))) =
+                        gi.extensions.get::<RatchetTreeExtension>()
+                    else {
+                        continue;
+                    };
+                    let n = nodes.len();
+                    if n == 0 {
+                        continue;
+                    }
+                    let i = s.below(n);
+                    match s.below(5) {
+                        0 => nodes[i] = None,
+                        1 => {
+                            nodes.remove(i);
+                        }
+                        2 => {
+                            let node = nodes[i].clone();
+                            nodes.insert(i, node);
+                        }
+                        3 => nodes.truncate(i),
+                        _ => {
+                            // Even node indices are leaves (RFC 9420 §4.1).
+                            let i = i & !1;
+                            if let Some(Node::Leaf(leaf)) = &mut nodes[i] {
+                                self.mutate_leaf(leaf, s);
+                                let index = LeafIndex(u32::try_from(i / 2).unwrap_or(u32::MAX));
+                                self.resign_leaf(leaf, index);
+                            }
+                        }
+                    }
+                    let _ = gi.extensions.set(&RatchetTreeExtension(nodes));
+                }
+                13 => mutate_bytes(&mut gi.confirmation_tag, s),
+                14 => gi.signer = self.some_leaf(s),
+                _ => resign = false,
+            }
+        }
+        if resign {
+            let key = self
+                .leaf_key(gi.signer)
+                .unwrap_or(self.sender_key())
+                .clone();
+            gi.sign(&self.crypto, &key).ok()?;
+        }
+        MlsMessage {
+            version: message.version,
+            body: MlsMessageBody::GroupInfo(gi),
         }
         .to_bytes()
         .ok()

@@ -1,0 +1,2 @@
+#![no_main]
+libfuzzer_sys::fuzz_target!(|data: &[u8]| rfc9420_fuzz::targets::decode_key_package_store(data));
