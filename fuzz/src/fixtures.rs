@@ -638,7 +638,7 @@ pub fn build(spec: Spec, seed: u64) -> Fixture {
     // sender's credential.
     let external_group_info = m
         .g(r)
-        .group_info(&GroupInfoOptions::default())
+        .group_info(&GroupInfoOptions::default(), &mut rng)
         .expect("group info");
     let external_joiner = fresh_kp(&mut rng);
     let resync_joiner = {
