@@ -18,7 +18,7 @@ use super::epoch::{
     stage_epoch, stage_removal,
 };
 use super::error::{CommitError, MessageError, ProposalError};
-use super::join::{check_group_parameters, checked_tree, open_mls10};
+use super::join::{check_group_parameters, checked_tree, held_psk, open_mls10};
 use super::key_package::{KeyPackageBundle, grease_extension};
 use super::proposals::AppliedProposals;
 use super::psk::PskStore;
@@ -39,7 +39,7 @@ use crate::framing::{
 use crate::key_schedule::{GroupContext, interim_transcript_hash};
 use crate::messages::{
     Commit, Extension, ExtensionType, Extensions, ExternalInit, ExternalPub, GroupInfo,
-    PreSharedKey, PreSharedKeyId, Proposal, ProposalOrRef, PskKind, Remove, WireFormat,
+    PreSharedKey, PreSharedKeyId, Proposal, ProposalOrRef, Remove, WireFormat,
 };
 use crate::tree::treekem::{self, PendingPath};
 use crate::tree::validate::{LeafRole, Timestamp};
@@ -602,12 +602,8 @@ fn joiner_psks<'o>(
             if !seen.insert(id) {
                 return Err(ProposalError::DuplicatePsk(Box::new(id.clone())).into());
             }
-            match &id.psk {
-                PskKind::External { psk_id } => options.psks.get(psk_id),
-                PskKind::Resumption { .. } => None,
-            }
-            .map(|secret| (id, secret))
-            .ok_or_else(|| ProposalError::UnknownPsk(Box::new(id.clone())).into())
+            // The joiner holds external PSKs only: no group to resume.
+            held_psk(id, &options.psks, &[]).map(|secret| (id, secret))
         })
         .collect()
 }

@@ -229,20 +229,30 @@ fn joiner_psk_secret(
     // RFC 9420 R-12.4.3.1-04, R-8.6-02 (docs/rfc9420-requirements.md)
     let resolved = ids
         .iter()
-        .map(|id| {
-            match &id.psk {
-                PskKind::External { psk_id } => psks.get(psk_id),
-                PskKind::Resumption {
-                    psk_group_id,
-                    psk_epoch,
-                    ..
-                } => resolve_resumption(sources, psk_group_id, *psk_epoch)?,
-            }
-            .map(|secret| (id, secret))
-            .ok_or_else(|| ProposalError::UnknownPsk(Box::new(id.clone())).into())
-        })
+        .map(|id| held_psk(id, psks, sources).map(|secret| (id, secret)))
         .collect::<Result<Vec<_>, Error>>()?;
     psk_secret(crypto, resolved)
+}
+
+/// The secret of the PSK `id` names from what a client that is not yet a
+/// member holds (RFC 9420 §8.4, §8.6): its external PSKs, and the
+/// resumption PSKs of the groups in `sources`. A PSK it does not hold is
+/// [`ProposalError::UnknownPsk`]; a resumption PSK of a held group's epoch
+/// no longer kept is [`ProposalError::ResumptionPskNotKept`].
+pub(crate) fn held_psk<'h>(
+    id: &PreSharedKeyId,
+    psks: &'h PskStore,
+    sources: &'h [ResumptionSource],
+) -> Result<&'h Secret, Error> {
+    match &id.psk {
+        PskKind::External { psk_id } => psks.get(psk_id),
+        PskKind::Resumption {
+            psk_group_id,
+            psk_epoch,
+            ..
+        } => resolve_resumption(sources, psk_group_id, *psk_epoch)?,
+    }
+    .ok_or_else(|| ProposalError::UnknownPsk(Box::new(id.clone())).into())
 }
 
 /// The group's version and suite are the KeyPackage's, and the version is
