@@ -25,6 +25,10 @@
 //! | [`framing`] | §6 PublicMessage, PrivateMessage and the MLSMessage envelope | all of the above |
 //! | [`group`] | §10-§13 the [`Group`] state machine: KeyPackages (with GREASE), create, proposals (application-defined ones too), commits, Welcome joins, external joins, ReInit successors and branches (§11.2, §11.3), message processing, saved state; proposals from external senders | all of the above |
 //!
+//! A private module, `par`, runs two independent pieces of one step at once
+//! with the `parallel` feature (and one after the other without it); it
+//! uses nothing and only [`group`] uses it.
+//!
 //! Most applications need only [`group`] and the re-exports at the crate
 //! root; the lower layers are public for tests, tools and other state
 //! machines.
@@ -140,6 +144,7 @@ pub mod framing;
 pub mod group;
 pub mod key_schedule;
 pub mod messages;
+mod par;
 pub mod secret_tree;
 pub mod tree;
 pub mod tree_math;

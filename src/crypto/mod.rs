@@ -15,6 +15,7 @@ mod provider;
 mod rust_crypto;
 mod secret;
 mod signature;
+pub(crate) use signature::encode_sign_content;
 mod suite;
 
 use rand_core::CryptoRng;

@@ -1,9 +1,10 @@
 //! Labeled signatures (RFC 9420 §5.1.2).
 
-use super::kdf::labeled_content;
+use super::kdf::{LABEL_PREFIX, labeled_content};
 use super::{
     CryptoError, FailedCheck, SignatureCheck, SignaturePrivateKey, SignaturePublicKey, SuiteCrypto,
 };
+use crate::codec::{EncodeError, encode_vector, write_varint};
 use crate::error::Error;
 
 impl SuiteCrypto<'_> {
@@ -94,6 +95,13 @@ impl SuiteCrypto<'_> {
         encoding_failure.map_or(Ok(()), Err)
     }
 
+    /// The provider's [`verify_many`](super::CryptoProvider::verify_many)
+    /// of signatures over messages already encoded as `SignContent` (see
+    /// [`encode_sign_content`]).
+    pub(crate) fn verify_many(&self, checks: &[SignatureCheck<'_>]) -> Result<(), FailedCheck> {
+        self.provider.verify_many(self.suite, checks)
+    }
+
     /// Checks that `private` and `public` form a key pair.
     pub fn signature_keys_match(
         &self,
@@ -102,6 +110,20 @@ impl SuiteCrypto<'_> {
     ) -> Result<bool, CryptoError> {
         Ok(self.provider.signature_public_key(self.suite, private)? == *public)
     }
+}
+
+/// Appends `SignContent(label, content)` (RFC 9420 §5.1.2) to `out`, the
+/// content written in place by `content`.
+pub(crate) fn encode_sign_content(
+    label: &str,
+    out: &mut Vec<u8>,
+    content: impl FnOnce(&mut Vec<u8>) -> Result<(), EncodeError>,
+) -> Result<(), EncodeError> {
+    let label_len = LABEL_PREFIX.len().saturating_add(label.len());
+    write_varint(label_len, out)?;
+    out.extend_from_slice(LABEL_PREFIX);
+    out.extend_from_slice(label.as_bytes());
+    encode_vector(out, content)
 }
 
 fn sign_content(label: &str, content: &[u8]) -> Result<Vec<u8>, CryptoError> {

@@ -8,16 +8,17 @@ use super::Group;
 use super::epoch::{CommitInputs, Confirmation, EpochStep, provisional_context, stage_epoch};
 use super::error::StateError;
 use super::proposals::{AppliedProposals, ResolvedProposal, apply_proposals, select_pending};
+use super::protect_public;
 use super::staged::StagedCommit;
 use super::state::PendingCommit;
 use super::validate::ProposalValidator;
-use super::welcome::{build_group_info, build_welcome};
+use super::welcome::{WelcomePlan, unsigned_group_info};
 use crate::codec::Encode;
-use crate::crypto::{CryptoProvider, Secret, SuiteCrypto};
+use crate::crypto::{CryptoProvider, Secret, SignaturePrivateKey, SuiteCrypto};
 use crate::error::Error;
 use crate::framing::{AuthenticatedContent, FramedContent, FramedContentBody, Sender};
 use crate::framing::{MlsMessage, MlsMessageBody};
-use crate::messages::{Commit, Proposal, ProposalRef, UpdatePath};
+use crate::messages::{Commit, GroupInfo, Proposal, ProposalRef, UpdatePath, WireFormat};
 use crate::tree::treekem::{self, PendingPath};
 use crate::tree::validate::Timestamp;
 use crate::tree::{LeafIndex, TreeDiff, TreeView};
@@ -121,7 +122,7 @@ impl<P: CryptoProvider> Group<P> {
     /// valid: any problem with them is an error.
     pub fn create_commit(
         &mut self,
-        options: CommitOptions,
+        mut options: CommitOptions,
         now: Timestamp,
         rng: &mut (impl CryptoRng + ?Sized),
     ) -> Result<CreatedCommit, Error> {
@@ -133,10 +134,9 @@ impl<P: CryptoProvider> Group<P> {
         let committer = Sender::Member(own);
 
         // 1. The proposals (§12.2) and the tree they make (§12.3).
-        let by_value: Vec<ResolvedProposal> = options
-            .proposals
-            .iter()
-            .map(|p| ResolvedProposal::by_value(p.clone(), committer))
+        let by_value: Vec<ResolvedProposal> = core::mem::take(&mut options.proposals)
+            .into_iter()
+            .map(|p| ResolvedProposal::by_value(p, committer))
             .collect();
         let (list, dropped, mut applied, mut diff) =
             self.choose_proposals(&crypto, options.include_pending, by_value, now)?;
@@ -156,18 +156,21 @@ impl<P: CryptoProvider> Group<P> {
         // 3. The signed commit and the next epoch (§8, §12.4.1).
         let commit = Commit {
             proposals: list
-                .iter()
-                .map(ResolvedProposal::to_proposal_or_ref)
+                .into_iter()
+                .map(ResolvedProposal::into_proposal_or_ref)
                 .collect(),
             path: pending.as_ref().map(|(path, _)| path.clone()),
         };
-        let mut signed = self.sign_commit(&crypto, commit, &options.authenticated_data)?;
-        let added = !applied.added.is_empty();
         // The tree for the GroupInfo or out of band, encoded straight from the
-        // staged view: unchanged nodes are copied from the tree's cache.
-        let tree_bytes = (added || options.group_info)
-            .then(|| diff.node_list_bytes())
-            .transpose()?;
+        // staged view (unchanged nodes are copied from the tree's cache),
+        // beside the signature.
+        let need_tree = !applied.added.is_empty() || options.group_info;
+        let (signed, tree_bytes) = crate::par::join(
+            || self.sign_commit(&crypto, commit, &options.authenticated_data),
+            || need_tree.then(|| diff.node_list_bytes()).transpose(),
+        );
+        let mut signed = signed?;
+        let tree_bytes = tree_bytes?;
         let (commit_secret, private, path_leaf, pending_path) = match pending {
             Some((_, p)) => (
                 p.commit_secret.clone(),
@@ -208,8 +211,11 @@ impl<P: CryptoProvider> Group<P> {
             .ok_or(Error::Internal("own commit without next epoch"))?;
         signed.auth.confirmation_tag = Some(next.confirmation_tag.clone());
 
-        // 4. The GroupInfo and Welcome (§12.4.3).
-        let out = self.welcome_messages(
+        // 4. The GroupInfo and Welcome (§12.4.3), and the commit's framing.
+        // Protect last: for a PrivateMessage this takes a handshake key,
+        // which a failed Welcome must not have used. A PublicMessage changes
+        // nothing, so it is framed beside the Welcome's seals.
+        let plan = Self::plan_messages(
             &crypto,
             &step,
             tree_bytes,
@@ -217,9 +223,17 @@ impl<P: CryptoProvider> Group<P> {
             &options,
             rng,
         )?;
-
-        // Protect last: for a PrivateMessage this takes a handshake key.
-        let commit = self.protect_signed(signed.clone(), rng)?;
+        let (out, commit) = if signed.wire_format == WireFormat::PRIVATE_MESSAGE {
+            let out = plan.build(&crypto, self.state.signer())?;
+            (out, self.protect_signed(signed.clone(), rng)?)
+        } else {
+            let state = &self.state;
+            let (out, commit) = crate::par::join(
+                || plan.build(&crypto, state.signer()),
+                || protect_public(&crypto, state, signed.clone()),
+            );
+            (out?, commit?)
+        };
         self.state.set_pending_commit(PendingCommit {
             message: commit.clone(),
             content: signed,
@@ -277,10 +291,13 @@ impl<P: CryptoProvider> Group<P> {
         } else {
             (Vec::new(), Vec::new())
         };
+        if pending.is_empty() {
+            let (applied, diff) = apply(&by_value)?;
+            return Ok((by_value, dropped, applied, diff));
+        }
         let whole: Vec<ResolvedProposal> = pending.iter().chain(&by_value).cloned().collect();
         let first_error = match apply(&whole) {
             Ok((applied, diff)) => return Ok((whole, dropped, applied, diff)),
-            Err(e) if pending.is_empty() => return Err(e),
             Err(e) => e,
         };
         // Some pending proposal breaks the list: keep those that fit.
@@ -372,19 +389,19 @@ impl<P: CryptoProvider> Group<P> {
     }
 
     /// The GroupInfo, Welcome and out-of-band tree a created commit comes
-    /// with (RFC 9420 §12.4.3).
-    fn welcome_messages(
-        &self,
+    /// with (RFC 9420 §12.4.3), their randomness drawn from `rng`; built
+    /// with [`MessagesPlan::build`].
+    fn plan_messages<'a>(
         crypto: &SuiteCrypto<'_>,
-        step: &EpochStep,
+        step: &'a EpochStep,
         tree_bytes: Option<Vec<u8>>,
-        pending_path: Option<&PendingPath>,
+        pending_path: Option<&'a PendingPath>,
         options: &CommitOptions,
         rng: &mut (impl CryptoRng + ?Sized),
-    ) -> Result<WelcomeMessages, Error> {
-        let mut out = WelcomeMessages::default();
+    ) -> Result<MessagesPlan<'a>, Error> {
+        let mut plan = MessagesPlan::default();
         let Some(nodes) = tree_bytes else {
-            return Ok(out);
+            return Ok(plan);
         };
         let added = &step.staged.effects.added;
         // The tree goes in the GroupInfo or out of band, never both.
@@ -396,31 +413,66 @@ impl<P: CryptoProvider> Group<P> {
         if options.group_info {
             // The GroupInfo for external joiners carries external_pub
             // (§12.4.3.2); the Welcome's does not need it.
-            let group_info = build_group_info(
+            plan.group_info = Some(unsigned_group_info(
                 crypto,
-                self.state.signer(),
                 step,
                 in_group_info.clone(),
                 true,
                 rng,
-            )?;
-            out.group_info =
-                Some(MlsMessage::new(MlsMessageBody::GroupInfo(group_info)).to_bytes()?);
+            )?);
         }
         if !added.is_empty() {
-            let group_info =
-                build_group_info(crypto, self.state.signer(), step, in_group_info, false, rng)?;
-            if let Some(nodes) = out_of_band {
-                out.ratchet_tree = Some(nodes);
-            }
-            out.welcome = Some(build_welcome(crypto, step, &group_info, pending_path, rng)?);
+            let group_info = unsigned_group_info(crypto, step, in_group_info, false, rng)?;
+            plan.ratchet_tree = out_of_band;
+            plan.welcome = Some(WelcomePlan::new(
+                crypto,
+                step,
+                group_info,
+                pending_path,
+                rng,
+            ));
         }
-        Ok(out)
+        Ok(plan)
+    }
+}
+
+/// The messages besides the commit, their randomness drawn.
+#[derive(Default)]
+struct MessagesPlan<'a> {
+    /// The unsigned GroupInfo for external joiners.
+    group_info: Option<GroupInfo>,
+    welcome: Option<WelcomePlan<'a>>,
+    ratchet_tree: Option<Vec<u8>>,
+}
+
+impl MessagesPlan<'_> {
+    /// Signs the GroupInfos, encrypts and seals the Welcome, and encodes
+    /// them.
+    fn build(
+        self,
+        crypto: &SuiteCrypto<'_>,
+        signer: &SignaturePrivateKey,
+    ) -> Result<WelcomeMessages, Error> {
+        let group_info = match self.group_info {
+            Some(mut group_info) => {
+                group_info.sign(crypto, signer)?;
+                Some(MlsMessage::new(MlsMessageBody::GroupInfo(group_info)).to_bytes()?)
+            }
+            None => None,
+        };
+        let welcome = match self.welcome {
+            Some(plan) => Some(plan.build(crypto, signer)?),
+            None => None,
+        };
+        Ok(WelcomeMessages {
+            welcome,
+            group_info,
+            ratchet_tree: self.ratchet_tree,
+        })
     }
 }
 
 /// The messages besides the commit.
-#[derive(Default)]
 struct WelcomeMessages {
     welcome: Option<Vec<u8>>,
     group_info: Option<Vec<u8>>,

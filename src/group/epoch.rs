@@ -243,12 +243,14 @@ pub(crate) fn stage_epoch(
     };
     let step = key_schedule_step(crypto, &base, inputs.content, next, confirmation)?;
     let committer = inputs.content.content.sender;
-    let effects = applied.effects(
+    let own = inputs.private.own_leaf();
+    let path_leaf = inputs.path_leaf.take();
+    let (effects, previous_leaves) = core::mem::take(&mut inputs.applied).into_effects(
         committer,
         inputs.committer_credential.clone(),
         step.context.epoch,
-        inputs.path_leaf.take(),
-        inputs.private.own_leaf(),
+        path_leaf,
+        own,
     );
     let staged = StagedCommit {
         base_epoch: state.context().epoch,
@@ -263,7 +265,7 @@ pub(crate) fn stage_epoch(
             interim_transcript_hash: step.interim_transcript_hash,
             confirmation_tag: step.confirmation_tag,
         }),
-        previous_leaves: inputs.applied.previous_leaves,
+        previous_leaves,
     };
     Ok(EpochStep {
         staged,
@@ -285,12 +287,14 @@ pub(crate) fn stage_removal(
 ) -> Result<StagedCommit, Error> {
     let new_epoch = next_epoch_number(state)?;
     let own = state.own_leaf();
+    let (effects, previous_leaves) =
+        applied.into_effects(committer, committer_credential, new_epoch, path_leaf, own);
     Ok(StagedCommit {
         base_epoch: state.context().epoch,
         base_tree_hash: state.context().tree_hash.clone(),
         base_own_leaf: own,
-        effects: applied.effects(committer, committer_credential, new_epoch, path_leaf, own),
+        effects,
         next: None,
-        previous_leaves: applied.previous_leaves,
+        previous_leaves,
     })
 }

@@ -530,12 +530,7 @@ impl<P: CryptoProvider> Group<P> {
                 rng,
             )?)
         } else {
-            MlsMessageBody::PublicMessage(PublicMessage::protect_member(
-                &crypto,
-                signed,
-                self.state.context(),
-                &self.state.secrets().membership_key,
-            )?)
+            return protect_public(&crypto, &self.state, signed);
         };
         Ok(MlsMessage::new(body).to_bytes()?)
     }
@@ -676,4 +671,21 @@ impl<P: CryptoProvider> Group<P> {
             state,
         })
     }
+}
+
+/// `signed` framed as a member's PublicMessage of `state`'s epoch, with its
+/// membership tag (RFC 9420 §6.2), and encoded. Changes nothing, unlike a
+/// PrivateMessage, which takes a key from the secret tree.
+pub(crate) fn protect_public(
+    crypto: &SuiteCrypto<'_>,
+    state: &GroupState,
+    signed: AuthenticatedContent,
+) -> Result<Vec<u8>, Error> {
+    let message = PublicMessage::protect_member(
+        crypto,
+        signed,
+        state.context(),
+        &state.secrets().membership_key,
+    )?;
+    Ok(MlsMessage::new(MlsMessageBody::PublicMessage(message)).to_bytes()?)
 }

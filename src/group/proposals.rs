@@ -48,10 +48,10 @@ impl ResolvedProposal {
     }
 
     /// The entry of the Commit's `proposals` vector.
-    pub(crate) fn to_proposal_or_ref(&self) -> ProposalOrRef {
-        match &self.reference {
-            Some(reference) => ProposalOrRef::Reference(reference.clone()),
-            None => ProposalOrRef::Proposal(Box::new(self.proposal.clone())),
+    pub(crate) fn into_proposal_or_ref(self) -> ProposalOrRef {
+        match self.reference {
+            Some(reference) => ProposalOrRef::Reference(reference),
+            None => ProposalOrRef::Proposal(Box::new(self.proposal)),
         }
     }
 }
@@ -241,31 +241,34 @@ pub(crate) struct AppliedProposals {
 
 impl AppliedProposals {
     /// The effects of a commit from `committer` starting `new_epoch` with
-    /// this list, as seen by the member at `own`.
-    pub(crate) fn effects(
-        &self,
+    /// this list, as seen by the member at `own`, and the leaves the list
+    /// replaced.
+    pub(crate) fn into_effects(
+        self,
         committer: Sender,
         committer_credential: Credential,
         new_epoch: u64,
         path_leaf: Option<LeafNode>,
         own: LeafIndex,
-    ) -> CommitEffects {
-        CommitEffects {
+    ) -> (CommitEffects, BTreeMap<LeafIndex, Option<LeafNode>>) {
+        let removes_self = self.removes(own);
+        let effects = CommitEffects {
             committer,
             committer_credential,
             new_epoch,
-            added: self.added.clone(),
-            removed: self.removed.clone(),
-            updated: self.updated.clone(),
+            added: self.added,
+            removed: self.removed,
+            updated: self.updated,
             path_leaf,
-            psks: self.psks.clone(),
-            extensions: self.extensions.clone(),
-            reinit: self.reinit.clone(),
-            custom_proposals: self.custom.clone(),
-            removes_self: self.removes(own),
+            psks: self.psks,
+            extensions: self.extensions,
+            reinit: self.reinit,
+            custom_proposals: self.custom,
+            removes_self,
             discards_pending_commit: false,
             external_joiner: None,
-        }
+        };
+        (effects, self.previous_leaves)
     }
 
     /// Whether the list removes `leaf`.
@@ -481,11 +484,39 @@ fn apply_adds(
     applied: &mut AppliedProposals,
 ) -> Result<(), Error> {
     // RFC 9420 R-12.2-05, R-7.3-09 (docs/rfc9420-requirements.md)
-    // The signatures of every KeyPackage first, together (batch
-    // verification); if one fails, each Add is checked in full in turn,
-    // which names the first failure.
-    let key_packages: Vec<&KeyPackage> = adds.iter().map(|(_, kp)| *kp).collect();
-    let signed = key_packages.len() > 1 && validator.signatures_verify(&key_packages);
+    // The signatures of every KeyPackage together (batch verification),
+    // beside the rest of the checks and the new leaves, made on a copy of
+    // the diff as if the signatures verified; if one fails, each Add is
+    // checked in full in turn, which names the first failure.
+    if adds.len() > 1 {
+        let key_packages: Vec<&KeyPackage> = adds.iter().map(|(_, kp)| *kp).collect();
+        let mut trial = diff.clone();
+        let (signed, added) = crate::par::join(
+            || validator.signatures_verify(&key_packages),
+            || add_all(validator, adds, &mut trial, max_leaves, true),
+        );
+        if signed {
+            *diff = trial;
+            record_adds(added?, applied);
+            return Ok(());
+        }
+    }
+    let added = add_all(validator, adds, diff, max_leaves, false)?;
+    record_adds(added, applied);
+    Ok(())
+}
+
+/// Checks each Add (its signatures already verified if `signed`) and adds
+/// its leaf to `diff`, in order; returns the new leaves with their
+/// KeyPackages.
+fn add_all(
+    validator: &ProposalValidator<'_>,
+    adds: &[(usize, &KeyPackage)],
+    diff: &mut TreeDiff<'_>,
+    max_leaves: u32,
+    signed: bool,
+) -> Result<Vec<(LeafIndex, KeyPackage)>, Error> {
+    let mut added = Vec::with_capacity(adds.len());
     for (index, key_package) in adds {
         let leaf = add_one(validator, key_package, signed, diff)
             .map_err(|e| invalid_add(validator, *index, key_package, e))?;
@@ -496,10 +527,17 @@ fn apply_adds(
             }
             .into());
         }
-        applied.previous_leaves.entry(leaf).or_insert(None);
-        applied.added.push((leaf, (*key_package).clone()));
+        added.push((leaf, (*key_package).clone()));
     }
-    Ok(())
+    Ok(added)
+}
+
+/// Records the leaves `added` in `applied`.
+fn record_adds(added: Vec<(LeafIndex, KeyPackage)>, applied: &mut AppliedProposals) {
+    for (leaf, _) in &added {
+        applied.previous_leaves.entry(*leaf).or_insert(None);
+    }
+    applied.added.extend(added);
 }
 
 /// Checks one Add's KeyPackage (§12.1.1, §10.1; its signatures already

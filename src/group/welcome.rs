@@ -15,7 +15,8 @@ use super::epoch::EpochStep;
 use super::error::ProposalError;
 use crate::codec::{Encode, decode_exact};
 use crate::crypto::{
-    CipherSuite, HpkePrivateKey, SignaturePrivateKey, SignaturePublicKey, SuiteCrypto,
+    CipherSuite, HpkePrivateKey, HpkeRecipient, Secret, SignaturePrivateKey, SignaturePublicKey,
+    SuiteCrypto,
 };
 use crate::error::Error;
 use crate::framing::{MlsMessage, MlsMessageBody};
@@ -218,13 +219,11 @@ pub fn joiner_private_state(
     Ok(state)
 }
 
-/// The signed GroupInfo of the epoch `step` starts (RFC 9420 §12.4.3),
-/// with the ratchet tree, if given (the encoded node list), in a
-/// `ratchet_tree` extension, if `external_pub` the epoch's `external_pub`
-/// (§12.4.3.2), and a random GREASE extension from `rng` (§13.5).
-pub(crate) fn build_group_info(
+/// The GroupInfo of the epoch `step` stages (RFC 9420 §12.4.3), with the
+/// tree in it if given, `external_pub` if asked and a GREASE extension
+/// (§13.5) drawn from `rng`; unsigned: [`GroupInfo::sign`] follows.
+pub(crate) fn unsigned_group_info(
     crypto: &SuiteCrypto<'_>,
-    signer: &SignaturePrivateKey,
     step: &EpochStep,
     tree: Option<Vec<u8>>,
     external_pub: bool,
@@ -248,77 +247,122 @@ pub(crate) fn build_group_info(
         extensions.set(&ExternalPub { external_pub })?;
     }
     super::external::add_grease(&mut extensions, rng);
-    let mut group_info = GroupInfo {
+    Ok(GroupInfo {
         group_context: next.context.clone(),
         extensions,
         confirmation_tag: next.confirmation_tag.clone(),
         signer: next.private.own_leaf(),
         signature: Vec::new(),
-    };
-    group_info.sign(crypto, signer)?;
-    Ok(group_info)
+    })
 }
 
-/// Encrypts the GroupInfo under the welcome secret and the GroupSecrets
-/// to each new member's init key (RFC 9420 §12.4.3.1), and encodes the
-/// Welcome as an MLSMessage.
-pub(crate) fn build_welcome(
-    crypto: &SuiteCrypto<'_>,
-    step: &EpochStep,
-    group_info: &GroupInfo,
-    pending_path: Option<&PendingPath>,
-    rng: &mut (impl CryptoRng + ?Sized),
-) -> Result<Vec<u8>, Error> {
-    // RFC 9420 R-12.4.1-02, R-12.4.1-03, R-8.4-01 (docs/rfc9420-requirements.md)
-    let next = step
-        .staged
-        .next
-        .as_ref()
-        .ok_or(Error::Internal("Welcome of a commit without next epoch"))?;
-    let key_nonce = step.welcome_secret.key_nonce(crypto)?;
-    let encrypted_group_info = crypto.aead_seal(
-        key_nonce.key().as_bytes(),
-        key_nonce.nonce().as_bytes(),
-        &[],
-        &group_info.to_bytes()?,
-    )?;
-    let effects = &step.staged.effects;
-    let size = next.tree.size();
-    let mut plaintexts = Vec::with_capacity(effects.added.len());
-    for (leaf, _) in &effects.added {
-        let path_secret = pending_path
-            .and_then(|p| p.path_secret_for(size, *leaf))
-            .map(|(_, s)| PathSecret {
-                path_secret: s.clone(),
+/// A commit's Welcome with its randomness drawn (the GroupInfo's GREASE,
+/// each new member's HPKE ephemeral seed), so that what is left, signing,
+/// encrypting and sealing, needs no RNG and can run beside the commit's
+/// own framing.
+pub(crate) struct WelcomePlan<'a> {
+    step: &'a EpochStep,
+    group_info: GroupInfo,
+    pending_path: Option<&'a PendingPath>,
+    seeds: Vec<Secret>,
+}
+
+impl<'a> WelcomePlan<'a> {
+    /// Draws one ephemeral seed per new member of `step`, in the order of
+    /// its Adds.
+    pub(crate) fn new(
+        crypto: &SuiteCrypto<'_>,
+        step: &'a EpochStep,
+        group_info: GroupInfo,
+        pending_path: Option<&'a PendingPath>,
+        rng: &mut (impl CryptoRng + ?Sized),
+    ) -> Self {
+        let seed_len = crypto.params().kem.private_key_len();
+        let seeds = step
+            .staged
+            .effects
+            .added
+            .iter()
+            .map(|_| crypto.random_secret(seed_len, rng))
+            .collect();
+        Self {
+            step,
+            group_info,
+            pending_path,
+            seeds,
+        }
+    }
+
+    /// Signs the GroupInfo, encrypts it under the welcome secret and the
+    /// GroupSecrets to each new member's init key (RFC 9420 §12.4.3.1),
+    /// and encodes the Welcome as an MLSMessage.
+    pub(crate) fn build(
+        mut self,
+        crypto: &SuiteCrypto<'_>,
+        signer: &SignaturePrivateKey,
+    ) -> Result<Vec<u8>, Error> {
+        // RFC 9420 R-12.4.1-02, R-12.4.1-03, R-8.4-01 (docs/rfc9420-requirements.md)
+        self.group_info.sign(crypto, signer)?;
+        let step = self.step;
+        let next = step
+            .staged
+            .next
+            .as_ref()
+            .ok_or(Error::Internal("Welcome of a commit without next epoch"))?;
+        let key_nonce = step.welcome_secret.key_nonce(crypto)?;
+        let encrypted_group_info = crypto.aead_seal(
+            key_nonce.key().as_bytes(),
+            key_nonce.nonce().as_bytes(),
+            &[],
+            &self.group_info.to_bytes()?,
+        )?;
+        let effects = &step.staged.effects;
+        let size = next.tree.size();
+        let mut plaintexts = Vec::with_capacity(effects.added.len());
+        for (leaf, _) in &effects.added {
+            let path_secret = self
+                .pending_path
+                .and_then(|p| p.path_secret_for(size, *leaf))
+                .map(|(_, s)| PathSecret {
+                    path_secret: s.clone(),
+                });
+            let group_secrets = GroupSecrets {
+                joiner_secret: step.joiner_secret.as_secret().clone(),
+                path_secret,
+                psks: effects.psks.clone(),
+            };
+            plaintexts.push(zeroize::Zeroizing::new(group_secrets.to_bytes()?));
+        }
+        // One `info` (the encrypted GroupInfo, O(n) bytes) for every seal:
+        // hashed once, not once per new member.
+        let recipients: Vec<HpkeRecipient<'_>> = effects
+            .added
+            .iter()
+            .zip(&plaintexts)
+            .zip(&self.seeds)
+            .map(|(((_, key_package), plaintext), seed)| HpkeRecipient {
+                public_key: &key_package.init_key,
+                plaintext: plaintext.as_slice(),
+                ikm_e: seed.as_bytes(),
+            })
+            .collect();
+        let encrypted = crypto.encrypt_with_label_seeded_many(
+            &recipients,
+            Welcome::LABEL,
+            &encrypted_group_info,
+        )?;
+        let mut secrets = Vec::with_capacity(effects.added.len());
+        for ((_, key_package), encrypted) in effects.added.iter().zip(encrypted) {
+            secrets.push(EncryptedGroupSecrets {
+                new_member: KeyPackageRef(crypto.key_package_ref(&key_package.to_bytes()?)?),
+                encrypted_group_secrets: encrypted,
             });
-        let group_secrets = GroupSecrets {
-            joiner_secret: step.joiner_secret.as_secret().clone(),
-            path_secret,
-            psks: effects.psks.clone(),
+        }
+        let welcome = Welcome {
+            cipher_suite: crypto.suite(),
+            secrets,
+            encrypted_group_info,
         };
-        plaintexts.push(zeroize::Zeroizing::new(group_secrets.to_bytes()?));
+        Ok(MlsMessage::new(MlsMessageBody::Welcome(welcome)).to_bytes()?)
     }
-    // One `info` (the encrypted GroupInfo, O(n) bytes) for every seal:
-    // hashed once, not once per new member.
-    let recipients: Vec<_> = effects
-        .added
-        .iter()
-        .zip(&plaintexts)
-        .map(|((_, key_package), plaintext)| (&key_package.init_key, plaintext.as_slice()))
-        .collect();
-    let encrypted =
-        crypto.encrypt_with_label_many(&recipients, Welcome::LABEL, &encrypted_group_info, rng)?;
-    let mut secrets = Vec::with_capacity(effects.added.len());
-    for ((_, key_package), encrypted) in effects.added.iter().zip(encrypted) {
-        secrets.push(EncryptedGroupSecrets {
-            new_member: KeyPackageRef(crypto.key_package_ref(&key_package.to_bytes()?)?),
-            encrypted_group_secrets: encrypted,
-        });
-    }
-    let welcome = Welcome {
-        cipher_suite: crypto.suite(),
-        secrets,
-        encrypted_group_info,
-    };
-    Ok(MlsMessage::new(MlsMessageBody::Welcome(welcome)).to_bytes()?)
 }

@@ -38,7 +38,7 @@ pub struct KeyPackage {
 }
 
 impl KeyPackage {
-    fn encode_tbs(&self, out: &mut Vec<u8>) -> Result<(), EncodeError> {
+    pub(crate) fn encode_tbs(&self, out: &mut Vec<u8>) -> Result<(), EncodeError> {
         self.version.encode(out)?;
         self.cipher_suite.encode(out)?;
         self.init_key.encode(out)?;

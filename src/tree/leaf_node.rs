@@ -220,15 +220,26 @@ impl LeafNode {
         leaf_index: LeafIndex,
     ) -> Result<Vec<u8>, EncodeError> {
         let mut out = Vec::new();
-        self.encode_content(&mut out)?;
+        self.encode_tbs(group_id, leaf_index, &mut out)?;
+        Ok(out)
+    }
+
+    /// Appends [`tbs_bytes`](Self::tbs_bytes) to `out`.
+    pub(crate) fn encode_tbs(
+        &self,
+        group_id: &[u8],
+        leaf_index: LeafIndex,
+        out: &mut Vec<u8>,
+    ) -> Result<(), EncodeError> {
+        self.encode_content(out)?;
         match self.leaf_node_source {
             LeafNodeSource::KeyPackage(_) => {}
             LeafNodeSource::Update | LeafNodeSource::Commit(_) => {
-                crate::codec::encode_opaque(group_id, &mut out)?;
-                leaf_index.encode(&mut out)?;
+                crate::codec::encode_opaque(group_id, out)?;
+                leaf_index.encode(out)?;
             }
         }
-        Ok(out)
+        Ok(())
     }
 
     /// Signs the leaf for `group_id` and `leaf_index` (ignored for a

@@ -191,6 +191,20 @@ fn first_bad_add_is_named_among_many() {
     check(&mut h, &list, 2, field_error.clone());
     bad_signature(&mut list[4]);
     check(&mut h, &list, 2, field_error);
+    // An error that depends on the Adds before it (the same client twice,
+    // found while the leaves are being added beside the batch
+    // verification) before a bad signature, and after one.
+    let mut list = kps.clone();
+    list[3] = list[0].clone();
+    let duplicate: Error = ProposalError::DuplicateAdd {
+        existing: LeafIndex(2),
+    }
+    .into();
+    check(&mut h, &list, 3, duplicate.clone());
+    bad_signature(&mut list[4]);
+    check(&mut h, &list, 3, duplicate);
+    bad_signature(&mut list[1]);
+    check(&mut h, &list, 1, kp_error);
     // All five valid: the commit adds them.
     h.commit(0, CommitOptions::default(), bundles).unwrap();
     h.assert_agree();

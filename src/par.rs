@@ -1,0 +1,51 @@
+//! Running two independent pieces of one step at once (the `parallel`
+//! feature).
+//!
+//! The crate spreads the public-key operations of a step over rayon's pool
+//! inside the provider (`verify_many`, `hpke_seal_many`). What a step does
+//! besides them (signing, encoding, framing) would otherwise leave the
+//! second core idle while they run; [`join`] runs it beside them. Both
+//! closures always run to the end and their results are returned as a
+//! pair, so what the caller makes of them, errors included, is the same
+//! with and without the feature: only the time changes
+//! (`tests/parallel_identical.rs`). Neither closure may draw randomness:
+//! the caller draws it before, in a fixed order.
+
+/// Runs `a` and `b`, both on rayon's pool with `parallel` (`rayon::join`:
+/// the calling thread waits and the pool's threads share the two), else
+/// `a` then `b`; returns both results.
+pub(crate) fn join<A, RA, B, RB>(a: A, b: B) -> (RA, RB)
+where
+    A: FnOnce() -> RA + Send,
+    RA: Send,
+    B: FnOnce() -> RB + Send,
+    RB: Send,
+{
+    #[cfg(feature = "parallel")]
+    {
+        rayon::join(a, b)
+    }
+    #[cfg(not(feature = "parallel"))]
+    {
+        (a(), b())
+    }
+}
+
+/// `f` of each item of `items`, in order (on rayon's pool with
+/// `parallel`).
+pub(crate) fn map<T, R, F>(items: &[T], f: F) -> Vec<R>
+where
+    T: Sync,
+    R: Send,
+    F: Fn(&T) -> R + Sync + Send,
+{
+    #[cfg(feature = "parallel")]
+    {
+        use rayon::prelude::*;
+        items.par_iter().map(f).collect()
+    }
+    #[cfg(not(feature = "parallel"))]
+    {
+        items.iter().map(f).collect()
+    }
+}
