@@ -212,9 +212,6 @@ impl<P: CryptoProvider> Group<P> {
         signed.auth.confirmation_tag = Some(next.confirmation_tag.clone());
 
         // 4. The GroupInfo and Welcome (§12.4.3), and the commit's framing.
-        // Protect last: for a PrivateMessage this takes a handshake key,
-        // which a failed Welcome must not have used. A PublicMessage changes
-        // nothing, so it is framed beside the Welcome's seals.
         let plan = Self::plan_messages(
             &crypto,
             &step,
@@ -223,17 +220,7 @@ impl<P: CryptoProvider> Group<P> {
             &options,
             rng,
         )?;
-        let (out, commit) = if signed.wire_format == WireFormat::PRIVATE_MESSAGE {
-            let out = plan.build(&crypto, self.state.signer())?;
-            (out, self.protect_signed(signed.clone(), rng)?)
-        } else {
-            let state = &self.state;
-            let (out, commit) = crate::par::join(
-                || plan.build(&crypto, state.signer()),
-                || protect_public(&crypto, state, signed.clone()),
-            );
-            (out?, commit?)
-        };
+        let (out, commit) = self.build_and_protect(plan, &signed, rng)?;
         self.state.set_pending_commit(PendingCommit {
             message: commit.clone(),
             content: signed,
@@ -249,6 +236,28 @@ impl<P: CryptoProvider> Group<P> {
             staged: step.staged,
             dropped,
         })
+    }
+
+    /// The messages of `plan` and the commit `signed`, framed in its wire
+    /// format: a PublicMessage beside the Welcome's seals (it changes
+    /// nothing), a PrivateMessage after them (it takes a handshake key).
+    fn build_and_protect(
+        &mut self,
+        plan: MessagesPlan<'_>,
+        signed: &AuthenticatedContent,
+        rng: &mut (impl CryptoRng + ?Sized),
+    ) -> Result<(WelcomeMessages, Vec<u8>), Error> {
+        let crypto = SuiteCrypto::new(&self.provider, self.state.context().cipher_suite)?;
+        if signed.wire_format == WireFormat::PRIVATE_MESSAGE {
+            let out = plan.build(&crypto, self.state.signer())?;
+            return Ok((out, self.protect_signed(signed.clone(), rng)?));
+        }
+        let state = &self.state;
+        let (out, commit) = crate::par::join(
+            || plan.build(&crypto, state.signer()),
+            || protect_public(&crypto, state, signed.clone()),
+        );
+        Ok((out?, commit?))
     }
 
     /// The proposal list of a new commit (RFC 9420 §12.2, §12.4): the
