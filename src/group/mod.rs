@@ -522,17 +522,11 @@ impl<P: CryptoProvider> Group<P> {
         rng: &mut (impl CryptoRng + ?Sized),
     ) -> Result<Vec<u8>, Error> {
         let crypto = SuiteCrypto::new(&self.provider, self.state.context().cipher_suite)?;
-        let body = if signed.wire_format == WireFormat::PRIVATE_MESSAGE {
-            MlsMessageBody::PrivateMessage(self.state.encrypt(
-                &crypto,
-                &signed,
-                &self.config,
-                rng,
-            )?)
-        } else {
+        if signed.wire_format != WireFormat::PRIVATE_MESSAGE {
             return protect_public(&crypto, &self.state, signed);
-        };
-        Ok(MlsMessage::new(body).to_bytes()?)
+        }
+        let message = self.state.encrypt(&crypto, &signed, &self.config, rng)?;
+        Ok(MlsMessage::new(MlsMessageBody::PrivateMessage(message)).to_bytes()?)
     }
 
     /// Proposes `proposal` by reference (RFC 9420 §12.1): signs and frames
