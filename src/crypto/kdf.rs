@@ -1,7 +1,7 @@
 //! Labeled key derivation and hash references (RFC 9420 §5.2, §8).
 
 use super::{CryptoError, Secret, SuiteCrypto};
-use crate::codec::{encode_opaque, write_varint};
+use crate::codec::{EncodeError, encode_opaque, write_varint};
 
 /// The prefix of every MLS label (RFC 9420 §5.1.2, §8).
 pub(crate) const LABEL_PREFIX: &[u8] = b"MLS 1.0 ";
@@ -15,11 +15,18 @@ pub(crate) fn labeled_content(
     content: &[u8],
     out: &mut Vec<u8>,
 ) -> Result<(), CryptoError> {
+    encode_label(label, out).map_err(|_| CryptoError::Encoding)?;
+    encode_opaque(content, out).map_err(|_| CryptoError::Encoding)
+}
+
+/// Encodes `opaque label<V> = "MLS 1.0 " + label`, the first field of
+/// every labeled structure.
+pub(crate) fn encode_label(label: &[u8], out: &mut Vec<u8>) -> Result<(), EncodeError> {
     let label_len = LABEL_PREFIX.len().saturating_add(label.len());
-    write_varint(label_len, out).map_err(|_| CryptoError::Encoding)?;
+    write_varint(label_len, out)?;
     out.extend_from_slice(LABEL_PREFIX);
     out.extend_from_slice(label);
-    encode_opaque(content, out).map_err(|_| CryptoError::Encoding)
+    Ok(())
 }
 
 impl SuiteCrypto<'_> {

@@ -1,10 +1,10 @@
 //! Labeled signatures (RFC 9420 §5.1.2).
 
-use super::kdf::{LABEL_PREFIX, labeled_content};
+use super::kdf::{encode_label, labeled_content};
 use super::{
     CryptoError, FailedCheck, SignatureCheck, SignaturePrivateKey, SignaturePublicKey, SuiteCrypto,
 };
-use crate::codec::{EncodeError, encode_vector, write_varint};
+use crate::codec::{EncodeError, encode_vector};
 use crate::error::Error;
 
 impl SuiteCrypto<'_> {
@@ -119,10 +119,7 @@ pub(crate) fn encode_sign_content(
     out: &mut Vec<u8>,
     content: impl FnOnce(&mut Vec<u8>) -> Result<(), EncodeError>,
 ) -> Result<(), EncodeError> {
-    let label_len = LABEL_PREFIX.len().saturating_add(label.len());
-    write_varint(label_len, out)?;
-    out.extend_from_slice(LABEL_PREFIX);
-    out.extend_from_slice(label.as_bytes());
+    encode_label(label.as_bytes(), out)?;
     encode_vector(out, content)
 }
 
