@@ -11,10 +11,10 @@ use std::path::Path;
 const ALLOWED: &[(&str, &[&str])] = &[
     ("par", &[]),
     ("codec", &[]),
-    ("crypto", &["codec"]),
+    ("crypto", &["codec", "par"]),
     ("tree_math", &["codec"]),
     ("types", &["codec", "crypto"]),
-    ("tree", &["codec", "crypto", "tree_math", "types"]),
+    ("tree", &["codec", "crypto", "tree_math", "types", "par"]),
     ("messages", &["codec", "crypto", "types", "tree"]),
     ("key_schedule", &["codec", "crypto", "messages"]),
     ("secret_tree", &["codec", "crypto", "tree_math"]),
