@@ -27,7 +27,9 @@
 //!
 //! A private module, `par`, runs two independent pieces of one step at once
 //! with the `parallel` feature (and one after the other without it); it
-//! uses nothing and only [`group`] uses it.
+//! uses nothing, and [`crypto`] (batch verification), [`tree`] (tree
+//! hashes, a tree's leaf signatures beside its other checks) and
+//! [`group`] use it.
 //!
 //! Most applications need only [`group`] and the re-exports at the crate
 //! root; the lower layers are public for tests, tools and other state

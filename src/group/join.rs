@@ -22,8 +22,11 @@ use crate::messages::{
     ExtensionType, GroupInfo, KeyPackage, PreSharedKeyId, ProtocolVersion, PskKind,
     RatchetTreeExtension, Welcome,
 };
-use crate::tree::validate::{LeafContext, Timestamp, validate_tree};
-use crate::tree::{Node, RatchetTree};
+use crate::tree::validate::{
+    LeafContext, Timestamp, first_bad_leaf, first_bad_signature, first_leaf_error, signed_leaves,
+    validate_tree_nodes,
+};
+use crate::tree::{LeafIndex, Node, RatchetTree};
 
 /// What a joiner needs besides the Welcome and its KeyPackage.
 #[derive(Debug, Clone, Default)]
@@ -185,17 +188,35 @@ pub(crate) fn checked_tree(
     // RFC 9420 R-12.4.3-04, R-12.4.3.1-07 (docs/rfc9420-requirements.md)
     let context = &group_info.group_context;
     let nodes = ratchet_tree_from(group_info, out_of_band)?;
-    let tree = RatchetTree::from_nodes_with_max(crypto, nodes, config.max_tree_leaves)?;
-    verify_group_info_in_tree(crypto, group_info, &tree)?;
-    let required = required_capabilities(&context.extensions)?;
-    let ctx = LeafContext {
-        group_id: &context.group_id,
-        required_capabilities: required.as_ref(),
-        lifetime: config.lifetime.receive,
-        now,
-        credentials: config.credentials.as_ref(),
-    };
-    validate_tree(crypto, &tree, &context.tree_hash, &ctx)?;
+    RatchetTree::check_node_count(nodes.len(), config.max_tree_leaves)?;
+    // What the leaves' signatures need, taken from the nodes so that they
+    // are verified while the tree is built and checked: `validate_tree`
+    // (after the GroupInfo's signature) as if in that order.
+    let members = nodes.iter().zip(0u32..).filter_map(|(node, x)| match node {
+        Some(Node::Leaf(leaf)) if x % 2 == 0 => Some((LeafIndex(x / 2), &**leaf)),
+        _ => None,
+    });
+    let signed = signed_leaves(&context.group_id, members);
+    let (checked, signatures) = crate::par::join(
+        || {
+            let tree = RatchetTree::from_nodes_with_max(crypto, nodes, config.max_tree_leaves)?;
+            verify_group_info_in_tree(crypto, group_info, &tree)?;
+            let required = required_capabilities(&context.extensions)?;
+            let ctx = LeafContext {
+                group_id: &context.group_id,
+                required_capabilities: required.as_ref(),
+                lifetime: config.lifetime.receive,
+                now,
+                credentials: config.credentials.as_ref(),
+            };
+            validate_tree_nodes(crypto, &tree, &context.tree_hash)?;
+            let first_bad = first_bad_leaf(crypto, &tree, &ctx);
+            Ok::<_, Error>((tree, first_bad))
+        },
+        || first_bad_signature(crypto, &signed),
+    );
+    let (tree, first_bad) = checked?;
+    first_leaf_error(first_bad, signatures)?;
     Ok(tree)
 }
 

@@ -294,7 +294,7 @@ impl Link<'_> {
     pub(crate) fn check_members(
         &self,
         tree: &RatchetTree,
-        credentials: &dyn CredentialValidator,
+        credentials: &(dyn CredentialValidator + Sync),
     ) -> Result<(), Error> {
         // RFC 9420 R-11.2-01, R-11.3-01, R-12.4.3.1-11 (docs/rfc9420-requirements.md)
         let new = tree.members().map(|(l, n)| (l, &n.credential));
@@ -356,7 +356,7 @@ fn check_membership<'c>(
     old: &[(LeafIndex, Credential)],
     new: impl Iterator<Item = (LeafIndex, &'c Credential)>,
     exact: bool,
-    credentials: &dyn CredentialValidator,
+    credentials: &(dyn CredentialValidator + Sync),
 ) -> Result<(), Error> {
     // RFC 9420 R-11.2-01, R-11.3-01 (docs/rfc9420-requirements.md)
     let mut by_credential: HashMap<&Credential, Vec<usize>> = HashMap::new();
@@ -568,7 +568,7 @@ fn check_new_members(
     version: ProtocolVersion,
     suite: CipherSuite,
     exact: bool,
-    credentials: &dyn CredentialValidator,
+    credentials: &(dyn CredentialValidator + Sync),
 ) -> Result<(), Error> {
     let all = core::iter::once(own.key_package()).chain(key_packages);
     for key_package in all.clone() {

@@ -13,7 +13,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use super::error::TreeError;
 use super::ratchet_tree::{NodeRef, RatchetTree, TreeView, encode_node_ref, node_ref_encoded_len};
-use super::tree_hash::TreeHasher;
+use super::tree_hash::{SPLIT_LEVEL, TreeHasher};
 use super::{LeafIndex, LeafNode, NodeIndex, ParentNode, TreeSize};
 use crate::codec::EncodeError;
 use crate::crypto::{HpkePublicKey, SignaturePublicKey, SuiteCrypto};
@@ -322,11 +322,29 @@ impl<'a> TreeDiff<'a> {
                 .is_some()
     }
 
-    /// The tree hash of `node` in the staged tree (RFC 9420 §7.8).
+    /// The tree hash of `node` in the staged tree (RFC 9420 §7.8); the
+    /// hashes it computes are memoized.
     pub(crate) fn node_hash(
         &mut self,
         hasher: &mut TreeHasher<'_>,
         node: NodeIndex,
+    ) -> Result<Vec<u8>, Error> {
+        let mut computed = Vec::new();
+        let hash = self.compute_hash(hasher, node, &mut computed);
+        self.memo.extend(computed);
+        hash
+    }
+
+    /// The tree hash of `node`: the base tree's for an unchanged subtree,
+    /// else memoized or computed (and pushed to `computed`). The two halves
+    /// of a changed subtree of [`SPLIT_LEVEL`] or more are hashed with
+    /// [`par::join`](crate::par::join); the hashes do not depend on the
+    /// order.
+    fn compute_hash(
+        &self,
+        hasher: &mut TreeHasher<'_>,
+        node: NodeIndex,
+        computed: &mut Vec<(NodeIndex, Vec<u8>)>,
     ) -> Result<Vec<u8>, Error> {
         if !self.subtree_changed(node) {
             return self
@@ -340,14 +358,25 @@ impl<'a> TreeDiff<'a> {
         }
         let hash = match (node.leaf(), node.left(), node.right()) {
             (Some(leaf), _, _) => hasher.leaf(leaf, self.leaf(leaf))?,
+            (None, Some(l), Some(r)) if node.level() >= SPLIT_LEVEL => {
+                let (mut a, mut b) = (hasher.fork(), hasher.fork());
+                let (mut left, mut right) = (Vec::new(), Vec::new());
+                let (lh, rh) = crate::par::join(
+                    || self.compute_hash(&mut a, l, &mut left),
+                    || self.compute_hash(&mut b, r, &mut right),
+                );
+                computed.append(&mut left);
+                computed.append(&mut right);
+                hasher.parent(self.parent_node(node), &lh?, &rh?)?
+            }
             (None, Some(l), Some(r)) => {
-                let lh = self.node_hash(hasher, l)?;
-                let rh = self.node_hash(hasher, r)?;
+                let lh = self.compute_hash(hasher, l, computed)?;
+                let rh = self.compute_hash(hasher, r, computed)?;
                 hasher.parent(self.parent_node(node), &lh, &rh)?
             }
             _ => return Err(Error::Internal("parent without children")),
         };
-        self.memo.insert(node, hash.clone());
+        computed.push((node, hash.clone()));
         Ok(hash)
     }
 

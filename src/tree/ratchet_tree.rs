@@ -408,6 +408,22 @@ impl RatchetTree {
         Self::from_nodes_with_max(crypto, nodes, TreeSize::MAX.leaf_count() / 2)
     }
 
+    /// Whether a node list of `count` nodes may be imported into a group
+    /// of at most `max_leaves` leaves ([`TreeError::TooManyNodes`] if
+    /// not), the first check of
+    /// [`from_nodes_with_max`](Self::from_nodes_with_max).
+    pub(crate) fn check_node_count(count: usize, max_leaves: u32) -> Result<(), TreeError> {
+        let max = (usize::try_from(max_leaves)
+            .unwrap_or(usize::MAX)
+            .saturating_mul(2))
+        .saturating_sub(1)
+        .min(MAX_IMPORT_NODES);
+        if count > max {
+            return Err(TreeError::TooManyNodes { count, max });
+        }
+        Ok(())
+    }
+
     /// [`from_nodes`](Self::from_nodes) for an application that allows
     /// groups of at most `max_leaves` leaves: longer node lists are rejected
     /// before anything is hashed.
@@ -416,18 +432,7 @@ impl RatchetTree {
         nodes: Vec<Option<Node>>,
         max_leaves: u32,
     ) -> Result<Self, Error> {
-        let max = (usize::try_from(max_leaves)
-            .unwrap_or(usize::MAX)
-            .saturating_mul(2))
-        .saturating_sub(1)
-        .min(MAX_IMPORT_NODES);
-        if nodes.len() > max {
-            return Err(TreeError::TooManyNodes {
-                count: nodes.len(),
-                max,
-            }
-            .into());
-        }
+        Self::check_node_count(nodes.len(), max_leaves)?;
         match nodes.last() {
             None => return Err(TreeError::EmptyTree.into()),
             // RFC 9420 §12.4.3.3, R-12.4.3.3-02 (docs/rfc9420-requirements.md)

@@ -30,6 +30,11 @@ use crate::error::Error;
 const NODE_TYPE_LEAF: u8 = 1;
 const NODE_TYPE_PARENT: u8 = 2;
 
+/// The level from which a subtree's two halves are hashed with
+/// [`par::join`](crate::par::join): subtrees of 1,024 leaves or more, few
+/// enough splits that each is worth a task.
+pub(crate) const SPLIT_LEVEL: u32 = 10;
+
 /// Computes tree hashes, reusing one encoding buffer.
 pub(crate) struct TreeHasher<'a> {
     crypto: SuiteCrypto<'a>,
@@ -98,46 +103,65 @@ impl<'a> TreeHasher<'a> {
         Ok(self.crypto.hash(&self.buf)?)
     }
 
+    /// A hasher with this one's suite and a buffer of its own, for a
+    /// subtree hashed on another thread.
+    pub(crate) fn fork(&self) -> Self {
+        Self::new(&self.crypto)
+    }
+
     /// Hashes every node of `tree`, bottom up: `n` leaf hashes and `n - 1`
-    /// parent hashes. Returns the hashes indexed by node.
-    pub(crate) fn hash_all(&mut self, tree: &impl TreeView) -> Result<Vec<Vec<u8>>, Error> {
+    /// parent hashes. Returns the hashes indexed by node. Subtrees of
+    /// [`SPLIT_LEVEL`] or more are hashed as two halves with
+    /// [`par::join`](crate::par::join); the hashes do not depend on the
+    /// order.
+    pub(crate) fn hash_all(
+        &mut self,
+        tree: &(impl TreeView + Sync),
+    ) -> Result<Vec<Vec<u8>>, Error> {
         let size = tree.size();
         let mut hashes = vec![Vec::new(); size.node_count() as usize];
-        for i in 0..size.leaf_count() {
-            let leaf = LeafIndex(i);
-            let hash = self.leaf(leaf, tree.leaf(leaf))?;
-            let slot = leaf.node().and_then(|n| hashes.get_mut(n.as_usize()));
-            *slot.ok_or(Error::Internal("leaf outside tree"))? = hash;
-        }
-        // Parents level by level: at level k they sit at 2^k - 1 + j * 2^(k+1).
-        let mut level = 1u32;
-        while let Some(first) = 1u32.checked_shl(level).map(|p| p - 1) {
-            if first >= size.node_count() {
-                break;
-            }
-            let step = 1u32 << (level + 1);
-            let mut x = first;
-            while x < size.node_count() {
-                let node = NodeIndex(x);
-                let (Some(l), Some(r)) = (node.left(), node.right()) else {
-                    return Err(Error::Internal("parent without children"));
-                };
-                let (Some(lh), Some(rh)) = (hashes.get(l.as_usize()), hashes.get(r.as_usize()))
+        self.hash_subtree(tree, size.root(), &mut hashes)?;
+        Ok(hashes)
+    }
+
+    /// Hashes the subtree under `node` into `out`, which holds its nodes in
+    /// order (a subtree is a contiguous run of node indices, `node` in its
+    /// middle).
+    fn hash_subtree(
+        &mut self,
+        tree: &(impl TreeView + Sync),
+        node: NodeIndex,
+        out: &mut [Vec<u8>],
+    ) -> Result<(), Error> {
+        let mid = out.len() / 2;
+        let (left, rest) = out.split_at_mut(mid);
+        let Some((this, right)) = rest.split_first_mut() else {
+            return Err(Error::Internal("subtree outside tree"));
+        };
+        *this = match (node.leaf(), node.left(), node.right()) {
+            (Some(leaf), _, _) => self.leaf(leaf, tree.leaf(leaf))?,
+            (None, Some(l), Some(r)) => {
+                if node.level() >= SPLIT_LEVEL {
+                    let (mut a, mut b) = (self.fork(), self.fork());
+                    let (left_done, right_done) = crate::par::join(
+                        || a.hash_subtree(tree, l, left),
+                        || b.hash_subtree(tree, r, right),
+                    );
+                    left_done?;
+                    right_done?;
+                } else {
+                    self.hash_subtree(tree, l, left)?;
+                    self.hash_subtree(tree, r, right)?;
+                }
+                let (Some(lh), Some(rh)) = (left.get(left.len() / 2), right.get(right.len() / 2))
                 else {
                     return Err(Error::Internal("child hash missing"));
                 };
-                let hash = self.parent(tree.parent_node(node), lh, rh)?;
-                *hashes
-                    .get_mut(x as usize)
-                    .ok_or(Error::Internal("parent outside tree"))? = hash;
-                x = match x.checked_add(step) {
-                    Some(next) => next,
-                    None => break,
-                };
+                self.parent(tree.parent_node(node), lh, rh)?
             }
-            level += 1;
-        }
-        Ok(hashes)
+            _ => return Err(Error::Internal("parent without children")),
+        };
+        Ok(())
     }
 }
 

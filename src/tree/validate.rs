@@ -14,6 +14,7 @@ use super::error::{Capability, TreeError};
 use super::parent_hash::verify_parent_hashes;
 use super::ratchet_tree::{NodeRef, RatchetTree, TreeView};
 use super::{LeafIndex, LeafNode, LeafNodeSource, NodeIndex};
+use crate::codec::EncodeError;
 use crate::crypto::{CryptoError, HpkePublicKey, SignaturePublicKey, SuiteCrypto};
 use crate::error::Error;
 use crate::types::{Credential, CredentialType, RequiredCapabilities};
@@ -206,7 +207,7 @@ pub struct LeafContext<'a> {
     /// The current time.
     pub now: Timestamp,
     /// The application's credential check.
-    pub credentials: &'a dyn CredentialValidator,
+    pub credentials: &'a (dyn CredentialValidator + Sync),
 }
 
 impl core::fmt::Debug for LeafContext<'_> {
@@ -487,50 +488,135 @@ pub fn check_unique_keys(tree: &impl TreeView) -> Result<(), TreeError> {
 ///
 /// The result, including which error is returned when several leaves are
 /// invalid, is that of checking each leaf in order, all checks of a leaf
-/// before the next: the checks other than the signatures are made first,
-/// up to the first leaf that fails them, and the signatures of the leaves
-/// before it are then verified together
+/// before the next. The signatures are verified together
 /// ([`SuiteCrypto::verify_with_label_many`]: batch verification, one
-/// verification per leaf when a batch fails).
+/// verification per leaf when a batch fails), beside the other checks
+/// ([`par::join`](crate::par::join)), and the first failure in that order
+/// is reported.
 // RFC 9420 §7.3, R-7.3-04
 pub fn validate_leaves(
     crypto: &SuiteCrypto<'_>,
     tree: &RatchetTree,
     ctx: &LeafContext<'_>,
 ) -> Result<(), Error> {
+    validate_leaves_after(crypto, tree, ctx, || Ok(()))
+}
+
+/// `before()`, then [`validate_leaves`], as if in that order: the leaves'
+/// signatures are verified beside both, and an error of `before` comes
+/// first.
+pub(crate) fn validate_leaves_after(
+    crypto: &SuiteCrypto<'_>,
+    tree: &RatchetTree,
+    ctx: &LeafContext<'_>,
+    before: impl FnOnce() -> Result<(), Error> + Send,
+) -> Result<(), Error> {
+    let signed = signed_leaves(ctx.group_id, tree.members());
+    // The cheap checks first (alone, without `parallel`).
+    let (others, signatures) = crate::par::join(
+        || {
+            before()?;
+            Ok::<_, Error>(first_bad_leaf(crypto, tree, ctx))
+        },
+        || first_bad_signature(crypto, &signed),
+    );
+    first_leaf_error(others?, signatures)
+}
+
+/// The result of checking each leaf in order, all checks of a leaf before
+/// the next, from the first leaf (by position among the members) that
+/// fails a check other than its signature and the first whose signature
+/// fails.
+pub(crate) fn first_leaf_error(
+    first_bad_leaf: Option<(usize, Error)>,
+    first_bad_signature: Option<(usize, Error)>,
+) -> Result<(), Error> {
+    match (first_bad_signature, first_bad_leaf) {
+        (Some((at, e)), Some((bad, _))) if at < bad => Err(e),
+        (_, Some((_, e))) | (Some((_, e)), None) => Err(e),
+        (None, None) => Ok(()),
+    }
+}
+
+/// The position among the members and the error of the first leaf that
+/// fails a check other than its signature (§7.3), if any.
+pub(crate) fn first_bad_leaf(
+    crypto: &SuiteCrypto<'_>,
+    tree: &RatchetTree,
+    ctx: &LeafContext<'_>,
+) -> Option<(usize, Error)> {
     let in_use = credential_types_in_use(tree);
-    let mut first_error = None;
-    let mut signed = Vec::new();
-    for (index, leaf) in tree.members() {
-        let checked = check_supports_credentials(index, leaf, &in_use)
+    tree.members().enumerate().find_map(|(at, (index, leaf))| {
+        check_supports_credentials(index, leaf, &in_use)
             .map_err(Error::from)
             .and_then(|()| check_leaf_node_fields(crypto, leaf, index, LeafRole::InTree, ctx))
-            .and_then(|()| Ok(leaf.tbs_bytes(ctx.group_id, index)?));
-        match checked {
-            Ok(tbs) => signed.push((index, leaf, tbs)),
-            Err(e) => {
-                first_error = Some(e);
-                break;
-            }
-        }
-    }
+            .err()
+            .map(|e| (at, e))
+    })
+}
+
+/// What verifying a leaf's signature (§7.3) takes, owned so that it can
+/// be checked while the tree is built from the same nodes.
+pub(crate) struct SignedLeaf {
+    index: LeafIndex,
+    key: SignaturePublicKey,
+    signature: Vec<u8>,
+    /// The LeafNodeTBS, or why it does not encode.
+    tbs: Result<Vec<u8>, EncodeError>,
+}
+
+/// The [`SignedLeaf`] of each of `members`, in order (encoded with
+/// [`par::map`](crate::par::map)).
+pub(crate) fn signed_leaves<'a>(
+    group_id: &[u8],
+    members: impl Iterator<Item = (LeafIndex, &'a LeafNode)>,
+) -> Vec<SignedLeaf> {
+    let members: Vec<_> = members.collect();
+    crate::par::map(&members, |(index, leaf)| SignedLeaf {
+        index: *index,
+        key: leaf.signature_key.clone(),
+        signature: leaf.signature.clone(),
+        tbs: leaf.tbs_bytes(group_id, *index),
+    })
+}
+
+/// The position and the error of the first of `signed` whose signature
+/// does not verify or whose LeafNodeTBS does not encode, if any.
+pub(crate) fn first_bad_signature(
+    crypto: &SuiteCrypto<'_>,
+    signed: &[SignedLeaf],
+) -> Option<(usize, Error)> {
+    let encoded = signed
+        .iter()
+        .position(|s| s.tbs.is_err())
+        .unwrap_or(signed.len());
     let items: Vec<_> = signed
         .iter()
-        .map(|(_, leaf, tbs)| {
-            (
-                &leaf.signature_key,
-                tbs.as_slice(),
-                leaf.signature.as_slice(),
-            )
+        .take(encoded)
+        .filter_map(|s| {
+            Some((
+                &s.key,
+                s.tbs.as_ref().ok()?.as_slice(),
+                s.signature.as_slice(),
+            ))
         })
         .collect();
-    if let Err(failed) = crypto.verify_with_label_many("LeafNodeTBS", &items) {
-        let (index, ..) = signed
-            .get(failed.index)
-            .ok_or(Error::Internal("failed signature out of range"))?;
-        return Err(leaf_signature_error(failed.error, *index).into());
+    match crypto.verify_with_label_many("LeafNodeTBS", &items) {
+        Ok(()) => signed.get(encoded).and_then(|s| match &s.tbs {
+            Err(e) => Some((encoded, (*e).into())),
+            Ok(_) => None,
+        }),
+        Err(failed) => Some(match signed.get(failed.index) {
+            Some(s) => (
+                failed.index,
+                leaf_signature_error(failed.error, s.index).into(),
+            ),
+            None => (
+                failed.index,
+                Error::Internal("failed signature out of range"),
+            ),
+        }),
     }
-    first_error.map_or(Ok(()), Err)
 }
 
 /// The credential types of the members of `tree`.
@@ -571,12 +657,23 @@ pub fn validate_tree(
     expected_tree_hash: &[u8],
     ctx: &LeafContext<'_>,
 ) -> Result<(), Error> {
+    validate_leaves_after(crypto, tree, ctx, || {
+        validate_tree_nodes(crypto, tree, expected_tree_hash)
+    })
+}
+
+/// The checks of [`validate_tree`] before the leaves': tree hash,
+/// unmerged leaves, unique keys, parent keys and parent hashes.
+pub(crate) fn validate_tree_nodes(
+    crypto: &SuiteCrypto<'_>,
+    tree: &RatchetTree,
+    expected_tree_hash: &[u8],
+) -> Result<(), Error> {
     if tree.tree_hash() != expected_tree_hash {
         return Err(TreeError::TreeHashMismatch.into());
     }
     check_unmerged_leaves(tree)?;
     check_unique_keys(tree)?;
     check_parent_keys(crypto, tree)?;
-    verify_parent_hashes(crypto, tree)?;
-    validate_leaves(crypto, tree, ctx)
+    verify_parent_hashes(crypto, tree)
 }
