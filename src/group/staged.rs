@@ -143,9 +143,15 @@ impl<P: CryptoProvider> Group<P> {
         } = staged;
         match next {
             Some(next) => {
-                self.state
-                    .enter_epoch(next, previous_leaves, &self.config)?;
-                if let Some(reinit) = effects.reinit {
+                let CommitEffects { added, reinit, .. } = effects;
+                // The added KeyPackages (thousands in a large batch of
+                // Adds) are freed beside the entry into the new epoch.
+                let (entered, ()) = crate::par::join(
+                    || self.state.enter_epoch(next, previous_leaves, &self.config),
+                    move || drop(added),
+                );
+                entered?;
+                if let Some(reinit) = reinit {
                     // §11.2, §12.4.2: after a ReInit the group is not used
                     // to send; it keeps the ReInit and this epoch's
                     // resumption PSK for its successor.

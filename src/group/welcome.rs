@@ -295,51 +295,71 @@ impl<'a> WelcomePlan<'a> {
 
     /// Signs the GroupInfo, encrypts it under the welcome secret and the
     /// GroupSecrets to each new member's init key (RFC 9420 §12.4.3.1),
-    /// and encodes the Welcome as an MLSMessage.
+    /// and encodes the Welcome as an MLSMessage. The GroupInfo is signed
+    /// and encrypted beside the encoding of the GroupSecrets and the
+    /// KeyPackageRefs ([`par::join`](crate::par::join)); errors are
+    /// reported in that order.
     pub(crate) fn build(
-        mut self,
+        self,
         crypto: &SuiteCrypto<'_>,
         signer: &SignaturePrivateKey,
     ) -> Result<Vec<u8>, Error> {
         // RFC 9420 R-12.4.1-02, R-12.4.1-03, R-8.4-01 (docs/rfc9420-requirements.md)
-        self.group_info.sign(crypto, signer)?;
-        let step = self.step;
+        let WelcomePlan {
+            step,
+            mut group_info,
+            pending_path,
+            seeds,
+        } = self;
         let next = step
             .staged
             .next
             .as_ref()
             .ok_or(Error::Internal("Welcome of a commit without next epoch"))?;
-        let key_nonce = step.welcome_secret.key_nonce(crypto)?;
-        let encrypted_group_info = crypto.aead_seal(
-            key_nonce.key().as_bytes(),
-            key_nonce.nonce().as_bytes(),
-            &[],
-            &self.group_info.to_bytes()?,
-        )?;
         let effects = &step.staged.effects;
-        let size = next.tree.size();
-        let mut plaintexts = Vec::with_capacity(effects.added.len());
-        for (leaf, _) in &effects.added {
-            let path_secret = self
-                .pending_path
-                .and_then(|p| p.path_secret_for(size, *leaf))
-                .map(|(_, s)| PathSecret {
-                    path_secret: s.clone(),
+        let (encrypted_group_info, (plaintexts, refs)) = crate::par::join(
+            || -> Result<Vec<u8>, Error> {
+                group_info.sign(crypto, signer)?;
+                let key_nonce = step.welcome_secret.key_nonce(crypto)?;
+                Ok(crypto.aead_seal(
+                    key_nonce.key().as_bytes(),
+                    key_nonce.nonce().as_bytes(),
+                    &[],
+                    &group_info.to_bytes()?,
+                )?)
+            },
+            || {
+                let size = next.tree.size();
+                let plaintexts = crate::par::map(&effects.added, |(leaf, _)| {
+                    let path_secret = pending_path
+                        .and_then(|p| p.path_secret_for(size, *leaf))
+                        .map(|(_, s)| PathSecret {
+                            path_secret: s.clone(),
+                        });
+                    let group_secrets = GroupSecrets {
+                        joiner_secret: step.joiner_secret.as_secret().clone(),
+                        path_secret,
+                        psks: effects.psks.clone(),
+                    };
+                    group_secrets.to_bytes().map(zeroize::Zeroizing::new)
                 });
-            let group_secrets = GroupSecrets {
-                joiner_secret: step.joiner_secret.as_secret().clone(),
-                path_secret,
-                psks: effects.psks.clone(),
-            };
-            plaintexts.push(zeroize::Zeroizing::new(group_secrets.to_bytes()?));
-        }
+                let refs = crate::par::map(&effects.added, |(_, key_package)| {
+                    Ok::<_, Error>(KeyPackageRef(
+                        crypto.key_package_ref(&key_package.to_bytes()?)?,
+                    ))
+                });
+                (plaintexts, refs)
+            },
+        );
+        let encrypted_group_info = encrypted_group_info?;
+        let plaintexts = plaintexts.into_iter().collect::<Result<Vec<_>, _>>()?;
         // One `info` (the encrypted GroupInfo, O(n) bytes) for every seal:
         // hashed once, not once per new member.
         let recipients: Vec<HpkeRecipient<'_>> = effects
             .added
             .iter()
             .zip(&plaintexts)
-            .zip(&self.seeds)
+            .zip(&seeds)
             .map(|(((_, key_package), plaintext), seed)| HpkeRecipient {
                 public_key: &key_package.init_key,
                 plaintext: plaintext.as_slice(),
@@ -352,9 +372,9 @@ impl<'a> WelcomePlan<'a> {
             &encrypted_group_info,
         )?;
         let mut secrets = Vec::with_capacity(effects.added.len());
-        for ((_, key_package), encrypted) in effects.added.iter().zip(encrypted) {
+        for (new_member, encrypted) in refs.into_iter().zip(encrypted) {
             secrets.push(EncryptedGroupSecrets {
-                new_member: KeyPackageRef(crypto.key_package_ref(&key_package.to_bytes()?)?),
+                new_member: new_member?,
                 encrypted_group_secrets: encrypted,
             });
         }

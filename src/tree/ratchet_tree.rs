@@ -509,19 +509,6 @@ impl RatchetTree {
             .filter(|b| !b.is_empty())
     }
 
-    /// Caches the encoding of `node`; a node that does not encode (a field
-    /// over the vector limit) is left uncached and reported when encoded.
-    fn cache_encoding(&mut self, node: NodeIndex) {
-        let bytes = encode_for_cache(self.node(node));
-        if let Some(slot) = self
-            .encoded
-            .get_mut()
-            .and_then(|cache| cache.get_mut(node.as_usize()))
-        {
-            *slot = bytes;
-        }
-    }
-
     /// The index of the last non-blank node, if any.
     fn last_non_blank(&self) -> Option<u32> {
         (0..self.size.node_count())
@@ -589,12 +576,30 @@ impl RatchetTree {
         }
         let changed_leaves: Vec<LeafIndex> = leaves.iter().map(|(l, _)| *l).collect();
         let changed_parents: Vec<NodeIndex> = parents.iter().map(|(n, _)| *n).collect();
-        for leaf in &changed_leaves {
-            self.unindex_leaf(*leaf);
-        }
-        for node in &changed_parents {
-            self.unindex_parent(*node);
-        }
+        // The new nodes' encodings for the cache (if the tree keeps one),
+        // made beside taking the old nodes out of the key indexes.
+        let cached = self.encoded.get().is_some();
+        let (encodings, ()) = crate::par::join(
+            || {
+                cached.then(|| {
+                    let leaf_bytes = crate::par::map(&leaves, |(_, l)| {
+                        encode_for_cache(l.as_ref().map_or(NodeRef::Blank, NodeRef::Leaf))
+                    });
+                    let parent_bytes = crate::par::map(&parents, |(_, p)| {
+                        encode_for_cache(p.as_ref().map_or(NodeRef::Blank, NodeRef::Parent))
+                    });
+                    (leaf_bytes, parent_bytes)
+                })
+            },
+            || {
+                for leaf in &changed_leaves {
+                    self.unindex_leaf(*leaf);
+                }
+                for node in &changed_parents {
+                    self.unindex_parent(*node);
+                }
+            },
+        );
         self.size = size;
         self.leaves.resize(size.leaf_count() as usize, None);
         self.parents.resize(size.leaf_count() as usize - 1, None);
@@ -617,15 +622,23 @@ impl RatchetTree {
                 *slot = hash;
             }
         }
-        for leaf in changed_leaves {
-            self.index_leaf(leaf);
-            if let Some(node) = leaf.node() {
-                self.cache_encoding(node);
-            }
+        for leaf in &changed_leaves {
+            self.index_leaf(*leaf);
         }
-        for node in changed_parents {
-            self.index_parent(node);
-            self.cache_encoding(node);
+        for node in &changed_parents {
+            self.index_parent(*node);
+        }
+        if let (Some(cache), Some((leaf_bytes, parent_bytes))) = (self.encoded.get_mut(), encodings)
+        {
+            let leaf_nodes = changed_leaves
+                .iter()
+                .zip(leaf_bytes)
+                .filter_map(|(l, bytes)| Some((l.node()?, bytes)));
+            for (node, bytes) in leaf_nodes.chain(changed_parents.into_iter().zip(parent_bytes)) {
+                if let Some(slot) = cache.get_mut(node.as_usize()) {
+                    *slot = bytes;
+                }
+            }
         }
         Ok(())
     }
