@@ -193,7 +193,7 @@ pub(crate) fn checked_tree(
     // are verified while the tree is built and checked: `validate_tree`
     // (after the GroupInfo's signature) as if in that order.
     let members = nodes.iter().zip(0u32..).filter_map(|(node, x)| match node {
-        Some(Node::Leaf(leaf)) if x % 2 == 0 => Some((LeafIndex(x / 2), &**leaf)),
+        Some(Node::Leaf(leaf)) if x.is_multiple_of(2) => Some((LeafIndex(x / 2), &**leaf)),
         _ => None,
     });
     let signed = signed_leaves(&context.group_id, members);

@@ -14,6 +14,7 @@
 
 pub mod diff;
 pub mod error;
+mod key_index;
 pub mod leaf_node;
 pub mod node;
 pub mod parent_hash;

@@ -8,7 +8,7 @@
 //! is free. Encryption and signature keys are indexed for the uniqueness
 //! checks of §7.3.
 
-use std::collections::HashMap;
+use super::key_index::KeyIndex;
 use std::sync::OnceLock;
 
 use super::diff::StagedTree;
@@ -272,9 +272,9 @@ pub struct RatchetTree {
     /// `hashes[x]` is the tree hash of node `x`; `len == size.node_count()`.
     pub(super) hashes: Vec<Vec<u8>>,
     /// Which node holds each HPKE key in the tree.
-    pub(super) encryption_keys: HashMap<HpkePublicKey, NodeIndex>,
+    pub(super) encryption_keys: KeyIndex,
     /// Which leaf holds each signature key.
-    pub(super) signature_keys: HashMap<SignaturePublicKey, LeafIndex>,
+    pub(super) signature_keys: KeyIndex,
     /// `encoded[x]` is node `x` encoded as `optional<Node>` if it is not
     /// blank; empty for a blank node (or one not cached, which is encoded
     /// when needed). Lets a commit write the tree for a Welcome or a saved
@@ -327,11 +327,13 @@ impl TreeView for RatchetTree {
     }
 
     fn find_encryption_key(&self, key: &HpkePublicKey) -> Option<NodeIndex> {
-        self.encryption_keys.get(key).copied()
+        let key_at = |x| encryption_key_at(&self.leaves, &self.parents, x);
+        self.encryption_keys.get(&key.0, key_at).map(NodeIndex)
     }
 
     fn find_signature_key(&self, key: &SignaturePublicKey) -> Option<LeafIndex> {
-        self.signature_keys.get(key).copied()
+        let key_at = |i| signature_key_at(&self.leaves, i);
+        self.signature_keys.get(&key.0, key_at).map(LeafIndex)
     }
 
     fn write_node(&self, node: NodeIndex, out: &mut Vec<u8>) -> Result<(), EncodeError> {
@@ -471,8 +473,8 @@ impl RatchetTree {
             leaves,
             parents,
             hashes: Vec::new(),
-            encryption_keys: HashMap::new(),
-            signature_keys: HashMap::new(),
+            encryption_keys: KeyIndex::default(),
+            signature_keys: KeyIndex::default(),
             encoded: OnceLock::new(),
         };
         tree.hashes = TreeHasher::new(crypto).hash_all(&tree)?;
@@ -527,21 +529,22 @@ impl RatchetTree {
     /// Rebuilds the key indexes from the nodes. Duplicate keys keep their
     /// first holder; validation reports duplicates.
     fn rebuild_key_indexes(&mut self) {
-        self.encryption_keys.clear();
-        self.signature_keys.clear();
-        for i in 0..self.size.node_count() {
-            let node = NodeIndex(i);
-            if let Some(key) = self.node(node).encryption_key() {
-                self.encryption_keys.entry(key.clone()).or_insert(node);
+        let members = self.member_count();
+        let (leaves, parents) = (&self.leaves, &self.parents);
+        let mut encryption = KeyIndex::with_capacity(members.saturating_mul(2));
+        for x in 0..self.size.node_count() {
+            if let Some(key) = encryption_key_at(leaves, parents, x) {
+                encryption.insert_first(key, x, |y| encryption_key_at(leaves, parents, y));
             }
         }
-        for (i, leaf) in self.leaves.iter().enumerate() {
-            if let (Some(leaf), Ok(i)) = (leaf, u32::try_from(i)) {
-                self.signature_keys
-                    .entry(leaf.signature_key.clone())
-                    .or_insert(LeafIndex(i));
+        let mut signature = KeyIndex::with_capacity(members);
+        for (leaf, i) in leaves.iter().zip(0u32..) {
+            if let Some(leaf) = leaf {
+                signature.insert_first(&leaf.signature_key.0, i, |j| signature_key_at(leaves, j));
             }
         }
+        self.encryption_keys = encryption;
+        self.signature_keys = signature;
     }
 
     /// Applies a staged change, which must have been staged on this tree
@@ -647,46 +650,62 @@ impl RatchetTree {
         let Some(Some(old)) = self.leaves.get(leaf.as_usize()) else {
             return;
         };
-        let node = leaf.node();
-        if self.encryption_keys.get(&old.encryption_key).copied() == node {
-            self.encryption_keys.remove(&old.encryption_key);
+        if let Some(node) = leaf.node() {
+            self.encryption_keys.remove(&old.encryption_key.0, node.0);
         }
-        if self.signature_keys.get(&old.signature_key) == Some(&leaf) {
-            self.signature_keys.remove(&old.signature_key);
-        }
+        self.signature_keys.remove(&old.signature_key.0, leaf.0);
     }
 
     fn unindex_parent(&mut self, node: NodeIndex) {
         let Some(Some(old)) = self.parents.get(node.as_usize() / 2) else {
             return;
         };
-        if self.encryption_keys.get(&old.encryption_key) == Some(&node) {
-            self.encryption_keys.remove(&old.encryption_key);
-        }
+        self.encryption_keys.remove(&old.encryption_key.0, node.0);
     }
 
     fn index_leaf(&mut self, leaf: LeafIndex) {
         let Some(Some(new)) = self.leaves.get(leaf.as_usize()) else {
             return;
         };
+        let (leaves, parents) = (&self.leaves, &self.parents);
         if let Some(node) = leaf.node() {
+            let key_at = |y| encryption_key_at(leaves, parents, y);
             self.encryption_keys
-                .entry(new.encryption_key.clone())
-                .or_insert(node);
+                .insert_first(&new.encryption_key.0, node.0, key_at);
         }
+        let key_at = |j| signature_key_at(leaves, j);
         self.signature_keys
-            .entry(new.signature_key.clone())
-            .or_insert(leaf);
+            .insert_first(&new.signature_key.0, leaf.0, key_at);
     }
 
     fn index_parent(&mut self, node: NodeIndex) {
         let Some(Some(new)) = self.parents.get(node.as_usize() / 2) else {
             return;
         };
+        let (leaves, parents) = (&self.leaves, &self.parents);
+        let key_at = |y| encryption_key_at(leaves, parents, y);
         self.encryption_keys
-            .entry(new.encryption_key.clone())
-            .or_insert(node);
+            .insert_first(&new.encryption_key.0, node.0, key_at);
     }
+}
+
+/// The HPKE key of node `x` of a tree with these leaves and parents.
+fn encryption_key_at<'t>(
+    leaves: &'t [Option<LeafNode>],
+    parents: &'t [Option<ParentNode>],
+    x: u32,
+) -> Option<&'t [u8]> {
+    let key = if NodeIndex(x).is_leaf() {
+        &leaves.get(x as usize / 2)?.as_ref()?.encryption_key
+    } else {
+        &parents.get(x as usize / 2)?.as_ref()?.encryption_key
+    };
+    Some(&key.0)
+}
+
+/// The signature key of leaf `i` of a tree with these leaves.
+fn signature_key_at(leaves: &[Option<LeafNode>], i: u32) -> Option<&[u8]> {
+    Some(&leaves.get(i as usize)?.as_ref()?.signature_key.0)
 }
 
 /// Encodes as `optional<Node> ratchet_tree<V>` (RFC 9420 §12.4.3.3),
