@@ -340,6 +340,16 @@ macro_rules! impl_uint {
             fn decode(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
                 r.$read()
             }
+
+            /// Sized once from the body's length (no regrowth); a body
+            /// that is not a whole number of elements fails as before.
+            fn decode_elements(r: &mut Reader<'_>) -> Result<Vec<Self>, DecodeError> {
+                let mut items = Vec::with_capacity(r.remaining() / core::mem::size_of::<$t>());
+                while !r.is_empty() {
+                    items.push(r.$read()?);
+                }
+                Ok(items)
+            }
         }
     )*};
 }
@@ -508,6 +518,16 @@ macro_rules! codec_newtype {
         impl $crate::codec::Decode for $name {
             fn decode(r: &mut $crate::codec::Reader<'_>) -> Result<Self, $crate::codec::DecodeError> {
                 Ok(Self($crate::codec::Decode::decode(r)?))
+            }
+            // The inner type's vector decoding (sized once for integers),
+            // wrapped in place.
+            fn decode_elements(
+                r: &mut $crate::codec::Reader<'_>,
+            ) -> Result<Vec<Self>, $crate::codec::DecodeError> {
+                Ok($crate::codec::Decode::decode_elements(r)?
+                    .into_iter()
+                    .map(Self)
+                    .collect())
             }
         }
     )*};

@@ -104,3 +104,35 @@ fn zero_sized_elements_are_rejected() {
         Some(DecodeError::ZeroSizedElement)
     );
 }
+
+/// Integer vectors (and the newtypes over them) are sized from the body's
+/// length: whole bodies decode as element by element, a body that ends
+/// inside an element fails the same way, and the capacity is exact.
+#[test]
+fn integer_vectors_decode_whole_elements_only() {
+    let three: Vec<u16> = decode_exact(&[6, 0, 1, 0, 2, 0xff, 0xfe]).unwrap();
+    assert_eq!(three, vec![1, 2, 0xfffe]);
+    assert_eq!(three.capacity(), 3);
+    let one_element = Reader::new(&[0]).read_u16().unwrap_err();
+    assert_eq!(
+        decode_exact::<Vec<u16>>(&[3, 0, 1, 0]).err(),
+        Some(one_element)
+    );
+    let indices: Vec<crate::tree_math::LeafIndex> =
+        decode_exact(&[8, 0, 0, 0, 7, 0, 0, 1, 0]).unwrap();
+    assert_eq!(
+        indices,
+        [
+            crate::tree_math::LeafIndex(7),
+            crate::tree_math::LeafIndex(256)
+        ]
+    );
+    let bad = decode_exact::<Vec<u32>>(&[5, 0, 0, 0, 7, 1]).err();
+    assert_eq!(bad, Some(Reader::new(&[1]).read_u32().unwrap_err()));
+    let suites: Vec<crate::crypto::CipherSuite> = decode_exact(&[4, 0, 1, 0, 7]).unwrap();
+    assert_eq!(
+        suites,
+        [crate::crypto::CipherSuite(1), crate::crypto::CipherSuite(7)]
+    );
+    assert_eq!(decode_exact::<Vec<u16>>(&[0]).unwrap(), Vec::<u16>::new());
+}

@@ -115,6 +115,11 @@ impl Decode for CipherSuite {
     fn decode(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
         Ok(Self(r.read_u16()?))
     }
+
+    // `u16`'s vector decoding (sized once), wrapped in place.
+    fn decode_elements(r: &mut Reader<'_>) -> Result<Vec<Self>, DecodeError> {
+        Ok(u16::decode_elements(r)?.into_iter().map(Self).collect())
+    }
 }
 
 /// The algorithms a cipher suite names.
