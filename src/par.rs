@@ -2,9 +2,10 @@
 //! feature).
 //!
 //! The crate spreads the public-key operations of a step over rayon's pool
-//! inside the provider (`verify_many`, `hpke_seal_many`). What a step does
-//! besides them (signing, encoding, framing) would otherwise leave the
-//! second core idle while they run; [`join`] runs it beside them. Both
+//! inside the provider (`verify_many`, `hpke_seal_many`), and a tree's
+//! hashes over its two halves. What a step does besides them (signing,
+//! encoding, framing, building a tree) would otherwise leave the second
+//! core idle while they run; [`join`] runs it beside them. Both
 //! closures always run to the end and their results are returned as a
 //! pair, so what the caller makes of them, errors included, is the same
 //! with and without the feature: only the time changes

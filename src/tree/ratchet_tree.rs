@@ -13,7 +13,7 @@ use std::sync::OnceLock;
 
 use super::diff::StagedTree;
 use super::error::TreeError;
-use super::tree_hash::TreeHasher;
+use super::tree_hash::{NodeHashes, TreeHasher};
 use super::{LeafIndex, LeafNode, Node, NodeIndex, ParentNode, TreeSize};
 use crate::codec::{Encode, EncodeError, vector_len, write_varint};
 use crate::crypto::{HpkePublicKey, SignaturePublicKey, SuiteCrypto};
@@ -269,8 +269,8 @@ pub struct RatchetTree {
     pub(super) leaves: Vec<Option<LeafNode>>,
     /// `parents[k]` is node `2k + 1`; `len == size.leaf_count() - 1`.
     pub(super) parents: Vec<Option<ParentNode>>,
-    /// `hashes[x]` is the tree hash of node `x`; `len == size.node_count()`.
-    pub(super) hashes: Vec<Vec<u8>>,
+    /// The tree hash of each node; `size.node_count()` of them.
+    pub(super) hashes: NodeHashes,
     /// Which node holds each HPKE key in the tree.
     pub(super) encryption_keys: KeyIndex,
     /// Which leaf holds each signature key.
@@ -472,7 +472,7 @@ impl RatchetTree {
             size,
             leaves,
             parents,
-            hashes: Vec::new(),
+            hashes: NodeHashes::default(),
             encryption_keys: KeyIndex::default(),
             signature_keys: KeyIndex::default(),
             encoded: OnceLock::new(),
@@ -489,7 +489,7 @@ impl RatchetTree {
 
     /// The cached tree hash of `node`.
     pub fn node_hash(&self, node: NodeIndex) -> Option<&[u8]> {
-        self.hashes.get(node.as_usize()).map(Vec::as_slice)
+        self.hashes.get(node.as_usize())
     }
 
     /// The node list as carried in a `ratchet_tree` extension
@@ -572,7 +572,7 @@ impl RatchetTree {
             }
             self.leaves.truncate(visible.leaf_count() as usize);
             self.parents.truncate(visible.leaf_count() as usize - 1);
-            self.hashes.truncate(visible.node_count() as usize);
+            self.hashes.resize(visible.node_count());
             if let Some(cache) = self.encoded.get_mut() {
                 cache.truncate(visible.node_count() as usize);
             }
@@ -606,7 +606,7 @@ impl RatchetTree {
         self.size = size;
         self.leaves.resize(size.leaf_count() as usize, None);
         self.parents.resize(size.leaf_count() as usize - 1, None);
-        self.hashes.resize(size.node_count() as usize, Vec::new());
+        self.hashes.resize(size.node_count());
         if let Some(cache) = self.encoded.get_mut() {
             cache.resize(size.node_count() as usize, Vec::new());
         }
@@ -621,9 +621,9 @@ impl RatchetTree {
             }
         }
         for (node, hash) in hashes {
-            if let Some(slot) = self.hashes.get_mut(node.as_usize()) {
-                *slot = hash;
-            }
+            // Staged by this suite's hasher on this tree: of the suite's
+            // length, at a node of the new size.
+            self.hashes.set(node.as_usize(), &hash);
         }
         for leaf in &changed_leaves {
             self.index_leaf(*leaf);

@@ -110,58 +110,114 @@ impl<'a> TreeHasher<'a> {
     }
 
     /// Hashes every node of `tree`, bottom up: `n` leaf hashes and `n - 1`
-    /// parent hashes. Returns the hashes indexed by node. Subtrees of
-    /// [`SPLIT_LEVEL`] or more are hashed as two halves with
-    /// [`par::join`](crate::par::join); the hashes do not depend on the
-    /// order.
-    pub(crate) fn hash_all(
-        &mut self,
-        tree: &(impl TreeView + Sync),
-    ) -> Result<Vec<Vec<u8>>, Error> {
-        let size = tree.size();
-        let mut hashes = vec![Vec::new(); size.node_count() as usize];
-        self.hash_subtree(tree, size.root(), &mut hashes)?;
+    /// parent hashes. Subtrees of [`SPLIT_LEVEL`] or more are hashed as
+    /// two halves with [`par::join`](crate::par::join); the hashes do not
+    /// depend on the order.
+    pub(crate) fn hash_all(&mut self, tree: &(impl TreeView + Sync)) -> Result<NodeHashes, Error> {
+        let mut hashes = NodeHashes::new(self.crypto.hash_len(), tree.size().node_count());
+        let len = hashes.len;
+        self.hash_subtree(tree, tree.size().root(), &mut hashes.bytes, len)?;
         Ok(hashes)
     }
 
-    /// Hashes the subtree under `node` into `out`, which holds its nodes in
-    /// order (a subtree is a contiguous run of node indices, `node` in its
-    /// middle).
+    /// Hashes the subtree under `node` into `out`, which holds its nodes'
+    /// hashes of `len` bytes in order (a subtree is a contiguous run of
+    /// node indices, `node` in its middle).
     fn hash_subtree(
         &mut self,
         tree: &(impl TreeView + Sync),
         node: NodeIndex,
-        out: &mut [Vec<u8>],
+        out: &mut [u8],
+        len: usize,
     ) -> Result<(), Error> {
-        let mid = out.len() / 2;
-        let (left, rest) = out.split_at_mut(mid);
-        let Some((this, right)) = rest.split_first_mut() else {
+        let mid = out.len().checked_div(len).unwrap_or(0) / 2;
+        let (left, rest) = out.split_at_mut(mid.saturating_mul(len));
+        let Some((this, right)) = rest.split_at_mut_checked(len) else {
             return Err(Error::Internal("subtree outside tree"));
         };
-        *this = match (node.leaf(), node.left(), node.right()) {
+        let hash = match (node.leaf(), node.left(), node.right()) {
             (Some(leaf), _, _) => self.leaf(leaf, tree.leaf(leaf))?,
             (None, Some(l), Some(r)) => {
                 if node.level() >= SPLIT_LEVEL {
                     let (mut a, mut b) = (self.fork(), self.fork());
                     let (left_done, right_done) = crate::par::join(
-                        || a.hash_subtree(tree, l, left),
-                        || b.hash_subtree(tree, r, right),
+                        || a.hash_subtree(tree, l, left, len),
+                        || b.hash_subtree(tree, r, right, len),
                     );
                     left_done?;
                     right_done?;
                 } else {
-                    self.hash_subtree(tree, l, left)?;
-                    self.hash_subtree(tree, r, right)?;
+                    self.hash_subtree(tree, l, left, len)?;
+                    self.hash_subtree(tree, r, right, len)?;
                 }
-                let (Some(lh), Some(rh)) = (left.get(left.len() / 2), right.get(right.len() / 2))
-                else {
+                let (Some(lh), Some(rh)) = (middle_hash(left, len), middle_hash(right, len)) else {
                     return Err(Error::Internal("child hash missing"));
                 };
                 self.parent(tree.parent_node(node), lh, rh)?
             }
             _ => return Err(Error::Internal("parent without children")),
         };
+        if hash.len() != len {
+            return Err(Error::Internal("hash of the wrong length"));
+        }
+        this.copy_from_slice(&hash);
         Ok(())
+    }
+}
+
+/// The hash of the middle node of a subtree's run of hashes of `len` bytes
+/// (the subtree's root).
+fn middle_hash(hashes: &[u8], len: usize) -> Option<&[u8]> {
+    let mid = hashes.len().checked_div(len)? / 2;
+    hashes.get(mid.checked_mul(len)?..)?.get(..len)
+}
+
+/// Every node's tree hash in one buffer, node `x`'s at `x * len`: a tree
+/// of n leaves keeps its 2n - 1 hashes without an allocation each.
+#[derive(Clone, PartialEq, Eq, Default)]
+pub(crate) struct NodeHashes {
+    /// The hash length of the suite.
+    len: usize,
+    bytes: Vec<u8>,
+}
+
+impl NodeHashes {
+    /// `count` hashes of `len` bytes, all zero until set.
+    fn new(len: usize, count: u32) -> Self {
+        Self {
+            len,
+            bytes: vec![0; len.saturating_mul(count as usize)],
+        }
+    }
+
+    /// The hash of node `x`.
+    pub(crate) fn get(&self, x: usize) -> Option<&[u8]> {
+        let start = x.checked_mul(self.len)?;
+        self.bytes.get(start..start.checked_add(self.len)?)
+    }
+
+    /// Sets the hash of node `x`; false (and nothing changed) if `x` is
+    /// outside or `hash` has another length.
+    pub(crate) fn set(&mut self, x: usize, hash: &[u8]) -> bool {
+        let Some(start) = x.checked_mul(self.len) else {
+            return false;
+        };
+        match start
+            .checked_add(self.len)
+            .and_then(|end| self.bytes.get_mut(start..end))
+        {
+            Some(slot) if slot.len() == hash.len() => {
+                slot.copy_from_slice(hash);
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// Keeps (or extends with zeros to) `count` hashes.
+    pub(crate) fn resize(&mut self, count: u32) {
+        self.bytes
+            .resize(self.len.saturating_mul(count as usize), 0);
     }
 }
 
