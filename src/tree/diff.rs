@@ -331,7 +331,14 @@ impl<'a> TreeDiff<'a> {
     ) -> Result<Vec<u8>, Error> {
         let mut computed = Vec::new();
         let hash = self.compute_hash(hasher, node, &mut computed);
-        self.memo.extend(computed);
+        if self.memo.is_empty() {
+            // Built at once from the sorted list (a whole new tree's
+            // hashes, after a large batch of Adds, are tens of thousands).
+            computed.sort_unstable_by_key(|(n, _)| *n);
+            self.memo = computed.into_iter().collect();
+        } else {
+            self.memo.extend(computed);
+        }
         hash
     }
 
