@@ -491,7 +491,7 @@ pub fn check_unique_keys(tree: &impl TreeView) -> Result<(), TreeError> {
 /// before the next. The signatures are verified together
 /// ([`SuiteCrypto::verify_with_label_many`]: batch verification, one
 /// verification per leaf when a batch fails), beside the other checks
-/// ([`par::join`](crate::par::join)), and the first failure in that order
+/// (with the `parallel` feature), and the first failure in that order
 /// is reported.
 // RFC 9420 §7.3, R-7.3-04
 pub fn validate_leaves(
