@@ -12,6 +12,37 @@
 //! (`tests/parallel_identical.rs`). Neither closure may draw randomness:
 //! the caller draws it before, in a fixed order.
 
+/// Below this many items (signatures, leaves, new members) a step runs
+/// its pieces one after the other even with `parallel`: a call into
+/// rayon's pool from a thread outside it is a round trip between threads
+/// (tens of microseconds here), more than small work saves.
+pub(crate) const MIN_ITEMS: usize = 64;
+
+/// [`join`] if `split`, else `a` then `b` on this thread.
+pub(crate) fn join_if<A, RA, B, RB>(split: bool, a: A, b: B) -> (RA, RB)
+where
+    A: FnOnce() -> RA + Send,
+    RA: Send,
+    B: FnOnce() -> RB + Send,
+    RB: Send,
+{
+    if split { join(a, b) } else { (a(), b()) }
+}
+
+/// [`map`] if `split`, else on this thread.
+pub(crate) fn map_if<T, R, F>(split: bool, items: &[T], f: F) -> Vec<R>
+where
+    T: Sync,
+    R: Send,
+    F: Fn(&T) -> R + Sync + Send,
+{
+    if split {
+        map(items, f)
+    } else {
+        items.iter().map(f).collect()
+    }
+}
+
 /// Runs `a` and `b`, both on rayon's pool with `parallel` (`rayon::join`:
 /// the calling thread waits and the pool's threads share the two), else
 /// `a` then `b`; returns both results.

@@ -165,7 +165,8 @@ impl<P: CryptoProvider> Group<P> {
         // staged view (unchanged nodes are copied from the tree's cache),
         // beside the signature.
         let need_tree = !applied.added.is_empty() || options.group_info;
-        let (signed, tree_bytes) = crate::par::join(
+        let (signed, tree_bytes) = crate::par::join_if(
+            need_tree,
             || self.sign_commit(&crypto, commit, &options.authenticated_data),
             || need_tree.then(|| diff.node_list_bytes()).transpose(),
         );

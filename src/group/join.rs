@@ -197,7 +197,8 @@ pub(crate) fn checked_tree(
         _ => None,
     });
     let signed = signed_leaves(&context.group_id, members);
-    let (checked, signatures) = crate::par::join(
+    let (checked, signatures) = crate::par::join_if(
+        signed.len() >= crate::par::MIN_ITEMS,
         || {
             let tree = RatchetTree::from_nodes_with_max(crypto, nodes, config.max_tree_leaves)?;
             verify_group_info_in_tree(crypto, group_info, &tree)?;

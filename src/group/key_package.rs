@@ -680,7 +680,8 @@ pub(crate) fn key_package_signatures_verify(
     // Every KeyPackage's two SignContents, encoded on rayon's pool with
     // `parallel`, then verified in one call: the leaves' signatures, then
     // the KeyPackages'.
-    let encoded = crate::par::map(key_packages, |kp| {
+    let split = key_packages.len() >= crate::par::MIN_ITEMS;
+    let encoded = crate::par::map_if(split, key_packages, |kp| {
         let mut leaf = Vec::with_capacity(SIGN_CONTENT_CAPACITY);
         encode_sign_content(LeafNode::TBS_LABEL, &mut leaf, |out| {
             kp.leaf_node.encode_tbs(group_id, KEY_PACKAGE_LEAF, out)

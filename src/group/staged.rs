@@ -146,7 +146,8 @@ impl<P: CryptoProvider> Group<P> {
                 let CommitEffects { added, reinit, .. } = effects;
                 // The added KeyPackages (thousands in a large batch of
                 // Adds) are freed beside the entry into the new epoch.
-                let (entered, ()) = crate::par::join(
+                let (entered, ()) = crate::par::join_if(
+                    added.len() >= crate::par::MIN_ITEMS,
                     || self.state.enter_epoch(next, previous_leaves, &self.config),
                     move || drop(added),
                 );

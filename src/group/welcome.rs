@@ -317,7 +317,9 @@ impl<'a> WelcomePlan<'a> {
             .as_ref()
             .ok_or(Error::Internal("Welcome of a commit without next epoch"))?;
         let effects = &step.staged.effects;
-        let (encrypted_group_info, (plaintexts, refs)) = crate::par::join(
+        let split = effects.added.len() >= crate::par::MIN_ITEMS;
+        let (encrypted_group_info, (plaintexts, refs)) = crate::par::join_if(
+            split,
             || -> Result<Vec<u8>, Error> {
                 group_info.sign(crypto, signer)?;
                 let key_nonce = step.welcome_secret.key_nonce(crypto)?;
@@ -330,7 +332,7 @@ impl<'a> WelcomePlan<'a> {
             },
             || {
                 let size = next.tree.size();
-                let plaintexts = crate::par::map(&effects.added, |(leaf, _)| {
+                let plaintexts = crate::par::map_if(split, &effects.added, |(leaf, _)| {
                     let path_secret = pending_path
                         .and_then(|p| p.path_secret_for(size, *leaf))
                         .map(|(_, s)| PathSecret {
@@ -343,7 +345,7 @@ impl<'a> WelcomePlan<'a> {
                     };
                     group_secrets.to_bytes().map(zeroize::Zeroizing::new)
                 });
-                let refs = crate::par::map(&effects.added, |(_, key_package)| {
+                let refs = crate::par::map_if(split, &effects.added, |(_, key_package)| {
                     Ok::<_, Error>(KeyPackageRef(
                         crypto.key_package_ref(&key_package.to_bytes()?)?,
                     ))

@@ -365,7 +365,11 @@ impl<'a> TreeDiff<'a> {
         }
         let hash = match (node.leaf(), node.left(), node.right()) {
             (Some(leaf), _, _) => hasher.leaf(leaf, self.leaf(leaf))?,
-            (None, Some(l), Some(r)) if node.level() >= SPLIT_LEVEL => {
+            (None, Some(l), Some(r))
+                if node.level() >= SPLIT_LEVEL
+                    && self.subtree_changed(l)
+                    && self.subtree_changed(r) =>
+            {
                 let (mut a, mut b) = (hasher.fork(), hasher.fork());
                 let (mut left, mut right) = (Vec::new(), Vec::new());
                 let (lh, rh) = crate::par::join(

@@ -582,13 +582,15 @@ impl RatchetTree {
         // The new nodes' encodings for the cache (if the tree keeps one),
         // made beside taking the old nodes out of the key indexes.
         let cached = self.encoded.get().is_some();
-        let (encodings, ()) = crate::par::join(
+        let split = leaves.len().saturating_add(parents.len()) >= crate::par::MIN_ITEMS;
+        let (encodings, ()) = crate::par::join_if(
+            split,
             || {
                 cached.then(|| {
-                    let leaf_bytes = crate::par::map(&leaves, |(_, l)| {
+                    let leaf_bytes = crate::par::map_if(split, &leaves, |(_, l)| {
                         encode_for_cache(l.as_ref().map_or(NodeRef::Blank, NodeRef::Leaf))
                     });
-                    let parent_bytes = crate::par::map(&parents, |(_, p)| {
+                    let parent_bytes = crate::par::map_if(split, &parents, |(_, p)| {
                         encode_for_cache(p.as_ref().map_or(NodeRef::Blank, NodeRef::Parent))
                     });
                     (leaf_bytes, parent_bytes)

@@ -513,7 +513,8 @@ pub(crate) fn validate_leaves_after(
 ) -> Result<(), Error> {
     let signed = signed_leaves(ctx.group_id, tree.members());
     // The cheap checks first (alone, without `parallel`).
-    let (others, signatures) = crate::par::join(
+    let (others, signatures) = crate::par::join_if(
+        signed.len() >= crate::par::MIN_ITEMS,
         || {
             before()?;
             Ok::<_, Error>(first_bad_leaf(crypto, tree, ctx))
@@ -572,7 +573,8 @@ pub(crate) fn signed_leaves<'a>(
     members: impl Iterator<Item = (LeafIndex, &'a LeafNode)>,
 ) -> Vec<SignedLeaf> {
     let members: Vec<_> = members.collect();
-    crate::par::map(&members, |(index, leaf)| SignedLeaf {
+    let split = members.len() >= crate::par::MIN_ITEMS;
+    crate::par::map_if(split, &members, |(index, leaf)| SignedLeaf {
         index: *index,
         key: leaf.signature_key.clone(),
         signature: leaf.signature.clone(),

@@ -84,9 +84,10 @@ impl SignatureAlg {
         if self != Self::Ed25519 {
             return self.verify_each(checks, 0);
         }
-        let terms = crate::par::map(checks, ed25519_terms);
+        let split = checks.len() >= crate::par::MIN_ITEMS;
+        let terms = crate::par::map_if(split, checks, ed25519_terms);
         let chunks: Vec<&[Option<Terms>]> = terms.chunks(BATCH).collect();
-        let passed = crate::par::map(&chunks, |chunk| batch_holds(chunk));
+        let passed = crate::par::map_if(chunks.len() > 1, &chunks, |chunk| batch_holds(chunk));
         for (k, ok) in passed.into_iter().enumerate() {
             if !ok {
                 // A failed batch holds at least one signature that single
