@@ -9,7 +9,9 @@
 //! closures always run to the end and their results are returned as a
 //! pair, so what the caller makes of them, errors included, is the same
 //! with and without the feature: only the time changes
-//! (`tests/parallel_identical.rs`). Neither closure may draw randomness:
+//! (`tests/parallel_identical.rs`; [`check_then`] skips its second closure
+//! when the first fails and they run in turn, which changes the cost,
+//! not the result). Neither closure may draw randomness:
 //! the caller draws it before, in a fixed order.
 
 /// Below this many items (signatures, leaves, new members) a step runs
@@ -27,6 +29,30 @@ where
     RB: Send,
 {
     if split { join(a, b) } else { (a(), b()) }
+}
+
+/// A check `a`, whose error comes first, and work `b`: with `parallel`
+/// and `split` both run (as [`join`]) and `a`'s error is returned if it
+/// failed; otherwise `a` runs first and `b` only if `a` passed. The result
+/// is the same either way; only a failing `a` costs less in turn.
+pub(crate) fn check_then<RA, E, B, RB>(
+    split: bool,
+    a: impl FnOnce() -> Result<RA, E> + Send,
+    b: B,
+) -> Result<(RA, RB), E>
+where
+    RA: Send,
+    E: Send,
+    B: FnOnce() -> RB + Send,
+    RB: Send,
+{
+    if split && cfg!(feature = "parallel") {
+        let (ra, rb) = join(a, b);
+        Ok((ra?, rb))
+    } else {
+        let ra = a()?;
+        Ok((ra, b()))
+    }
 }
 
 /// [`map`] if `split`, else on this thread.

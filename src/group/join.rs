@@ -197,7 +197,7 @@ pub(crate) fn checked_tree(
         _ => None,
     });
     let signed = signed_leaves(&context.group_id, members);
-    let (checked, signatures) = crate::par::join_if(
+    let ((tree, first_bad), signatures) = crate::par::check_then(
         signed.len() >= crate::par::MIN_ITEMS,
         || {
             let tree = RatchetTree::from_nodes_with_max(crypto, nodes, config.max_tree_leaves)?;
@@ -215,8 +215,7 @@ pub(crate) fn checked_tree(
             Ok::<_, Error>((tree, first_bad))
         },
         || first_bad_signature(crypto, &signed),
-    );
-    let (tree, first_bad) = checked?;
+    )?;
     first_leaf_error(first_bad, signatures)?;
     Ok(tree)
 }

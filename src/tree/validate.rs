@@ -512,16 +512,17 @@ pub(crate) fn validate_leaves_after(
     before: impl FnOnce() -> Result<(), Error> + Send,
 ) -> Result<(), Error> {
     let signed = signed_leaves(ctx.group_id, tree.members());
-    // The cheap checks first (alone, without `parallel`).
-    let (others, signatures) = crate::par::join_if(
+    // The cheap checks first (alone, without `parallel`: the signatures
+    // are then verified only if `before` passed).
+    let (first_bad, signatures) = crate::par::check_then(
         signed.len() >= crate::par::MIN_ITEMS,
         || {
             before()?;
             Ok::<_, Error>(first_bad_leaf(crypto, tree, ctx))
         },
         || first_bad_signature(crypto, &signed),
-    );
-    first_leaf_error(others?, signatures)
+    )?;
+    first_leaf_error(first_bad, signatures)
 }
 
 /// The result of checking each leaf in order, all checks of a leaf before
