@@ -492,6 +492,23 @@ impl Encode for ConfirmedTranscriptHashInput<'_> {
 }
 
 impl AuthenticatedContent {
+    /// The confirmed transcript hash after this commit (RFC 9420 §8.2),
+    /// from the interim transcript hash before it: its
+    /// `ConfirmedTranscriptHashInput` encoded once, straight after that
+    /// hash (a commit of thousands of Adds is megabytes). Fails with
+    /// [`FramingError::NotACommit`] unless it carries a commit.
+    // RFC 9420 §8.2, R-8.2-01
+    pub(crate) fn confirmed_transcript_hash(
+        &self,
+        suite: &SuiteCrypto<'_>,
+        interim_transcript_hash_before: &[u8],
+    ) -> Result<Vec<u8>, Error> {
+        let input = ConfirmedTranscriptHashInput::from_authenticated_content(self)?;
+        let mut data = interim_transcript_hash_before.to_vec();
+        input.encode(&mut data)?;
+        Ok(suite.hash(&data)?)
+    }
+
     /// The transcript hashes after this commit (RFC 9420 §8.2), from the
     /// interim transcript hash before it. Fails with
     /// [`FramingError::NotACommit`] unless it carries a commit, and with

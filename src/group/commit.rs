@@ -161,17 +161,27 @@ impl<P: CryptoProvider> Group<P> {
                 .collect(),
             path: pending.as_ref().map(|(path, _)| path.clone()),
         };
-        // The tree for the GroupInfo or out of band, encoded straight from the
-        // staged view (unchanged nodes are copied from the tree's cache),
-        // beside the signature.
+        // The commit's signature and confirmed transcript hash (§8.2) beside
+        // the staged tree's hashes and, for the GroupInfo or out of band, its
+        // encoding straight from the staged view (unchanged nodes are copied
+        // from the tree's cache). The tree is encoded first: its hashes
+        // split, so the thread that signed can help with them.
         let need_tree = !applied.added.is_empty() || options.group_info;
-        let (signed, tree_bytes) = crate::par::join_if(
+        let interim = state.interim_transcript_hash();
+        let (signed, staged_tree) = crate::par::join_if(
             need_tree,
-            || self.sign_commit(&crypto, commit, &options.authenticated_data),
-            || need_tree.then(|| diff.node_list_bytes()).transpose(),
+            || {
+                let signed = self.sign_commit(&crypto, commit, &options.authenticated_data)?;
+                let confirmed = signed.confirmed_transcript_hash(&crypto, interim)?;
+                Ok::<_, Error>((signed, confirmed))
+            },
+            || {
+                let bytes = need_tree.then(|| diff.node_list_bytes()).transpose()?;
+                Ok::<_, Error>((bytes, diff.into_staged(&crypto)?))
+            },
         );
-        let mut signed = signed?;
-        let tree_bytes = tree_bytes?;
+        let (mut signed, confirmed_transcript_hash) = signed?;
+        let (tree_bytes, tree) = staged_tree?;
         let (commit_secret, private, path_leaf, pending_path) = match pending {
             Some((_, p)) => (
                 p.commit_secret.clone(),
@@ -196,7 +206,8 @@ impl<P: CryptoProvider> Group<P> {
         let kept_secret = commit_secret.clone();
         let inputs = CommitInputs {
             content: &signed,
-            diff,
+            confirmed_transcript_hash,
+            tree,
             applied,
             commit_secret,
             private,

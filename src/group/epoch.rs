@@ -1,9 +1,11 @@
 //! The step from one epoch to the next (RFC 9420 §8, §8.2, §12.4.1,
 //! §12.4.2), shared by the commits this member creates and those it
-//! receives: once the proposals are applied and the path (if any) merged,
-//! [`stage_epoch`] runs the transcript hashes and the key schedule (with
-//! the PSKs), creates or verifies the confirmation tag, and returns the
-//! [`StagedCommit`].
+//! receives: once the proposals are applied, the path (if any) merged,
+//! the tree hashed and the confirmed transcript hash computed
+//! ([`hash_commit`], or beside the signature of a commit this member
+//! creates), [`stage_epoch`] runs the key schedule (with the PSKs),
+//! creates or verifies the confirmation tag and the interim transcript
+//! hash, and returns the [`StagedCommit`].
 
 use super::error::CommitError;
 use super::proposals::AppliedProposals;
@@ -12,14 +14,13 @@ use super::state::GroupState;
 use crate::codec::Encode;
 use crate::crypto::{Secret, SuiteCrypto};
 use crate::error::Error;
-use crate::framing::{AuthenticatedContent, ConfirmedTranscriptHashInput, Sender};
+use crate::framing::{AuthenticatedContent, Sender};
 use crate::key_schedule::{
-    EpochSecrets, GroupContext, JoinerSecret, WelcomeSecret, confirmed_transcript_hash,
-    interim_transcript_hash, psk_secret,
+    EpochSecrets, GroupContext, JoinerSecret, WelcomeSecret, interim_transcript_hash, psk_secret,
 };
 use crate::messages::{Credential, Extensions, PreSharedKeyId};
 use crate::tree::treekem::TreeKemPrivate;
-use crate::tree::{LeafNode, TreeDiff};
+use crate::tree::{LeafNode, StagedTree, TreeDiff};
 
 /// The next epoch's number (RFC 9420 §8: epochs are uint64).
 pub(crate) fn next_epoch_number(state: &GroupState) -> Result<u64, Error> {
@@ -93,12 +94,14 @@ pub(crate) enum Confirmation<'a> {
 }
 
 /// What a commit brings to the next epoch besides its proposals.
-pub(crate) struct CommitInputs<'a, 'd> {
-    /// The signed commit (its confirmation tag is not part of the
-    /// transcript, §8.2).
+pub(crate) struct CommitInputs<'a> {
+    /// The signed commit.
     pub(crate) content: &'a AuthenticatedContent,
-    /// The tree with the proposals applied and the path merged.
-    pub(crate) diff: TreeDiff<'d>,
+    /// The commit's confirmed transcript hash (§8.2), from
+    /// [`hash_commit`] or computed beside the tree's hashes.
+    pub(crate) confirmed_transcript_hash: Vec<u8>,
+    /// The tree with the proposals applied and the path merged, hashed.
+    pub(crate) tree: StagedTree,
     /// The applied proposals.
     pub(crate) applied: AppliedProposals,
     /// The commit secret: from the path, or zero without one (§8).
@@ -122,11 +125,9 @@ pub(crate) struct EpochStep {
 }
 
 /// The epoch a commit starts from, as the key schedule needs it
-/// (RFC 9420 §8): its GroupContext, interim transcript hash and
-/// `init_secret`.
+/// (RFC 9420 §8): its GroupContext and `init_secret`.
 pub(crate) struct EpochBase<'a> {
     pub(crate) context: &'a GroupContext,
-    pub(crate) interim_transcript_hash: &'a [u8],
     pub(crate) init_secret: &'a Secret,
 }
 
@@ -135,6 +136,7 @@ pub(crate) struct EpochBase<'a> {
 /// commit secret, and the PSKs with their secrets.
 pub(crate) struct NextEpochInputs<'a> {
     pub(crate) tree_hash: Vec<u8>,
+    pub(crate) confirmed_transcript_hash: Vec<u8>,
     pub(crate) extensions: Extensions,
     pub(crate) commit_secret: &'a Secret,
     pub(crate) psks: Vec<(&'a PreSharedKeyId, &'a Secret)>,
@@ -150,8 +152,9 @@ pub(crate) struct KeyScheduleStep {
     pub(crate) interim_transcript_hash: Vec<u8>,
 }
 
-/// The transcript hashes and key schedule of the commit `content` from
-/// `base` (RFC 9420 §8, §8.2, §8.4): the confirmed transcript hash, the new
+/// The key schedule of a commit from `base` (RFC 9420 §8, §8.2, §8.4),
+/// given its confirmed transcript hash
+/// ([`AuthenticatedContent::confirmed_transcript_hash`]): the new
 /// GroupContext with `tree_hash` and `extensions`, the joiner, welcome and
 /// epoch secrets with the PSK secret of `psks`, the confirmation tag
 /// (created or verified), and the interim transcript hash. Shared by
@@ -160,21 +163,17 @@ pub(crate) struct KeyScheduleStep {
 pub(crate) fn key_schedule_step(
     crypto: &SuiteCrypto<'_>,
     base: &EpochBase<'_>,
-    content: &AuthenticatedContent,
     next: NextEpochInputs<'_>,
     confirmation: Confirmation<'_>,
 ) -> Result<KeyScheduleStep, Error> {
     // RFC 9420 R-8.1-01, R-12.4.2-05, R-6.1-06 (docs/rfc9420-requirements.md)
     let NextEpochInputs {
         tree_hash,
+        confirmed_transcript_hash: confirmed,
         extensions,
         commit_secret,
         psks,
     } = next;
-    let transcript_input =
-        ConfirmedTranscriptHashInput::from_authenticated_content(content)?.to_bytes()?;
-    let confirmed =
-        confirmed_transcript_hash(crypto, base.interim_transcript_hash, &transcript_input)?;
     let context = context_after(base.context, tree_hash, extensions, confirmed)?;
     let context_bytes = context.to_bytes()?;
     let joiner_secret =
@@ -206,13 +205,33 @@ pub(crate) fn key_schedule_step(
     })
 }
 
+/// The staged tree of a received commit, hashed (RFC 9420 §7.8), and the
+/// commit's confirmed transcript hash (§8.2), for [`CommitInputs`]; side by
+/// side ([`par::join_if`](crate::par::join_if)) when the commit adds
+/// `added` members, [`par::MIN_ITEMS`](crate::par::MIN_ITEMS) or more
+/// (then both are large). Errors are reported in that order.
+pub(crate) fn hash_commit(
+    crypto: &SuiteCrypto<'_>,
+    state: &GroupState,
+    diff: TreeDiff<'_>,
+    content: &AuthenticatedContent,
+    added: usize,
+) -> Result<(StagedTree, Vec<u8>), Error> {
+    let (tree, confirmed) = crate::par::join_if(
+        added >= crate::par::MIN_ITEMS,
+        || diff.into_staged(crypto),
+        || content.confirmed_transcript_hash(crypto, state.interim_transcript_hash()),
+    );
+    Ok((tree?, confirmed?))
+}
+
 /// Computes the next epoch from `state` for a commit whose proposals are
 /// applied and whose path is merged (RFC 9420 §8, §8.2, §8.4, §12.4.2):
 /// resolves the PSKs and runs [`key_schedule_step`].
 pub(crate) fn stage_epoch(
     crypto: &SuiteCrypto<'_>,
     state: &GroupState,
-    mut inputs: CommitInputs<'_, '_>,
+    mut inputs: CommitInputs<'_>,
     confirmation: Confirmation<'_>,
 ) -> Result<EpochStep, Error> {
     // RFC 9420 R-8.1-01, R-12.1.7-01, R-12.4.1-01, R-12.4.2-05, R-6.1-06 (docs/rfc9420-requirements.md)
@@ -228,20 +247,19 @@ pub(crate) fn stage_epoch(
         .collect::<Result<Vec<_>, Error>>()?;
     let base = EpochBase {
         context: state.context(),
-        interim_transcript_hash: state.interim_transcript_hash(),
         init_secret: inputs
             .external_init_secret
             .as_ref()
             .unwrap_or(&state.secrets().init_secret),
     };
-    let tree_hash = inputs.diff.tree_hash(crypto)?;
     let next = NextEpochInputs {
-        tree_hash,
+        tree_hash: inputs.tree.tree_hash().to_vec(),
+        confirmed_transcript_hash: core::mem::take(&mut inputs.confirmed_transcript_hash),
         extensions,
         commit_secret: &inputs.commit_secret,
         psks,
     };
-    let step = key_schedule_step(crypto, &base, inputs.content, next, confirmation)?;
+    let step = key_schedule_step(crypto, &base, next, confirmation)?;
     let committer = inputs.content.content.sender;
     let own = inputs.private.own_leaf();
     let path_leaf = inputs.path_leaf.take();
@@ -259,7 +277,7 @@ pub(crate) fn stage_epoch(
         effects,
         next: Some(NextEpoch {
             context: step.context,
-            tree: inputs.diff.into_staged(crypto)?,
+            tree: inputs.tree,
             private: inputs.private,
             secrets: step.secrets,
             interim_transcript_hash: step.interim_transcript_hash,

@@ -14,8 +14,8 @@ use rand_core::CryptoRng;
 
 use super::config::ExternalCommitPolicy;
 use super::epoch::{
-    CommitInputs, Confirmation, EpochBase, NextEpochInputs, context_after, key_schedule_step,
-    stage_epoch, stage_removal,
+    CommitInputs, Confirmation, EpochBase, NextEpochInputs, context_after, hash_commit,
+    key_schedule_step, stage_epoch, stage_removal,
 };
 use super::error::{CommitError, MessageError, ProposalError};
 use super::join::{check_group_parameters, checked_tree, held_psk, open_mls10};
@@ -214,17 +214,17 @@ impl<P: CryptoProvider> Group<P> {
         )?;
         let base = EpochBase {
             context: &context,
-            interim_transcript_hash: &interim,
             init_secret: &init_secret,
         };
         let resolved = psks.iter().map(|(id, s)| (*id, *s)).collect();
         let next = NextEpochInputs {
             tree_hash,
+            confirmed_transcript_hash: signed.confirmed_transcript_hash(&crypto, &interim)?,
             extensions: context.extensions.clone(),
             commit_secret: &pending.commit_secret,
             psks: resolved,
         };
-        let step = key_schedule_step(&crypto, &base, &signed, next, Confirmation::Create)?;
+        let step = key_schedule_step(&crypto, &base, next, Confirmation::Create)?;
         signed.auth.confirmation_tag = Some(step.confirmation_tag.clone());
         let message = MlsMessage::new(MlsMessageBody::PublicMessage(
             PublicMessage::protect_non_member(signed)?,
@@ -338,9 +338,12 @@ impl<P: CryptoProvider> Group<P> {
         )?;
         let (commit_secret, private) =
             self.receive_path(crypto, &mut diff, &applied, joiner, path, state.private())?;
+        let (tree, confirmed_transcript_hash) =
+            hash_commit(crypto, state, diff, content, applied.added.len())?;
         let inputs = CommitInputs {
             content,
-            diff,
+            confirmed_transcript_hash,
+            tree,
             applied,
             commit_secret,
             private,

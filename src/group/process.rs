@@ -17,7 +17,7 @@
 //! that epoch (`GroupState::enter_epoch`).
 
 use super::Group;
-use super::epoch::{CommitInputs, Confirmation, stage_epoch, stage_removal};
+use super::epoch::{CommitInputs, Confirmation, hash_commit, stage_epoch, stage_removal};
 use super::error::{CommitError, MessageError, ProposalError};
 use super::proposals::{
     AppliedProposals, apply_proposals, member_committer, resolve_commit_proposals,
@@ -511,9 +511,12 @@ impl<P: CryptoProvider> Group<P> {
             }
             (None, PathKeys::Decrypt) => (Secret::zero(crypto.hash_len()), own_private),
         };
+        let (tree, confirmed_transcript_hash) =
+            hash_commit(crypto, state, diff, content, applied.added.len())?;
         let inputs = CommitInputs {
             content,
-            diff,
+            confirmed_transcript_hash,
+            tree,
             applied,
             commit_secret,
             private,

@@ -579,32 +579,14 @@ impl RatchetTree {
         }
         let changed_leaves: Vec<LeafIndex> = leaves.iter().map(|(l, _)| *l).collect();
         let changed_parents: Vec<NodeIndex> = parents.iter().map(|(n, _)| *n).collect();
-        // The new nodes' encodings for the cache (if the tree keeps one),
-        // made beside taking the old nodes out of the key indexes.
-        let cached = self.encoded.get().is_some();
-        let split = leaves.len().saturating_add(parents.len()) >= crate::par::MIN_ITEMS;
-        let (encodings, ()) = crate::par::join_if(
-            split,
-            || {
-                cached.then(|| {
-                    let leaf_bytes = crate::par::map_if(split, &leaves, |(_, l)| {
-                        encode_for_cache(l.as_ref().map_or(NodeRef::Blank, NodeRef::Leaf))
-                    });
-                    let parent_bytes = crate::par::map_if(split, &parents, |(_, p)| {
-                        encode_for_cache(p.as_ref().map_or(NodeRef::Blank, NodeRef::Parent))
-                    });
-                    (leaf_bytes, parent_bytes)
-                })
-            },
-            || {
-                for leaf in &changed_leaves {
-                    self.unindex_leaf(*leaf);
-                }
-                for node in &changed_parents {
-                    self.unindex_parent(*node);
-                }
-            },
-        );
+        // The old nodes leave the key indexes (which find a key by the bytes
+        // the tree holds) before the new ones take their place.
+        for leaf in &changed_leaves {
+            self.unindex_leaf(*leaf);
+        }
+        for node in &changed_parents {
+            self.unindex_parent(*node);
+        }
         self.size = size;
         self.leaves.resize(size.leaf_count() as usize, None);
         self.parents.resize(size.leaf_count() as usize - 1, None);
@@ -622,19 +604,48 @@ impl RatchetTree {
                 *slot = value;
             }
         }
-        for (node, hash) in hashes {
-            // Staged by this suite's hasher on this tree: of the suite's
-            // length, at a node of the new size.
-            self.hashes.set(node.as_usize(), &hash);
-        }
-        for leaf in &changed_leaves {
-            self.index_leaf(*leaf);
-        }
-        for node in &changed_parents {
-            self.index_parent(*node);
-        }
-        if let (Some(cache), Some((leaf_bytes, parent_bytes))) = (self.encoded.get_mut(), encodings)
-        {
+        // The new nodes' encodings for the cache (if the tree keeps one),
+        // made beside indexing their keys and storing their hashes.
+        let Self {
+            leaves: tree_leaves,
+            parents: tree_parents,
+            hashes: tree_hashes,
+            encryption_keys,
+            signature_keys,
+            encoded,
+            ..
+        } = self;
+        let (tree_leaves, tree_parents) = (&*tree_leaves, &*tree_parents);
+        let cached = encoded.get().is_some();
+        let split =
+            changed_leaves.len().saturating_add(changed_parents.len()) >= crate::par::MIN_ITEMS;
+        let (encodings, ()) = crate::par::join_if(
+            split,
+            || {
+                cached.then(|| {
+                    let leaf_bytes = crate::par::map_if(split, &changed_leaves, |l| {
+                        encode_for_cache(leaf_ref(tree_leaves, *l))
+                    });
+                    let parent_bytes = crate::par::map_if(split, &changed_parents, |n| {
+                        encode_for_cache(parent_ref(tree_parents, *n))
+                    });
+                    (leaf_bytes, parent_bytes)
+                })
+            },
+            || {
+                let keys = KeyIndexes {
+                    encryption: encryption_keys,
+                    signature: signature_keys,
+                };
+                keys.index(tree_leaves, tree_parents, &changed_leaves, &changed_parents);
+                for (node, hash) in hashes {
+                    // Staged by this suite's hasher on this tree: of the
+                    // suite's length, at a node of the new size.
+                    tree_hashes.set(node.as_usize(), &hash);
+                }
+            },
+        );
+        if let (Some(cache), Some((leaf_bytes, parent_bytes))) = (encoded.get_mut(), encodings) {
             let leaf_nodes = changed_leaves
                 .iter()
                 .zip(leaf_bytes)
@@ -664,31 +675,60 @@ impl RatchetTree {
         };
         self.encryption_keys.remove(&old.encryption_key.0, node.0);
     }
+}
 
-    fn index_leaf(&mut self, leaf: LeafIndex) {
-        let Some(Some(new)) = self.leaves.get(leaf.as_usize()) else {
-            return;
-        };
-        let (leaves, parents) = (&self.leaves, &self.parents);
-        if let Some(node) = leaf.node() {
-            let key_at = |y| encryption_key_at(leaves, parents, y);
-            self.encryption_keys
-                .insert_first(&new.encryption_key.0, node.0, key_at);
+/// The two key indexes of a tree, borrowed apart from its nodes.
+struct KeyIndexes<'t> {
+    encryption: &'t mut KeyIndex,
+    signature: &'t mut KeyIndex,
+}
+
+impl KeyIndexes<'_> {
+    /// Puts the keys of the nodes `changed_leaves` and `changed_parents`,
+    /// as placed in `leaves` and `parents`, in the indexes.
+    fn index(
+        self,
+        leaves: &[Option<LeafNode>],
+        parents: &[Option<ParentNode>],
+        changed_leaves: &[LeafIndex],
+        changed_parents: &[NodeIndex],
+    ) {
+        let encryption_at = |y| encryption_key_at(leaves, parents, y);
+        let signature_at = |j| signature_key_at(leaves, j);
+        for leaf in changed_leaves {
+            let Some(Some(new)) = leaves.get(leaf.as_usize()) else {
+                continue;
+            };
+            if let Some(node) = leaf.node() {
+                self.encryption
+                    .insert_first(&new.encryption_key.0, node.0, encryption_at);
+            }
+            self.signature
+                .insert_first(&new.signature_key.0, leaf.0, signature_at);
         }
-        let key_at = |j| signature_key_at(leaves, j);
-        self.signature_keys
-            .insert_first(&new.signature_key.0, leaf.0, key_at);
+        for node in changed_parents {
+            if let Some(Some(new)) = parents.get(node.as_usize() / 2) {
+                self.encryption
+                    .insert_first(&new.encryption_key.0, node.0, encryption_at);
+            }
+        }
     }
+}
 
-    fn index_parent(&mut self, node: NodeIndex) {
-        let Some(Some(new)) = self.parents.get(node.as_usize() / 2) else {
-            return;
-        };
-        let (leaves, parents) = (&self.leaves, &self.parents);
-        let key_at = |y| encryption_key_at(leaves, parents, y);
-        self.encryption_keys
-            .insert_first(&new.encryption_key.0, node.0, key_at);
-    }
+/// Leaf `leaf` of a tree with these leaves.
+fn leaf_ref(leaves: &[Option<LeafNode>], leaf: LeafIndex) -> NodeRef<'_> {
+    leaves
+        .get(leaf.as_usize())
+        .and_then(Option::as_ref)
+        .map_or(NodeRef::Blank, NodeRef::Leaf)
+}
+
+/// Parent node `node` of a tree with these parents.
+fn parent_ref(parents: &[Option<ParentNode>], node: NodeIndex) -> NodeRef<'_> {
+    parents
+        .get(node.as_usize() / 2)
+        .and_then(Option::as_ref)
+        .map_or(NodeRef::Blank, NodeRef::Parent)
 }
 
 /// The HPKE key of node `x` of a tree with these leaves and parents.
