@@ -33,6 +33,7 @@
 //!   lengths where short ones fit, integers with superfluous leading zero
 //!   bytes, negative integers) and trailing bytes are rejected.
 
+use ed25519_dalek::hazmat::{ExpandedSecretKey, raw_sign};
 use rand_core::CryptoRng;
 use signature::{Signer, Verifier};
 use zeroize::Zeroizing;
@@ -116,19 +117,15 @@ impl SignatureAlg {
         self,
         sk: &SignaturePrivateKey,
     ) -> Result<SignaturePublicKey, CryptoError> {
-        let sk = sk.as_bytes();
         let pk = match self {
-            Self::Ed25519 => ed25519_dalek::SigningKey::from_bytes(&*ed25519_seed(sk)?)
+            Self::Ed25519 => ed25519_public(sk)?.to_vec(),
+            Self::Ed448 => ed448_goldilocks::SigningKey::from(&*ed448_seed(sk.as_bytes())?)
                 .verifying_key()
                 .to_bytes()
                 .to_vec(),
-            Self::Ed448 => ed448_goldilocks::SigningKey::from(&*ed448_seed(sk)?)
-                .verifying_key()
-                .to_bytes()
-                .to_vec(),
-            Self::EcdsaP256 => nist_public_key(&*nist_scalar::<p256::NistP256>(sk)?),
-            Self::EcdsaP384 => nist_public_key(&*nist_scalar::<p384::NistP384>(sk)?),
-            Self::EcdsaP521 => nist_public_key(&*nist_scalar::<p521::NistP521>(sk)?),
+            Self::EcdsaP256 => nist_public_key(&*nist_scalar::<p256::NistP256>(sk.as_bytes())?),
+            Self::EcdsaP384 => nist_public_key(&*nist_scalar::<p384::NistP384>(sk.as_bytes())?),
+            Self::EcdsaP521 => nist_public_key(&*nist_scalar::<p521::NistP521>(sk.as_bytes())?),
         };
         Ok(SignaturePublicKey(pk))
     }
@@ -169,19 +166,26 @@ impl SignatureAlg {
         sk: &SignaturePrivateKey,
         message: &[u8],
     ) -> Result<Vec<u8>, CryptoError> {
-        let sk = sk.as_bytes();
         match self {
             Self::Ed25519 => {
-                let key = ed25519_dalek::SigningKey::from_bytes(&*ed25519_seed(sk)?);
-                Ok(key.sign(message).to_bytes().to_vec())
+                // RFC 8032 §5.1.6, as ed25519-dalek's `SigningKey::sign`
+                // does it, with the public key kept with the private key
+                // (derived from the same seed) instead of derived again.
+                let public = ed25519_public(sk)?;
+                let verifying = ed25519_dalek::VerifyingKey::from_bytes(&public)
+                    .map_err(|_| CryptoError::InvalidPrivateKey)?;
+                let expanded = ExpandedSecretKey::from(&*ed25519_seed(sk.as_bytes())?);
+                Ok(raw_sign::<sha2::Sha512>(&expanded, message, &verifying)
+                    .to_bytes()
+                    .to_vec())
             }
             Self::Ed448 => {
-                let key = ed448_goldilocks::SigningKey::from(&*ed448_seed(sk)?);
+                let key = ed448_goldilocks::SigningKey::from(&*ed448_seed(sk.as_bytes())?);
                 Ok(key.sign_raw(message).to_bytes().to_vec())
             }
-            Self::EcdsaP256 => ecdsa_p256::sign(sk, message),
-            Self::EcdsaP384 => ecdsa_p384::sign(sk, message),
-            Self::EcdsaP521 => ecdsa_p521::sign(sk, message),
+            Self::EcdsaP256 => ecdsa_p256::sign(sk.as_bytes(), message),
+            Self::EcdsaP384 => ecdsa_p384::sign(sk.as_bytes(), message),
+            Self::EcdsaP521 => ecdsa_p521::sign(sk.as_bytes(), message),
         }
     }
 
@@ -230,6 +234,16 @@ impl SignatureAlg {
 }
 
 /// An Ed25519 seed: exactly 32 bytes (RFC 8032 §5.1.5).
+/// The Ed25519 public key of `sk`'s seed (RFC 8032 §5.1.5): derived the
+/// first time, then kept with the key.
+fn ed25519_public(sk: &SignaturePrivateKey) -> Result<[u8; 32], CryptoError> {
+    sk.ed25519_public(|seed| {
+        Ok(ed25519_dalek::SigningKey::from_bytes(&*ed25519_seed(seed)?)
+            .verifying_key()
+            .to_bytes())
+    })
+}
+
 fn ed25519_seed(bytes: &[u8]) -> Result<Zeroizing<[u8; 32]>, CryptoError> {
     <[u8; 32]>::try_from(bytes)
         .map(Zeroizing::new)

@@ -270,6 +270,59 @@ fn ed25519_small_order_public_keys_are_refused() {
     );
 }
 
+/// Ed25519 signatures made with the public key kept beside the private key
+/// are RFC 8032's: the known answer of RFC 8032 §7.1 (TEST 1), and for
+/// other keys ed25519-dalek's `SigningKey::sign` byte for byte (Ed25519 is
+/// deterministic), whether the key was generated (its public key kept at
+/// once), imported or decoded (kept at its first use), or cloned, and at
+/// its first and later signatures. The kept key is not part of the key's
+/// equality or encoding.
+#[test]
+fn ed25519_signatures_with_the_kept_public_key_are_rfc8032s() {
+    use crate::codec::{Encode, decode_exact};
+    use crate::crypto::SignaturePrivateKey;
+    use ed25519_dalek::Signer as _;
+
+    let suite = CipherSuite::MLS_128_DHKEMX25519_AES128GCM_SHA256_ED25519;
+    let seed = hex("9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60");
+    let key = P.import_signature_private_key(suite, &seed).unwrap();
+    let expected = hex(
+        "e5564300c360ac729086e2cc806e828a84877f1eb8e5d974d873e06522490155\
+         5fb8821590a33bacc61e39701cf9b46bd25bf5f0595bbe24655141438e7a100b",
+    );
+    assert_eq!(P.sign(suite, &key, b"").unwrap(), expected);
+    assert_eq!(P.sign(suite, &key, b"").unwrap(), expected);
+    assert_eq!(
+        P.signature_public_key(suite, &key).unwrap().0,
+        hex("d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a")
+    );
+
+    let mut rng = TestRng::new(23);
+    for len in [0usize, 1, 63, 64, 65, 1000] {
+        let message: Vec<u8> = (0..len).map(|i| (i * 7) as u8).collect();
+        let (generated, public) = P.signature_key_pair(suite, &mut rng).unwrap();
+        let seed: [u8; 32] = generated.as_bytes().try_into().unwrap();
+        let expected = ed25519_dalek::SigningKey::from_bytes(&seed)
+            .sign(&message)
+            .to_bytes()
+            .to_vec();
+        let imported = P.import_signature_private_key(suite, &seed).unwrap();
+        let bytes = generated.to_bytes().unwrap();
+        let decoded: SignaturePrivateKey = decode_exact(&bytes).unwrap();
+        assert_eq!(imported, generated);
+        assert_eq!(decoded, generated);
+        for key in [&generated, &imported, &decoded, &generated.clone()] {
+            for _ in 0..2 {
+                let signature = P.sign(suite, key, &message).unwrap();
+                assert_eq!(signature, expected);
+                P.verify(suite, &public, &message, &signature).unwrap();
+            }
+        }
+        assert_eq!(imported, generated);
+        assert_eq!(imported.to_bytes().unwrap(), bytes);
+    }
+}
+
 #[test]
 fn debug_output_hides_private_keys() {
     let suite = CipherSuite::MLS_128_DHKEMX25519_AES128GCM_SHA256_ED25519;
