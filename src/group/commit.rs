@@ -164,12 +164,13 @@ impl<P: CryptoProvider> Group<P> {
         // The commit's signature and confirmed transcript hash (§8.2) beside
         // the staged tree's hashes and, for the GroupInfo or out of band, its
         // encoding straight from the staged view (unchanged nodes are copied
-        // from the tree's cache). The tree is encoded first: its hashes
-        // split, so the thread that signed can help with them.
+        // from the tree's cache), when the commit adds enough members for
+        // both to be large (in turn otherwise). The tree is encoded first:
+        // its hashes split, so the thread that signed can help with them.
         let need_tree = !applied.added.is_empty() || options.group_info;
         let interim = state.interim_transcript_hash();
         let (signed, staged_tree) = crate::par::join_if(
-            need_tree,
+            applied.added.len() >= crate::par::MIN_ITEMS,
             || {
                 let signed = self.sign_commit(&crypto, commit, &options.authenticated_data)?;
                 let confirmed = signed.confirmed_transcript_hash(&crypto, interim)?;
