@@ -21,7 +21,7 @@ use crate::framing::{MlsMessage, MlsMessageBody};
 use crate::messages::{Commit, GroupInfo, Proposal, ProposalRef, UpdatePath, WireFormat};
 use crate::tree::treekem::{self, PendingPath};
 use crate::tree::validate::Timestamp;
-use crate::tree::{LeafIndex, TreeDiff, TreeView};
+use crate::tree::{LeafIndex, StagedTree, TreeDiff, TreeView};
 
 /// How to build a commit.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -161,28 +161,10 @@ impl<P: CryptoProvider> Group<P> {
                 .collect(),
             path: pending.as_ref().map(|(path, _)| path.clone()),
         };
-        // The commit's signature and confirmed transcript hash (§8.2) beside
-        // the staged tree's hashes and, for the GroupInfo or out of band, its
-        // encoding straight from the staged view (unchanged nodes are copied
-        // from the tree's cache), when the commit adds enough members for
-        // both to be large (in turn otherwise). The tree is encoded first:
-        // its hashes split, so the thread that signed can help with them.
         let need_tree = !applied.added.is_empty() || options.group_info;
-        let interim = state.interim_transcript_hash();
-        let (signed, staged_tree) = crate::par::join_if(
-            applied.added.len() >= crate::par::MIN_ITEMS,
-            || {
-                let signed = self.sign_commit(&crypto, commit, &options.authenticated_data)?;
-                let confirmed = signed.confirmed_transcript_hash(&crypto, interim)?;
-                Ok::<_, Error>((signed, confirmed))
-            },
-            || {
-                let bytes = need_tree.then(|| diff.node_list_bytes()).transpose()?;
-                Ok::<_, Error>((bytes, diff.into_staged(&crypto)?))
-            },
-        );
-        let (mut signed, confirmed_transcript_hash) = signed?;
-        let (tree_bytes, tree) = staged_tree?;
+        let split = applied.added.len() >= crate::par::MIN_ITEMS;
+        let ((mut signed, confirmed_transcript_hash), (tree_bytes, tree)) =
+            self.sign_beside_tree(&crypto, commit, &options, diff, need_tree, split)?;
         let (commit_secret, private, path_leaf, pending_path) = match pending {
             Some((_, p)) => (
                 p.commit_secret.clone(),
@@ -381,6 +363,46 @@ impl<P: CryptoProvider> Group<P> {
             rng,
         )?;
         Ok((path, pending))
+    }
+
+    /// The commit signed ([`sign_commit`](Self::sign_commit)) with its
+    /// confirmed transcript hash (§8.2), and the staged tree frozen with
+    /// its hashes and, if `need_tree` (for the GroupInfo or out of band),
+    /// encoded straight from the staged view (unchanged nodes are copied
+    /// from the tree's cache). Side by side if `split` (a commit adding
+    /// enough members for both to be large); the tree is encoded first, as
+    /// its hashes split and the thread that signed can help with them.
+    /// Errors are reported in that order.
+    #[allow(clippy::type_complexity, reason = "a private step's two pairs")]
+    fn sign_beside_tree(
+        &self,
+        crypto: &SuiteCrypto<'_>,
+        commit: Commit,
+        options: &CommitOptions,
+        diff: TreeDiff<'_>,
+        need_tree: bool,
+        split: bool,
+    ) -> Result<
+        (
+            (AuthenticatedContent, Vec<u8>),
+            (Option<Vec<u8>>, StagedTree),
+        ),
+        Error,
+    > {
+        let interim = self.state.interim_transcript_hash();
+        let (signed, tree) = crate::par::join_if(
+            split,
+            || {
+                let signed = self.sign_commit(crypto, commit, &options.authenticated_data)?;
+                let confirmed = signed.confirmed_transcript_hash(crypto, interim)?;
+                Ok::<_, Error>((signed, confirmed))
+            },
+            || {
+                let bytes = need_tree.then(|| diff.node_list_bytes()).transpose()?;
+                Ok::<_, Error>((bytes, diff.into_staged(crypto)?))
+            },
+        );
+        Ok((signed?, tree?))
     }
 
     /// Signs `commit` as this member in the configured handshake wire
