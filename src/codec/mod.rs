@@ -286,18 +286,25 @@ pub fn decode_exact<T: Decode>(bytes: &[u8]) -> Result<T, DecodeError> {
 /// Writes `body` as a variable-size vector: a minimal length header
 /// followed by the bytes that `body` appends (RFC 9420 §2.1.2).
 ///
-/// The body is written in place first and the header inserted in front of
-/// it afterwards, so no length needs to be computed in advance.
+/// The body is written in place first, after room for a one-byte header
+/// (bodies under 64 bytes, the most common), so no length needs to be
+/// computed in advance; a longer header is made room for afterwards.
 pub fn encode_vector(
     out: &mut Vec<u8>,
     body: impl FnOnce(&mut Vec<u8>) -> Result<(), EncodeError>,
 ) -> Result<(), EncodeError> {
     let start = out.len();
+    out.push(0);
     body(out)?;
-    let len = out.len().saturating_sub(start);
+    let len = out.len().saturating_sub(start).saturating_sub(1);
     let mut header = [0u8; 4];
     let header = varint::encode_varint(len, &mut header)?;
-    out.splice(start..start, header.iter().copied());
+    match (header, out.get_mut(start)) {
+        ([byte], Some(slot)) => *slot = *byte,
+        _ => {
+            out.splice(start..=start, header.iter().copied());
+        }
+    }
     Ok(())
 }
 
