@@ -9,9 +9,9 @@
 //! changes on purpose); CI runs this test both ways.
 
 use rfc9420::{
-    CipherSuite, CommitOptions, Credential, Extensions, Group, GroupConfig, JoinOptions,
-    KeyPackageBundle, KeyPackageOptions, Processed, Proposal, RustCryptoProvider, SuiteCrypto,
-    Timestamp,
+    CipherSuite, CommitOptions, CreatedCommit, Credential, Extensions, Group, GroupConfig,
+    JoinOptions, KeyPackageBundle, KeyPackageOptions, Processed, Proposal, RustCryptoProvider,
+    SuiteCrypto, Timestamp,
 };
 use sha2::{Digest, Sha256};
 
@@ -81,12 +81,7 @@ fn run(suite: CipherSuite) -> String {
     let with_path = creator
         .create_commit(CommitOptions::default(), NOW, &mut rng)
         .unwrap();
-    let Processed::Commit(staged) = joiner.process_message(&with_path.commit, NOW).unwrap() else {
-        panic!("expected a commit");
-    };
-    joiner.merge_staged_commit(*staged).unwrap();
-    creator.merge_staged_commit(with_path.staged).unwrap();
-    assert_eq!(creator.epoch_authenticator(), joiner.epoch_authenticator());
+    let with_path_commit = both_merge(&mut creator, &mut joiner, with_path);
     let more = creator
         .create_commit(
             CommitOptions {
@@ -97,21 +92,31 @@ fn run(suite: CipherSuite) -> String {
             &mut rng,
         )
         .unwrap();
-    let Processed::Commit(staged) = joiner.process_message(&more.commit, NOW).unwrap() else {
-        panic!("expected a commit");
-    };
-    joiner.merge_staged_commit(*staged).unwrap();
-    creator.merge_staged_commit(more.staged).unwrap();
-    assert_eq!(creator.epoch_authenticator(), joiner.epoch_authenticator());
+    let more_commit = both_merge(&mut creator, &mut joiner, more);
 
     let mut h = Sha256::new();
     h.update(&created.commit);
     h.update(&welcome);
-    h.update(&with_path.commit);
-    h.update(&more.commit);
+    h.update(&with_path_commit);
+    h.update(&more_commit);
     h.update(joiner.to_bytes().unwrap());
     h.update(creator.to_bytes().unwrap());
     hex::encode(h.finalize())
+}
+
+/// `member` processes the commit `created` and merges it, `committer`
+/// merges its own; both are then in the same epoch. Returns the commit.
+fn both_merge(committer: &mut Group, member: &mut Group, created: CreatedCommit) -> Vec<u8> {
+    let Processed::Commit(staged) = member.process_message(&created.commit, NOW).unwrap() else {
+        panic!("expected a commit");
+    };
+    member.merge_staged_commit(*staged).unwrap();
+    committer.merge_staged_commit(created.staged).unwrap();
+    assert_eq!(
+        committer.epoch_authenticator(),
+        member.epoch_authenticator()
+    );
+    created.commit
 }
 
 #[test]
