@@ -7,7 +7,7 @@ use crate::codec::{Decode, DecodeError, Encode, EncodeError, Reader, encode_opaq
 use crate::crypto::SuiteCrypto;
 use crate::error::Error;
 use crate::key_schedule::GroupContext;
-use crate::key_schedule::TranscriptHashes;
+use crate::key_schedule::{TranscriptHashes, interim_transcript_hash};
 use crate::messages::{Commit, Proposal, ProtocolVersion, WireFormat};
 use crate::tree::LeafIndex;
 
@@ -518,13 +518,14 @@ impl AuthenticatedContent {
         suite: &SuiteCrypto<'_>,
         interim_transcript_hash_before: &[u8],
     ) -> Result<TranscriptHashes, Error> {
-        let input = ConfirmedTranscriptHashInput::from_authenticated_content(self)?.to_bytes()?;
+        let confirmed = self.confirmed_transcript_hash(suite, interim_transcript_hash_before)?;
         let tag = self
             .auth
             .confirmation_tag
             .as_deref()
             .ok_or(FramingError::MissingConfirmationTag)?;
-        TranscriptHashes::after_commit(suite, interim_transcript_hash_before, &input, tag)
+        let interim = interim_transcript_hash(suite, &confirmed, tag)?;
+        Ok(TranscriptHashes { confirmed, interim })
     }
 }
 
