@@ -11,9 +11,11 @@
 use super::key_index::KeyIndex;
 use std::sync::OnceLock;
 
+mod import;
+
 use super::diff::StagedTree;
 use super::error::TreeError;
-use super::tree_hash::{NodeHashes, TreeHasher};
+use super::tree_hash::{Encoding, NodeHashes, TreeHasher};
 use super::{LeafIndex, LeafNode, Node, NodeIndex, ParentNode, TreeSize};
 use crate::codec::{Encode, EncodeError, vector_len, write_varint};
 use crate::crypto::{HpkePublicKey, SignaturePublicKey, SuiteCrypto};
@@ -434,6 +436,16 @@ impl RatchetTree {
         nodes: Vec<Option<Node>>,
         max_leaves: u32,
     ) -> Result<Self, Error> {
+        let mut tree = Self::unhashed(nodes, max_leaves)?;
+        tree.hashes = TreeHasher::new(crypto).hash_all(&Encoding(&tree))?;
+        tree.rebuild_key_indexes();
+        Ok(tree)
+    }
+
+    /// The tree of [`from_nodes_with_max`](Self::from_nodes_with_max)
+    /// after its shape checks, before its nodes are hashed and its keys
+    /// indexed.
+    fn unhashed(nodes: Vec<Option<Node>>, max_leaves: u32) -> Result<Self, Error> {
         Self::check_node_count(nodes.len(), max_leaves)?;
         match nodes.last() {
             None => return Err(TreeError::EmptyTree.into()),
@@ -468,7 +480,7 @@ impl RatchetTree {
         }
         leaves.resize(size.leaf_count() as usize, None);
         parents.resize(size.leaf_count() as usize - 1, None);
-        let mut tree = RatchetTree {
+        Ok(RatchetTree {
             size,
             leaves,
             parents,
@@ -476,10 +488,7 @@ impl RatchetTree {
             encryption_keys: KeyIndex::default(),
             signature_keys: KeyIndex::default(),
             encoded: OnceLock::new(),
-        };
-        tree.hashes = TreeHasher::new(crypto).hash_all(&tree)?;
-        tree.rebuild_key_indexes();
-        Ok(tree)
+        })
     }
 
     /// The tree hash of the root (RFC 9420 §7.8).

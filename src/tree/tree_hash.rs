@@ -22,7 +22,7 @@
 //! ```
 
 use super::ratchet_tree::TreeView;
-use super::{LeafIndex, LeafNode, NodeIndex, ParentNode};
+use super::{LeafIndex, LeafNode, NodeIndex, ParentNode, TreeSize};
 use crate::codec::{Encode, encode_opaque, encode_vector};
 use crate::crypto::SuiteCrypto;
 use crate::error::Error;
@@ -55,10 +55,20 @@ impl<'a> TreeHasher<'a> {
         index: LeafIndex,
         leaf: Option<&LeafNode>,
     ) -> Result<Vec<u8>, Error> {
+        self.leaf_with(index, |out| Ok(leaf.encode(out)?))
+    }
+
+    /// The tree hash of leaf position `index`, whose `optional<LeafNode>`
+    /// `write` appends.
+    fn leaf_with(
+        &mut self,
+        index: LeafIndex,
+        write: impl FnOnce(&mut Vec<u8>) -> Result<(), Error>,
+    ) -> Result<Vec<u8>, Error> {
         self.buf.clear();
         self.buf.push(NODE_TYPE_LEAF);
         index.encode(&mut self.buf)?;
-        leaf.encode(&mut self.buf)?;
+        write(&mut self.buf)?;
         Ok(self.crypto.hash(&self.buf)?)
     }
 
@@ -70,9 +80,20 @@ impl<'a> TreeHasher<'a> {
         left: &[u8],
         right: &[u8],
     ) -> Result<Vec<u8>, Error> {
+        self.parent_with(|out| Ok(node.encode(out)?), left, right)
+    }
+
+    /// The tree hash of a parent position whose `optional<ParentNode>`
+    /// `write` appends, over children with tree hashes `left` and `right`.
+    fn parent_with(
+        &mut self,
+        write: impl FnOnce(&mut Vec<u8>) -> Result<(), Error>,
+        left: &[u8],
+        right: &[u8],
+    ) -> Result<Vec<u8>, Error> {
         self.buf.clear();
         self.buf.push(NODE_TYPE_PARENT);
-        node.encode(&mut self.buf)?;
+        write(&mut self.buf)?;
         encode_opaque(left, &mut self.buf)?;
         encode_opaque(right, &mut self.buf)?;
         Ok(self.crypto.hash(&self.buf)?)
@@ -113,7 +134,7 @@ impl<'a> TreeHasher<'a> {
     /// parent hashes. Subtrees of [`SPLIT_LEVEL`] or more are hashed as
     /// two halves with [`par::join`](crate::par::join); the hashes do not
     /// depend on the order.
-    pub(crate) fn hash_all(&mut self, tree: &(impl TreeView + Sync)) -> Result<NodeHashes, Error> {
+    pub(crate) fn hash_all(&mut self, tree: &impl NodeEncodings) -> Result<NodeHashes, Error> {
         let mut hashes = NodeHashes::new(self.crypto.hash_len(), tree.size().node_count());
         let len = hashes.len;
         self.hash_subtree(tree, tree.size().root(), &mut hashes.bytes, len)?;
@@ -125,7 +146,7 @@ impl<'a> TreeHasher<'a> {
     /// node indices, `node` in its middle).
     fn hash_subtree(
         &mut self,
-        tree: &(impl TreeView + Sync),
+        tree: &impl NodeEncodings,
         node: NodeIndex,
         out: &mut [u8],
         len: usize,
@@ -136,7 +157,7 @@ impl<'a> TreeHasher<'a> {
             return Err(Error::Internal("subtree outside tree"));
         };
         let hash = match (node.leaf(), node.left(), node.right()) {
-            (Some(leaf), _, _) => self.leaf(leaf, tree.leaf(leaf))?,
+            (Some(leaf), _, _) => self.leaf_with(leaf, |out| tree.write(node, out))?,
             (None, Some(l), Some(r)) => {
                 if node.level() >= SPLIT_LEVEL {
                     let (mut a, mut b) = (self.fork(), self.fork());
@@ -153,7 +174,7 @@ impl<'a> TreeHasher<'a> {
                 let (Some(lh), Some(rh)) = (middle_hash(left, len), middle_hash(right, len)) else {
                     return Err(Error::Internal("child hash missing"));
                 };
-                self.parent(tree.parent_node(node), lh, rh)?
+                self.parent_with(|out| tree.write(node, out), lh, rh)?
             }
             _ => return Err(Error::Internal("parent without children")),
         };
@@ -161,6 +182,35 @@ impl<'a> TreeHasher<'a> {
             return Err(Error::Internal("hash of the wrong length"));
         }
         this.copy_from_slice(&hash);
+        Ok(())
+    }
+}
+
+/// Where [`TreeHasher::hash_all`] takes the nodes' encodings from: a
+/// tree's nodes encoded as they are hashed ([`Encoding`]), or the bytes an
+/// imported tree was decoded from.
+pub(crate) trait NodeEncodings: Sync {
+    /// The size of the tree.
+    fn size(&self) -> TreeSize;
+
+    /// Appends node `node`'s `optional<LeafNode>` (at a leaf) or
+    /// `optional<ParentNode>` (at a parent); blank if outside the tree.
+    fn write(&self, node: NodeIndex, out: &mut Vec<u8>) -> Result<(), Error>;
+}
+
+/// A tree's nodes, encoded as they are hashed.
+pub(crate) struct Encoding<'t, T>(pub(crate) &'t T);
+
+impl<T: TreeView + Sync> NodeEncodings for Encoding<'_, T> {
+    fn size(&self) -> TreeSize {
+        self.0.size()
+    }
+
+    fn write(&self, node: NodeIndex, out: &mut Vec<u8>) -> Result<(), Error> {
+        match node.leaf() {
+            Some(leaf) => self.0.leaf(leaf).encode(out)?,
+            None => self.0.parent_node(node).encode(out)?,
+        }
         Ok(())
     }
 }

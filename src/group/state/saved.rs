@@ -51,7 +51,7 @@ use crate::group::error::StateError;
 use crate::group::past::PastEpoch;
 use crate::group::psk::PskStore;
 use crate::key_schedule::{EpochSecrets, GroupContext};
-use crate::messages::{Proposal, ProposalRef, RatchetTreeExtension, ReInit};
+use crate::messages::{Proposal, ProposalRef, ReInit};
 use crate::secret_tree::SecretTree;
 use crate::tree::treekem::TreeKemPrivate;
 use crate::tree::validate::Timestamp;
@@ -272,7 +272,10 @@ impl GroupState {
             return Err(StateError::UnsupportedVersion(version).into());
         }
         let context = GroupContext::decode(&mut r)?;
-        let nodes = RatchetTreeExtension::decode(&mut r)?;
+        // The tree, hashed from the bytes its nodes are decoded from; it
+        // needs the suite, so the context is checked for a known one first.
+        let crypto = SuiteCrypto::new(provider, context.cipher_suite)?;
+        let tree = RatchetTree::decode_with_max(&crypto, &mut r, config.max_tree_leaves)?;
         let private = TreeKemPrivate::decode(&mut r)?;
         let signer = SignaturePrivateKey::decode(&mut r)?;
         let secrets = EpochSecrets::decode(&mut r)?;
@@ -297,8 +300,6 @@ impl GroupState {
         };
         r.finish()?;
 
-        let crypto = SuiteCrypto::new(provider, context.cipher_suite)?;
-        let tree = RatchetTree::from_nodes_with_max(&crypto, nodes.0, config.max_tree_leaves)?;
         if tree.tree_hash() != context.tree_hash.as_slice() {
             return Err(StateError::TreeHashMismatch.into());
         }
