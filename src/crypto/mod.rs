@@ -46,6 +46,8 @@ pub enum LengthOf {
     Prk,
     /// An HMAC key.
     HmacKey,
+    /// The buffer a hash is written to (`Nh`).
+    HashOutput,
 }
 
 /// Why a cryptographic operation failed.
@@ -152,6 +154,11 @@ impl<'a> SuiteCrypto<'a> {
     /// `Hash(data)`.
     pub fn hash(&self, data: &[u8]) -> Result<Vec<u8>, CryptoError> {
         self.provider.hash(self.suite, data)
+    }
+
+    /// `Hash(data)` written to `out`, which must be `Nh` bytes long.
+    pub fn hash_to(&self, data: &[u8], out: &mut [u8]) -> Result<(), CryptoError> {
+        self.provider.hash_to(self.suite, data, out)
     }
 
     /// `MAC(key, data)`.

@@ -25,6 +25,23 @@ pub trait CryptoProvider: Send + Sync {
     /// `Hash(data)` with the suite's hash function.
     fn hash(&self, suite: CipherSuite, data: &[u8]) -> Result<Vec<u8>, CryptoError>;
 
+    /// `Hash(data)` written to `out`, which must be as long as the hash
+    /// ([`CryptoError::InvalidLength`] if not): for the tree hashes of
+    /// every node of a tree, without a vector each. The default copies
+    /// [`hash`](Self::hash)'s output.
+    fn hash_to(&self, suite: CipherSuite, data: &[u8], out: &mut [u8]) -> Result<(), CryptoError> {
+        let hash = self.hash(suite, data)?;
+        if hash.len() != out.len() {
+            return Err(CryptoError::InvalidLength {
+                what: super::LengthOf::HashOutput,
+                expected: hash.len(),
+                got: out.len(),
+            });
+        }
+        out.copy_from_slice(&hash);
+        Ok(())
+    }
+
     /// `MAC(key, data)`: HMAC with the suite's hash (RFC 9420 §5.1).
     fn mac(&self, suite: CipherSuite, key: &[u8], data: &[u8]) -> Result<Vec<u8>, CryptoError>;
 

@@ -442,55 +442,6 @@ impl RatchetTree {
         Ok(tree)
     }
 
-    /// The tree of [`from_nodes_with_max`](Self::from_nodes_with_max)
-    /// after its shape checks, before its nodes are hashed and its keys
-    /// indexed.
-    fn unhashed(nodes: Vec<Option<Node>>, max_leaves: u32) -> Result<Self, Error> {
-        Self::check_node_count(nodes.len(), max_leaves)?;
-        match nodes.last() {
-            None => return Err(TreeError::EmptyTree.into()),
-            // RFC 9420 §12.4.3.3, R-12.4.3.3-02 (docs/rfc9420-requirements.md)
-            Some(None) => return Err(TreeError::TrailingBlankNode.into()),
-            Some(Some(_)) => {}
-        }
-        // §12.4.3.3: extend the list to the smallest 2^(d+1) - 1 nodes that
-        // hold it. `len / 2 + 1` leaves give at least `len + 1` nodes for
-        // an even length (a list ending in a parent, for example 2^k nodes
-        // ending in the root of 2^k leaves) and exactly `len` for an odd
-        // one; `for_leaves` rounds up to a power of two.
-        let n_leaves = u32::try_from(nodes.len() / 2 + 1).map_err(|_| TreeError::TooManyNodes {
-            count: nodes.len(),
-            max: MAX_IMPORT_NODES,
-        })?;
-        let size = TreeSize::for_leaves(n_leaves).ok_or(TreeError::TooManyNodes {
-            count: nodes.len(),
-            max: MAX_IMPORT_NODES,
-        })?;
-        let mut leaves = Vec::with_capacity(size.leaf_count() as usize);
-        let mut parents = Vec::with_capacity(size.leaf_count() as usize);
-        for (i, node) in nodes.into_iter().enumerate() {
-            let index = NodeIndex(u32::try_from(i).map_err(|_| Error::Internal("node index"))?);
-            match (index.is_leaf(), node) {
-                (true, None) => leaves.push(None),
-                (true, Some(Node::Leaf(l))) => leaves.push(Some(*l)),
-                (false, None) => parents.push(None),
-                (false, Some(Node::Parent(p))) => parents.push(Some(*p)),
-                _ => return Err(TreeError::WrongNodeType { node: index }.into()),
-            }
-        }
-        leaves.resize(size.leaf_count() as usize, None);
-        parents.resize(size.leaf_count() as usize - 1, None);
-        Ok(RatchetTree {
-            size,
-            leaves,
-            parents,
-            hashes: NodeHashes::default(),
-            encryption_keys: KeyIndex::default(),
-            signature_keys: KeyIndex::default(),
-            encoded: OnceLock::new(),
-        })
-    }
-
     /// The tree hash of the root (RFC 9420 §7.8).
     pub fn tree_hash(&self) -> &[u8] {
         self.node_hash(self.size.root()).unwrap_or(&[])

@@ -55,21 +55,21 @@ impl<'a> TreeHasher<'a> {
         index: LeafIndex,
         leaf: Option<&LeafNode>,
     ) -> Result<Vec<u8>, Error> {
-        self.leaf_with(index, |out| Ok(leaf.encode(out)?))
+        self.leaf_input(index, |out| Ok(leaf.encode(out)?))?;
+        Ok(self.crypto.hash(&self.buf)?)
     }
 
-    /// The tree hash of leaf position `index`, whose `optional<LeafNode>`
-    /// `write` appends.
-    fn leaf_with(
+    /// Sets the buffer to the hash input of leaf position `index`, whose
+    /// `optional<LeafNode>` `write` appends.
+    fn leaf_input(
         &mut self,
         index: LeafIndex,
         write: impl FnOnce(&mut Vec<u8>) -> Result<(), Error>,
-    ) -> Result<Vec<u8>, Error> {
+    ) -> Result<(), Error> {
         self.buf.clear();
         self.buf.push(NODE_TYPE_LEAF);
         index.encode(&mut self.buf)?;
-        write(&mut self.buf)?;
-        Ok(self.crypto.hash(&self.buf)?)
+        write(&mut self.buf)
     }
 
     /// The tree hash of a parent position holding `node` (or blank) over
@@ -80,23 +80,25 @@ impl<'a> TreeHasher<'a> {
         left: &[u8],
         right: &[u8],
     ) -> Result<Vec<u8>, Error> {
-        self.parent_with(|out| Ok(node.encode(out)?), left, right)
+        self.parent_input(|out| Ok(node.encode(out)?), left, right)?;
+        Ok(self.crypto.hash(&self.buf)?)
     }
 
-    /// The tree hash of a parent position whose `optional<ParentNode>`
-    /// `write` appends, over children with tree hashes `left` and `right`.
-    fn parent_with(
+    /// Sets the buffer to the hash input of a parent position whose
+    /// `optional<ParentNode>` `write` appends, over children with tree
+    /// hashes `left` and `right`.
+    fn parent_input(
         &mut self,
         write: impl FnOnce(&mut Vec<u8>) -> Result<(), Error>,
         left: &[u8],
         right: &[u8],
-    ) -> Result<Vec<u8>, Error> {
+    ) -> Result<(), Error> {
         self.buf.clear();
         self.buf.push(NODE_TYPE_PARENT);
         write(&mut self.buf)?;
         encode_opaque(left, &mut self.buf)?;
         encode_opaque(right, &mut self.buf)?;
-        Ok(self.crypto.hash(&self.buf)?)
+        Ok(())
     }
 
     /// The tree hash of a parent position holding `node` with the leaves
@@ -156,8 +158,8 @@ impl<'a> TreeHasher<'a> {
         let Some((this, right)) = rest.split_at_mut_checked(len) else {
             return Err(Error::Internal("subtree outside tree"));
         };
-        let hash = match (node.leaf(), node.left(), node.right()) {
-            (Some(leaf), _, _) => self.leaf_with(leaf, |out| tree.write(node, out))?,
+        match (node.leaf(), node.left(), node.right()) {
+            (Some(leaf), _, _) => self.leaf_input(leaf, |out| tree.write(node, out))?,
             (None, Some(l), Some(r)) => {
                 if node.level() >= SPLIT_LEVEL {
                     let (mut a, mut b) = (self.fork(), self.fork());
@@ -174,15 +176,12 @@ impl<'a> TreeHasher<'a> {
                 let (Some(lh), Some(rh)) = (middle_hash(left, len), middle_hash(right, len)) else {
                     return Err(Error::Internal("child hash missing"));
                 };
-                self.parent_with(|out| tree.write(node, out), lh, rh)?
+                self.parent_input(|out| tree.write(node, out), lh, rh)?;
             }
             _ => return Err(Error::Internal("parent without children")),
-        };
-        if hash.len() != len {
-            return Err(Error::Internal("hash of the wrong length"));
         }
-        this.copy_from_slice(&hash);
-        Ok(())
+        // Written in place: no vector per node.
+        Ok(self.crypto.hash_to(&self.buf, this)?)
     }
 }
 

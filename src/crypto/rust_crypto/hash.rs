@@ -14,7 +14,7 @@ use hmac::{EagerHash, Hmac, KeyInit, Mac};
 use sha2::{Digest, Sha256, Sha384, Sha512};
 use zeroize::{Zeroize, Zeroizing};
 
-use crate::crypto::{CryptoError, KdfId, Secret};
+use crate::crypto::{CryptoError, KdfId, LengthOf, Secret};
 
 /// The largest hash output of the three, `Nh` of SHA-512.
 pub(super) const MAX_HASH_LEN: usize = 64;
@@ -57,6 +57,23 @@ impl Hash {
             Self::Sha384 => Sha384::digest(data).to_vec(),
             Self::Sha512 => Sha512::digest(data).to_vec(),
         }
+    }
+
+    /// `Hash(data)` written to `out`, which must be `Nh` bytes long.
+    pub(super) fn digest_to(self, data: &[u8], out: &mut [u8]) -> Result<(), CryptoError> {
+        if out.len() != self.len() {
+            return Err(CryptoError::InvalidLength {
+                what: LengthOf::HashOutput,
+                expected: self.len(),
+                got: out.len(),
+            });
+        }
+        match self {
+            Self::Sha256 => out.copy_from_slice(&Sha256::digest(data)),
+            Self::Sha384 => out.copy_from_slice(&Sha384::digest(data)),
+            Self::Sha512 => out.copy_from_slice(&Sha512::digest(data)),
+        }
+        Ok(())
     }
 
     /// `MAC(key, data)`: HMAC (RFC 2104) with this hash. Any key length is

@@ -96,6 +96,10 @@ impl CryptoProvider for RustCryptoProvider {
         Ok(algorithms(suite)?.hash.digest(data))
     }
 
+    fn hash_to(&self, suite: CipherSuite, data: &[u8], out: &mut [u8]) -> Result<(), CryptoError> {
+        algorithms(suite)?.hash.digest_to(data, out)
+    }
+
     fn mac(&self, suite: CipherSuite, key: &[u8], data: &[u8]) -> Result<Vec<u8>, CryptoError> {
         algorithms(suite)?.hash.mac(key, data)
     }

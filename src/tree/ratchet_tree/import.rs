@@ -10,12 +10,15 @@
 //! `decode_leaf_node` fuzz targets assert it for every input they accept,
 //! and the tests below compare the two ways of hashing.
 
-use super::RatchetTree;
+use std::sync::OnceLock;
+
+use super::{KeyIndex, MAX_IMPORT_NODES, RatchetTree};
 use crate::codec::{Decode, DecodeError, Reader};
 use crate::crypto::SuiteCrypto;
 use crate::error::Error;
-use crate::tree::tree_hash::{NodeEncodings, TreeHasher};
-use crate::tree::{Node, NodeIndex, TreeSize};
+use crate::tree::node::NodeType;
+use crate::tree::tree_hash::{NodeEncodings, NodeHashes, TreeHasher};
+use crate::tree::{LeafNode, Node, NodeIndex, ParentNode, TreeError, TreeSize};
 
 /// The nodes of a decoded `ratchet_tree` list as the bytes of each
 /// `optional<Node>`; nodes past the list are blank.
@@ -42,28 +45,159 @@ impl NodeEncodings for DecodedNodes<'_> {
     }
 }
 
-/// A decoded node list and the bytes each node was decoded from.
-type NodesAndBytes<'a> = (Vec<Option<Node>>, Vec<&'a [u8]>);
+/// A node list split into leaves and parents as it is read, checked
+/// when it ends.
+struct SplitNodes {
+    leaves: Vec<Option<LeafNode>>,
+    parents: Vec<Option<ParentNode>>,
+    /// The number of nodes in the list.
+    count: usize,
+    last_blank: bool,
+    /// The first leaf position holding a parent or the reverse.
+    wrong_type: Option<NodeIndex>,
+}
 
-/// Decodes `optional<Node> ratchet_tree<V>` from `r`, with the bytes each
-/// node was decoded from.
-fn decode_nodes<'a>(r: &mut Reader<'a>) -> Result<NodesAndBytes<'a>, Error> {
+impl SplitNodes {
+    fn with_capacity(nodes: usize) -> Self {
+        Self {
+            leaves: Vec::with_capacity(nodes / 2 + 1),
+            parents: Vec::with_capacity(nodes / 2),
+            count: 0,
+            last_blank: false,
+            wrong_type: None,
+        }
+    }
+
+    /// Whether the next node is at a leaf position (even index).
+    fn at_leaf(&self) -> bool {
+        self.count.is_multiple_of(2)
+    }
+
+    fn push_blank(&mut self) {
+        if self.at_leaf() {
+            self.leaves.push(None);
+        } else {
+            self.parents.push(None);
+        }
+        self.count = self.count.saturating_add(1);
+        self.last_blank = true;
+    }
+
+    fn push_leaf(&mut self, leaf: LeafNode) {
+        if self.at_leaf() {
+            self.leaves.push(Some(leaf));
+        } else {
+            self.wrong_type_here();
+            self.parents.push(None);
+        }
+        self.count = self.count.saturating_add(1);
+        self.last_blank = false;
+    }
+
+    fn push_parent(&mut self, parent: ParentNode) {
+        if self.at_leaf() {
+            self.wrong_type_here();
+            self.leaves.push(None);
+        } else {
+            self.parents.push(Some(parent));
+        }
+        self.count = self.count.saturating_add(1);
+        self.last_blank = false;
+    }
+
+    fn wrong_type_here(&mut self) {
+        // A count past `u32::MAX` fails the node count check first.
+        let index = NodeIndex(u32::try_from(self.count).unwrap_or(u32::MAX));
+        self.wrong_type.get_or_insert(index);
+    }
+
+    /// The checks of [`RatchetTree::from_nodes_with_max`] in its order
+    /// (node count, empty, trailing blank, node types), then the list
+    /// extended with blanks to a full tree (RFC 9420 §12.4.3.3).
+    fn into_tree(mut self, max_leaves: u32) -> Result<RatchetTree, Error> {
+        RatchetTree::check_node_count(self.count, max_leaves)?;
+        if self.count == 0 {
+            return Err(TreeError::EmptyTree.into());
+        }
+        if self.last_blank {
+            // RFC 9420 §12.4.3.3, R-12.4.3.3-02 (docs/rfc9420-requirements.md)
+            return Err(TreeError::TrailingBlankNode.into());
+        }
+        if let Some(node) = self.wrong_type {
+            return Err(TreeError::WrongNodeType { node }.into());
+        }
+        // The smallest 2^(d+1) - 1 nodes that hold the list: `count / 2 +
+        // 1` leaves give at least `count + 1` nodes for an even count (a
+        // list ending in a parent, for example 2^k nodes ending in the
+        // root of 2^k leaves) and exactly `count` for an odd one;
+        // `for_leaves` rounds up to a power of two.
+        let too_many = TreeError::TooManyNodes {
+            count: self.count,
+            max: MAX_IMPORT_NODES,
+        };
+        let n_leaves = u32::try_from(self.count / 2 + 1).map_err(|_| too_many)?;
+        let size = TreeSize::for_leaves(n_leaves).ok_or(too_many)?;
+        let leaves = size.leaf_count() as usize;
+        self.leaves.resize(leaves, None);
+        self.parents.resize(leaves.saturating_sub(1), None);
+        Ok(RatchetTree {
+            size,
+            leaves: self.leaves,
+            parents: self.parents,
+            hashes: NodeHashes::default(),
+            encryption_keys: KeyIndex::default(),
+            signature_keys: KeyIndex::default(),
+            encoded: OnceLock::new(),
+        })
+    }
+}
+
+/// Decodes `optional<Node> ratchet_tree<V>` from `r` into leaves and
+/// parents (no box per node), with the bytes each `optional<Node>` was
+/// decoded from. The errors are those of decoding the list as
+/// [`RatchetTreeExtension`](crate::tree::RatchetTreeExtension).
+fn decode_nodes<'a>(r: &mut Reader<'a>) -> Result<(SplitNodes, Vec<&'a [u8]>), Error> {
     let mut list = r.read_vector()?;
-    let (mut nodes, mut encoded) = (Vec::new(), Vec::new());
+    let mut nodes = SplitNodes::with_capacity(0);
+    let mut encoded = Vec::new();
     while !list.is_empty() {
         let rest = list.rest();
-        nodes.push(Option::<Node>::decode(&mut list)?);
+        match list.read_u8()? {
+            0 => nodes.push_blank(),
+            1 => match NodeType::decode(&mut list)? {
+                NodeType::Leaf => nodes.push_leaf(LeafNode::decode(&mut list)?),
+                NodeType::Parent => nodes.push_parent(ParentNode::decode(&mut list)?),
+            },
+            // RFC 9420 §2.1.1, R-2.1.1-01
+            other => return Err(DecodeError::InvalidOptional(other).into()),
+        }
         let used = rest
             .len()
             .checked_sub(list.remaining())
             .and_then(|n| rest.get(..n))
-            .ok_or(DecodeError::ZeroSizedElement)?;
+            .ok_or(Error::Internal("node read past its list"))?;
         encoded.push(used);
     }
     Ok((nodes, encoded))
 }
 
 impl RatchetTree {
+    /// The tree of [`from_nodes_with_max`](Self::from_nodes_with_max)
+    /// after its shape checks, before its nodes are hashed and its keys
+    /// indexed.
+    pub(super) fn unhashed(nodes: Vec<Option<Node>>, max_leaves: u32) -> Result<Self, Error> {
+        Self::check_node_count(nodes.len(), max_leaves)?;
+        let mut split = SplitNodes::with_capacity(nodes.len());
+        for node in nodes {
+            match node {
+                None => split.push_blank(),
+                Some(Node::Leaf(leaf)) => split.push_leaf(*leaf),
+                Some(Node::Parent(parent)) => split.push_parent(*parent),
+            }
+        }
+        split.into_tree(max_leaves)
+    }
+
     /// [`from_nodes_with_max`](Self::from_nodes_with_max) of the
     /// `ratchet_tree` list encoded at `r`, which is read past it: the same
     /// checks and the same tree, each node hashed from the bytes it was
@@ -74,7 +208,7 @@ impl RatchetTree {
         max_leaves: u32,
     ) -> Result<Self, Error> {
         let (nodes, encoded) = decode_nodes(r)?;
-        let mut tree = Self::unhashed(nodes, max_leaves)?;
+        let mut tree = nodes.into_tree(max_leaves)?;
         let decoded = DecodedNodes {
             size: tree.size,
             encoded,
@@ -217,6 +351,15 @@ mod tests {
             (
                 vec![one.clone(), one.clone()],
                 TreeError::WrongNodeType { node: NodeIndex(1) },
+            ),
+            (
+                vec![one.clone(), None, parent(2, &[]), one.clone(), one.clone()],
+                TreeError::WrongNodeType { node: NodeIndex(2) },
+            ),
+            // The checks come in the node import's order.
+            (
+                vec![one.clone(), one.clone(), None],
+                TreeError::TrailingBlankNode,
             ),
         ];
         for (nodes, want) in cases {
