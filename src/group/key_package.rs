@@ -284,8 +284,8 @@ impl Default for KeyPackageOptions {
     fn default() -> Self {
         Self {
             capabilities: Capabilities {
-                versions: vec![ProtocolVersion::MLS10],
-                credentials: vec![CredentialType::BASIC],
+                versions: [ProtocolVersion::MLS10].into(),
+                credentials: [CredentialType::BASIC].into(),
                 ..Capabilities::default()
             },
             backdate: Self::DEFAULT_BACKDATE,
@@ -577,7 +577,7 @@ fn complete_capabilities(
     extensions: &Extensions,
 ) -> Capabilities {
     // RFC 9420 R-7.2-01, R-7.2-02, R-7.2-03, R-13.4-01 (docs/rfc9420-requirements.md)
-    fn add<T: PartialEq>(list: &mut Vec<T>, value: T) {
+    fn add<T: Copy + PartialEq>(list: &mut crate::types::CodeList<T>, value: T) {
         if !list.contains(&value) {
             list.push(value);
         }

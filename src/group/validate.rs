@@ -602,7 +602,7 @@ mod grease_tests {
             signature_key: SignaturePublicKey(vec![2; 32]),
             credential: Credential::basic(b"a".to_vec()),
             capabilities: Capabilities {
-                extensions: vec![extension_type],
+                extensions: [extension_type].into(),
                 ..Capabilities::default()
             },
             leaf_node_source: LeafNodeSource::Update,

@@ -8,7 +8,7 @@ use crate::error::Error;
 use crate::tree::LeafIndex;
 use crate::tree::TreeError;
 use crate::types::ProtocolVersion;
-use crate::types::{Credential, CredentialType, ExtensionType, Extensions, ProposalType};
+use crate::types::{CodeList, Credential, CredentialType, ExtensionType, Extensions, ProposalType};
 
 /// What a client supports (RFC 9420 §7.2).
 ///
@@ -27,15 +27,15 @@ use crate::types::{Credential, CredentialType, ExtensionType, Extensions, Propos
 // RFC 9420 §7.2, §13.4, R-7.2-04
 pub struct Capabilities {
     /// Supported protocol versions.
-    pub versions: Vec<ProtocolVersion>,
+    pub versions: CodeList<ProtocolVersion>,
     /// Supported cipher suites.
-    pub cipher_suites: Vec<CipherSuite>,
+    pub cipher_suites: CodeList<CipherSuite>,
     /// Supported non-default extension types.
-    pub extensions: Vec<ExtensionType>,
+    pub extensions: CodeList<ExtensionType>,
     /// Supported non-default proposal types.
-    pub proposals: Vec<ProposalType>,
+    pub proposals: CodeList<ProposalType>,
     /// Supported credential types.
-    pub credentials: Vec<CredentialType>,
+    pub credentials: CodeList<CredentialType>,
 }
 
 crate::codec_struct!(Capabilities {

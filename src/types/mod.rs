@@ -10,10 +10,12 @@
 //! are newtypes over their code point, so unknown and GREASE values survive
 //! a decode and re-encode.
 
+mod code_list;
 pub mod credential;
 pub mod extension;
 mod registry;
 
+pub use code_list::CodeList;
 pub use credential::{Certificate, Credential, CredentialType};
 pub use extension::{
     ApplicationId, Extension, ExtensionContent, ExtensionType, Extensions, ExternalPub,

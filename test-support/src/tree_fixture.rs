@@ -82,11 +82,11 @@ impl Fixture {
 /// The capabilities every fixture leaf has.
 pub fn capabilities(suite: CipherSuite) -> Capabilities {
     Capabilities {
-        versions: vec![ProtocolVersion::MLS10],
-        cipher_suites: vec![suite],
-        extensions: vec![],
-        proposals: vec![],
-        credentials: vec![CredentialType::BASIC],
+        versions: [ProtocolVersion::MLS10].into(),
+        cipher_suites: [suite].into(),
+        extensions: Default::default(),
+        proposals: Default::default(),
+        credentials: [CredentialType::BASIC].into(),
     }
 }
 

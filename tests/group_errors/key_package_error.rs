@@ -294,12 +294,13 @@ fn unsupported_capability() {
         ..rfc9420::group::KeyPackageOptions::default()
     };
     let other = CipherSuite::MLS_128_DHKEMX25519_CHACHA20POLY1305_SHA256_ED25519;
-    options.capabilities.cipher_suites = vec![other, CipherSuite(0x0a0a)];
-    options.capabilities.credentials = vec![
+    options.capabilities.cipher_suites = [other, CipherSuite(0x0a0a)].into();
+    options.capabilities.credentials = [
         rfc9420::CredentialType(0x1a1a),
         rfc9420::CredentialType(0xf001),
-    ];
-    options.capabilities.versions = Vec::new();
+    ]
+    .into();
+    options.capabilities.versions = Default::default();
     let kp = generate_with(SUITE, &options).unwrap();
     let caps = &kp.key_package().leaf_node.capabilities;
     assert_eq!(caps.versions, [ProtocolVersion::MLS10]);
@@ -323,7 +324,7 @@ fn downgrade() {
     let better = CipherSuite::MLS_128_DHKEMX25519_CHACHA20POLY1305_SHA256_ED25519;
     let with_suites = |suite: CipherSuite, suites: Vec<CipherSuite>| {
         let mut options = rfc9420::group::KeyPackageOptions::default();
-        options.capabilities.cipher_suites = suites;
+        options.capabilities.cipher_suites = suites.into();
         generate_with(suite, &options)
             .unwrap()
             .key_package()
@@ -373,7 +374,7 @@ fn downgrade() {
     assert_eq!(check_invitees(&creator, &other).unwrap_err(), want.into());
     // An invitee that does not list the group's suite at all.
     let mut unlisted = invitees;
-    unlisted[1].leaf_node.capabilities.cipher_suites = vec![better];
+    unlisted[1].leaf_node.capabilities.cipher_suites = [better].into();
     let creator = with_suites(SUITE, vec![SUITE]);
     let want = KeyPackageError::Downgrade {
         chosen: SUITE,

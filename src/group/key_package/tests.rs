@@ -514,7 +514,7 @@ fn unsupported_credential_is_rejected() {
 
     // The leaf's own capabilities do not list its credential type (§7.2).
     assert_eq!(
-        validate_changed(|kp| kp.leaf_node.capabilities.credentials = vec![CredentialType::X509]),
+        validate_changed(|kp| kp.leaf_node.capabilities.credentials = [CredentialType::X509].into()),
         Err(Error::Tree(TreeError::CredentialNotInCapabilities {
             leaf: LeafIndex(0),
             credential_type: CredentialType::BASIC

@@ -264,11 +264,11 @@ mod tests {
             signature_key: SignaturePublicKey(vec![i.wrapping_add(100); 32]),
             credential,
             capabilities: Capabilities {
-                versions: vec![ProtocolVersion::MLS10],
-                cipher_suites: vec![CipherSuite(1), CipherSuite(0x0a0a)],
-                extensions: vec![ExtensionType(0xff00)],
-                proposals: vec![ProposalType(0x1a1a)],
-                credentials: vec![CredentialType::BASIC, CredentialType::X509],
+                versions: [ProtocolVersion::MLS10].into(),
+                cipher_suites: [CipherSuite(1), CipherSuite(0x0a0a)].into(),
+                extensions: [ExtensionType(0xff00)].into(),
+                proposals: [ProposalType(0x1a1a)].into(),
+                credentials: [CredentialType::BASIC, CredentialType::X509].into(),
             },
             leaf_node_source: source,
             extensions: Extensions(vec![Extension {
