@@ -20,7 +20,7 @@ pub mod welcome;
 
 pub use crate::tree::{RatchetTreeExtension, UpdatePath, UpdatePathNode};
 pub use crate::types::{
-    ApplicationId, Certificate, Credential, CredentialType, Extension, ExtensionContent,
+    ApplicationId, Certificate, CodeList, Credential, CredentialType, Extension, ExtensionContent,
     ExtensionType, Extensions, ExternalPub, ExternalSender, ExternalSenders, ProposalType,
     ProtocolVersion, RequiredCapabilities, WireFormat, credential, extension, is_grease,
 };

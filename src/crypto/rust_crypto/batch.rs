@@ -110,7 +110,11 @@ impl SignatureAlg {
         #[cfg(feature = "parallel")]
         let results: Vec<Result<(), CryptoError>> = {
             use rayon::prelude::*;
-            checks.par_iter().map(verify).collect()
+            checks
+                .par_iter()
+                .with_max_len(crate::par::MAX_PIECE)
+                .map(verify)
+                .collect()
         };
         #[cfg(not(feature = "parallel"))]
         let results = checks.iter().map(verify);

@@ -213,7 +213,11 @@ impl CryptoProvider for RustCryptoProvider {
         #[cfg(feature = "parallel")]
         let sealed: Vec<Result<HpkeCiphertext, CryptoError>> = {
             use rayon::prelude::*;
-            recipients.par_iter().map(seal).collect()
+            recipients
+                .par_iter()
+                .with_max_len(crate::par::MAX_PIECE)
+                .map(seal)
+                .collect()
         };
         #[cfg(not(feature = "parallel"))]
         let sealed: Vec<Result<HpkeCiphertext, CryptoError>> =
