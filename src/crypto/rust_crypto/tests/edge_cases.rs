@@ -14,6 +14,35 @@ fn unsupported_suite() {
     assert_eq!(P.verify(grease, &SignaturePublicKey(vec![]), b"", b""), err);
 }
 
+/// `hash_to` writes `hash`'s output into a buffer of exactly `Nh` bytes,
+/// for every suite, and refuses any other length without writing.
+#[test]
+fn hash_to_writes_the_hash_in_place() {
+    for suite in CipherSuite::ALL {
+        let want = P.hash(suite, b"tree hash input").unwrap();
+        let mut out = vec![0xaa; want.len()];
+        P.hash_to(suite, b"tree hash input", &mut out).unwrap();
+        assert_eq!(out, want);
+        for len in [0, want.len() - 1, want.len() + 1] {
+            let mut wrong = vec![0xaa; len];
+            assert_eq!(
+                P.hash_to(suite, b"tree hash input", &mut wrong),
+                Err(CryptoError::InvalidLength {
+                    what: crate::crypto::LengthOf::HashOutput,
+                    expected: want.len(),
+                    got: len,
+                })
+            );
+            assert!(wrong.iter().all(|b| *b == 0xaa));
+        }
+    }
+    let mut out = [0; 32];
+    assert_eq!(
+        P.hash_to(CipherSuite(0x0a0a), b"", &mut out),
+        Err(CryptoError::UnsupportedCipherSuite(0x0a0a))
+    );
+}
+
 /// RFC 9180 Appendix A.1.1: DHKEM(X25519, HKDF-SHA256), HKDF-SHA256,
 /// AES-128-GCM, base mode, the first encryption (sequence number 0). These
 /// are the algorithms of MLS suite 1.
