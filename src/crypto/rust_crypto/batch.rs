@@ -107,15 +107,9 @@ impl SignatureAlg {
     /// with its index shifted by `offset`.
     fn verify_each(self, checks: &[SignatureCheck<'_>], offset: usize) -> Result<(), FailedCheck> {
         let verify = |c: &SignatureCheck<'_>| self.verify(c.public_key, c.message, c.signature);
+        // In turn, verification stops at the first failure.
         #[cfg(feature = "parallel")]
-        let results: Vec<Result<(), CryptoError>> = {
-            use rayon::prelude::*;
-            checks
-                .par_iter()
-                .with_max_len(crate::par::MAX_PIECE)
-                .map(verify)
-                .collect()
-        };
+        let results = crate::par::map(checks, verify);
         #[cfg(not(feature = "parallel"))]
         let results = checks.iter().map(verify);
         for (i, result) in results.into_iter().enumerate() {

@@ -210,19 +210,7 @@ impl CryptoProvider for RustCryptoProvider {
         // With `parallel`, the seals run on rayon's pool; the results are
         // collected in order, and the first error in order is returned, so
         // the output is the same.
-        #[cfg(feature = "parallel")]
-        let sealed: Vec<Result<HpkeCiphertext, CryptoError>> = {
-            use rayon::prelude::*;
-            recipients
-                .par_iter()
-                .with_max_len(crate::par::MAX_PIECE)
-                .map(seal)
-                .collect()
-        };
-        #[cfg(not(feature = "parallel"))]
-        let sealed: Vec<Result<HpkeCiphertext, CryptoError>> =
-            recipients.iter().map(seal).collect();
-        sealed.into_iter().collect()
+        crate::par::map(recipients, seal).into_iter().collect()
     }
 
     fn hpke_open(
