@@ -422,15 +422,21 @@ impl<T: Encode + ?Sized> Encode for &T {
 }
 
 /// `T v<V>`: a vector with a variable-size length header (RFC 9420 §2.1.2).
+/// Appends the vector `T<V>` holding `items`: its length header, then the
+/// elements (the encoding of a `Vec<T>`, and of any list type like it).
+pub(crate) fn encode_list<T: Encode>(items: &[T], out: &mut Vec<u8>) -> Result<(), EncodeError> {
+    match T::elements_len_hint(items) {
+        Some(len) => {
+            write_varint(len, out)?;
+            T::encode_elements(items, out)
+        }
+        None => encode_vector(out, |out| T::encode_elements(items, out)),
+    }
+}
+
 impl<T: Encode> Encode for Vec<T> {
     fn encode(&self, out: &mut Vec<u8>) -> Result<(), EncodeError> {
-        match T::elements_len_hint(self) {
-            Some(len) => {
-                write_varint(len, out)?;
-                T::encode_elements(self, out)
-            }
-            None => encode_vector(out, |out| T::encode_elements(self, out)),
-        }
+        encode_list(self, out)
     }
 
     fn encoded_len(&self) -> Result<usize, EncodeError> {

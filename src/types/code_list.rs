@@ -4,9 +4,7 @@ use core::fmt;
 
 use smallvec::SmallVec;
 
-use crate::codec::{
-    Decode, DecodeError, Encode, EncodeError, Reader, encode_vector, vector_len, write_varint,
-};
+use crate::codec::{Decode, DecodeError, Encode, EncodeError, Reader, encode_list, vector_len};
 
 /// How many code points a [`CodeList`] holds without an allocation: a
 /// leaf's capabilities list (RFC 9420 §7.2) rarely holds more than the
@@ -173,13 +171,7 @@ impl<T: Copy + PartialEq> PartialEq<&[T]> for CodeList<T> {
 /// Encoded as `Vec<T>` is: `T<V>`.
 impl<T: Copy + Encode> Encode for CodeList<T> {
     fn encode(&self, out: &mut Vec<u8>) -> Result<(), EncodeError> {
-        match T::elements_len_hint(&self.0) {
-            Some(len) => {
-                write_varint(len, out)?;
-                T::encode_elements(&self.0, out)
-            }
-            None => encode_vector(out, |out| T::encode_elements(&self.0, out)),
-        }
+        encode_list(&self.0, out)
     }
 
     fn encoded_len(&self) -> Result<usize, EncodeError> {
