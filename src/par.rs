@@ -20,11 +20,12 @@
 /// (tens of microseconds here), more than small work saves.
 pub(crate) const MIN_ITEMS: usize = 64;
 
-/// The most items one task of [`map`] runs before it is split again. Rayon splits a range further only while other threads steal
-/// from it, so the thread that took the last large piece could be left
-/// running it alone while the other waits (about 50 ms of a 9,999-Add
-/// commit's Welcome seals); pieces of at most 32 items (about 2 ms of
-/// HPKE seals) keep both busy to the end, for a few hundred tasks.
+/// The most items one task of [`map`] runs before it is split again.
+/// Rayon splits a range further only while other threads steal from it,
+/// so the thread that took the last large piece could be left running it
+/// alone while the other waits (about 50 ms of a 9,999-Add commit's
+/// Welcome seals); pieces of at most 32 items (about 2 ms of HPKE seals)
+/// keep both busy to the end, for a few hundred tasks.
 #[cfg(feature = "parallel")]
 const MAX_PIECE: usize = 32;
 

@@ -262,15 +262,25 @@ pub trait Decode: Sized {
     #[doc(hidden)]
     fn decode_elements(r: &mut Reader<'_>) -> Result<Vec<Self>, DecodeError> {
         let mut items = Vec::new();
-        while !r.is_empty() {
-            let before = r.remaining();
-            items.push(Self::decode(r)?);
-            if r.remaining() == before {
-                return Err(DecodeError::ZeroSizedElement);
-            }
-        }
+        decode_each(r, |item| items.push(item))?;
         Ok(items)
     }
+}
+
+/// Decodes `T`s one by one until `r` (a vector body) is empty, handing
+/// each to `push`; an element that consumes no bytes is an error.
+pub(crate) fn decode_each<T: Decode>(
+    r: &mut Reader<'_>,
+    mut push: impl FnMut(T),
+) -> Result<(), DecodeError> {
+    while !r.is_empty() {
+        let before = r.remaining();
+        push(T::decode(r)?);
+        if r.remaining() == before {
+            return Err(DecodeError::ZeroSizedElement);
+        }
+    }
+    Ok(())
 }
 
 /// Decodes a whole `T` from `bytes`, rejecting trailing bytes.
@@ -421,7 +431,6 @@ impl<T: Encode + ?Sized> Encode for &T {
     }
 }
 
-/// `T v<V>`: a vector with a variable-size length header (RFC 9420 §2.1.2).
 /// Appends the vector `T<V>` holding `items`: its length header, then the
 /// elements (the encoding of a `Vec<T>`, and of any list type like it).
 pub(crate) fn encode_list<T: Encode>(items: &[T], out: &mut Vec<u8>) -> Result<(), EncodeError> {
@@ -434,6 +443,7 @@ pub(crate) fn encode_list<T: Encode>(items: &[T], out: &mut Vec<u8>) -> Result<(
     }
 }
 
+/// `T v<V>`: a vector with a variable-size length header (RFC 9420 §2.1.2).
 impl<T: Encode> Encode for Vec<T> {
     fn encode(&self, out: &mut Vec<u8>) -> Result<(), EncodeError> {
         encode_list(self, out)

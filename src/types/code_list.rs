@@ -4,7 +4,9 @@ use core::fmt;
 
 use smallvec::SmallVec;
 
-use crate::codec::{Decode, DecodeError, Encode, EncodeError, Reader, encode_list, vector_len};
+use crate::codec::{
+    Decode, DecodeError, Encode, EncodeError, Reader, decode_each, encode_list, vector_len,
+};
 
 /// How many code points a [`CodeList`] holds without an allocation: a
 /// leaf's capabilities list (RFC 9420 §7.2) rarely holds more than the
@@ -182,15 +184,8 @@ impl<T: Copy + Encode> Encode for CodeList<T> {
 /// Decoded as `Vec<T>` is, element by element, with the same errors.
 impl<T: Copy + Decode> Decode for CodeList<T> {
     fn decode(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
-        let mut body = r.read_vector()?;
         let mut items = SmallVec::new();
-        while !body.is_empty() {
-            let before = body.remaining();
-            items.push(T::decode(&mut body)?);
-            if body.remaining() == before {
-                return Err(DecodeError::ZeroSizedElement);
-            }
-        }
+        decode_each(&mut r.read_vector()?, |item| items.push(item))?;
         Ok(Self(items))
     }
 }
